@@ -1,0 +1,95 @@
+// The engine's port to a Databricks workspace: what the filesystem asks of the remote, in the
+// engine's own terms (entries, streams, local files), independent of endpoints. Implementations:
+// DatabricksRemote (REST through the SDK, with retries and fallbacks). Every method rejects with
+// RemoteError only; bytes move through streams and local files, never whole large files in memory.
+import type { Language } from '../../shared/workspace-types';
+
+/** The kind of a workspace object, as the engine sees it. */
+export type RemoteObjectType = 'DIRECTORY' | 'REPO' | 'FILE' | 'NOTEBOOK' | 'OTHER';
+
+/** Metadata of one workspace object. */
+export interface RemoteEntry {
+  /** Absolute workspace path (notebooks without extension), without a `/Workspace` prefix. */
+  path: string;
+  type: RemoteObjectType;
+  /** The service's type name, kept for OTHER (LIBRARY, DASHBOARD, MLFLOW_EXPERIMENT, …). */
+  rawType: string;
+  objectId: number;
+  /** Notebooks only. */
+  language?: Language;
+  /** Notebooks only: how the notebook round-trips (`.ipynb` notebooks are JUPYTER). */
+  exportFormat?: 'SOURCE' | 'JUPYTER';
+  /** ms since the epoch; files and notebooks. */
+  createdAt?: number;
+  modifiedAt?: number;
+  /** Exact byte size, for FILEs, when the endpoint used reports it; never for notebooks. */
+  size?: number;
+}
+
+/** What to download: a file's bytes, or a notebook in one of its source forms. */
+export type DownloadFormat = 'RAW' | 'SOURCE' | 'JUPYTER';
+
+/** What an upload creates. */
+export type UploadKind =
+  | { type: 'FILE' }
+  | { type: 'NOTEBOOK'; language: Language; format: 'SOURCE' | 'JUPYTER' };
+
+/** Where upload bytes come from: a local file (streamed) or a small buffer. */
+export type UploadSource = { file: string; size: number } | { bytes: Buffer };
+
+/** The workspace user a credential belongs to. */
+export interface RemoteUser {
+  userName: string;
+  displayName?: string;
+}
+
+/** Optional endpoint families; learned at run time, see `capabilities()`. */
+export interface RemoteCapabilities {
+  /** `/api/2.0/workspace-files/*` answers (sizes in listings, signed URLs, import-file). */
+  workspaceFiles: boolean | 'unknown';
+  /** `/api/2.0/workspace/rename` answers. */
+  rename: boolean | 'unknown';
+}
+
+/** The remote workspace as the engine uses it. */
+export interface RemoteWorkspace {
+  /** The credential's user (`/Me`); rejects `unauthenticated` for a bad token. */
+  currentUser(): Promise<RemoteUser>;
+
+  /** Metadata of one object; `not-found` when missing. */
+  stat(path: string): Promise<RemoteEntry>;
+
+  /** Direct children of a folder, with sizes where the workspace offers them; one listing request. */
+  list(path: string): Promise<RemoteEntry[]>;
+
+  /**
+   * Downloads an object into the local file `target` (created or truncated; retried downloads
+   * start over or resume, never append twice): a file's bytes (`RAW`) or a notebook's SOURCE or
+   * JUPYTER export. Large files go through a signed URL where the workspace offers one. Resolves
+   * with the byte count; `too-large` when no path can carry it.
+   */
+  downloadTo(path: string, format: DownloadFormat, target: string): Promise<number>;
+
+  /**
+   * Creates or replaces (`overwrite`) a file or notebook at `path` from `source`. Large files go
+   * through new-files + signed URL where offered, falling back to import-file, then import.
+   * Notebook paths carry no extension.
+   */
+  upload(path: string, kind: UploadKind, source: UploadSource, options: { overwrite: boolean }): Promise<void>;
+
+  /** `mkdir -p`; `exists` when a non-folder is in the way. */
+  mkdirs(path: string): Promise<void>;
+
+  /** Deletes an object; folders only when empty unless `recursive`. */
+  delete(path: string, options: { recursive: boolean }): Promise<void>;
+
+  /**
+   * Moves an object to a free destination (the caller removes a destination it wants replaced).
+   * Uses workspace/rename; where it does not exist, copies (download + upload, recursively for
+   * folders) then deletes the source.
+   */
+  rename(from: string, to: string): Promise<void>;
+
+  /** What the workspace has shown it supports so far. */
+  capabilities(): RemoteCapabilities;
+}

@@ -152,7 +152,6 @@ export async function importObject(ctx: EmulatorContext, req: EmulatorRequest): 
   const { target, node } = importContent(ctx.limits, path.canonical, format, language as Language | undefined, content);
   const existing = ctx.tree.find(target);
   if (existing !== undefined && (isFolder(existing) || !overwrite)) throw nodeExists(baseName(target));
-  if (target === '/') throw nodeExists('/');
   ctx.tree.write(target, node, path.prefix);
   return { status: 200, body: {} };
 }

@@ -27,6 +27,8 @@ type JournalEntry =
 interface Snapshot {
   version: 1;
   seq: number;
+  /** The tree's next object id, so ids of deleted nodes are not handed out again. */
+  nextObjectId?: number;
   nodes: Array<{ path: string; node: StoredNode }>;
 }
 
@@ -80,6 +82,7 @@ export class DataDirStore {
       const snapshot = JSON.parse(fs.readFileSync(snapshotPath, 'utf8')) as Snapshot;
       if (snapshot.version !== 1) throw new Error(`${snapshotPath}: unsupported data-dir version ${String(snapshot.version)}`);
       for (const { path: nodePath, node } of snapshot.nodes) this.tree.restore(nodePath, this.revive(node));
+      if (snapshot.nextObjectId !== undefined) this.tree.reserveObjectIds(snapshot.nextObjectId);
       snapshotSeq = snapshot.seq;
     }
     this.seq = snapshotSeq;
@@ -134,7 +137,7 @@ export class DataDirStore {
   private compact(): void {
     const nodes: Snapshot['nodes'] = [];
     for (const [nodePath, node] of this.tree.walk()) if (nodePath !== '/') nodes.push({ path: nodePath, node: this.persist(node) });
-    const snapshot: Snapshot = { version: 1, seq: this.seq, nodes };
+    const snapshot: Snapshot = { version: 1, seq: this.seq, nextObjectId: this.tree.nextId, nodes };
     writeDurably(path.join(this.dir, SNAPSHOT), Buffer.from(JSON.stringify(snapshot)));
     if (this.journalFd !== undefined) fs.closeSync(this.journalFd);
     this.journalFd = fs.openSync(path.join(this.dir, JOURNAL), 'w', 0o600);

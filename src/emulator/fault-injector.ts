@@ -211,7 +211,17 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const FAULT_KINDS = new Set(['latency', 'bandwidth', 'error', 'reset', 'truncate', 'slow-body']);
+/** The fields each fault kind takes besides `kind`; anything else is a typo and refused. */
+const FAULT_FIELDS: Record<Fault['kind'], readonly string[]> = {
+  latency: ['ms', 'jitterMs'],
+  bandwidth: ['mbps'],
+  error: ['status', 'errorCode', 'message', 'retryAfterSeconds', 'transient', 'shape'],
+  reset: ['afterBytes'],
+  truncate: ['keepBytes'],
+  'slow-body': ['bytesPerSecond'],
+};
+const FAULT_KINDS = new Set(Object.keys(FAULT_FIELDS));
+const RULE_FIELDS = new Set(['endpoint', 'probability', 'count', 'fault']);
 const SHAPES = new Set(['standard', 'numeric', 'empty-code', 'api12', 'html', 'plain', 'details-without-metadata']);
 
 /** Validates an untrusted fault configuration; throws TypeError naming the bad field. */
@@ -235,10 +245,11 @@ export function validateFaultConfig(input: unknown): FaultConfig {
 }
 
 function validateRule(rule: unknown, at: string): void {
-  if (rule === null || typeof rule !== 'object') throw new TypeError(`faults: ${at} must be an object`);
+  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) throw new TypeError(`faults: ${at} must be an object`);
+  for (const key of Object.keys(rule)) if (!RULE_FIELDS.has(key)) throw new TypeError(`faults: unknown field "${at}.${key}"`);
   const { endpoint, probability, count, fault } = rule as Record<string, unknown>;
   if (endpoint !== undefined && typeof endpoint !== 'string') throw new TypeError(`faults: ${at}.endpoint must be a string`);
-  if (probability !== undefined && (typeof probability !== 'number' || probability < 0 || probability > 1)) {
+  if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) {
     throw new TypeError(`faults: ${at}.probability must be between 0 and 1`);
   }
   if (count !== undefined && (!Number.isInteger(count) || (count as number) < 0)) {
@@ -247,6 +258,10 @@ function validateRule(rule: unknown, at: string): void {
   if (fault === null || typeof fault !== 'object') throw new TypeError(`faults: ${at}.fault must be an object`);
   const f = fault as Record<string, unknown>;
   if (!FAULT_KINDS.has(f.kind as string)) throw new TypeError(`faults: ${at}.fault.kind must be one of ${[...FAULT_KINDS].join(', ')}`);
+  const fields = FAULT_FIELDS[f.kind as Fault['kind']];
+  for (const key of Object.keys(f)) {
+    if (key !== 'kind' && !fields.includes(key)) throw new TypeError(`faults: unknown field "${at}.fault.${key}" for kind ${String(f.kind)}`);
+  }
   const positive = (field: string, required: boolean): void => {
     const value = f[field];
     if (value === undefined && !required) return;
@@ -273,6 +288,11 @@ function validateRule(rule: unknown, at: string): void {
       }
       positive('retryAfterSeconds', false);
       if (f.shape !== undefined && !SHAPES.has(f.shape as string)) throw new TypeError(`faults: ${at}.fault.shape is not a known shape`);
+      if (f.errorCode !== undefined && typeof f.errorCode !== 'string' && typeof f.errorCode !== 'number') {
+        throw new TypeError(`faults: ${at}.fault.errorCode must be a string or a number`);
+      }
+      if (f.message !== undefined && typeof f.message !== 'string') throw new TypeError(`faults: ${at}.fault.message must be a string`);
+      if (f.transient !== undefined && typeof f.transient !== 'boolean') throw new TypeError(`faults: ${at}.fault.transient must be a boolean`);
       break;
     case 'reset':
       positive('afterBytes', false);

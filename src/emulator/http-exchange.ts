@@ -25,7 +25,8 @@ class Throttle {
   async consume(count: number): Promise<void> {
     this.bytes += count;
     const due = (this.bytes / this.bytesPerSecond) * 1000 - (Date.now() - this.started);
-    if (due > 1) await sleep(due);
+    // Unreferenced: a paced body must not keep a stopped emulator's process alive.
+    if (due > 1) await sleep(due, undefined, { ref: false });
   }
 }
 
@@ -94,7 +95,7 @@ export async function sendReply(
   if (plan.body?.kind === 'reset') {
     // Let the partial body leave before the RST, so the client sees a reset mid-body.
     await new Promise<void>((resolve) => (res.socket ? res.socket.write(Buffer.alloc(0), () => resolve()) : resolve()));
-    await sleep(20);
+    await sleep(20, undefined, { ref: false });
     req.socket.resetAndDestroy();
     return;
   }

@@ -48,8 +48,9 @@ export class UrlSigner {
 
   /** Checks a token's signature and expiry. */
   verify(token: string): VerifyResult {
-    const [payload, signature] = token.split('.');
-    if (payload === undefined || signature === undefined) return { ok: false, reason: 'invalid' };
+    const parts = token.split('.');
+    if (parts.length !== 2) return { ok: false, reason: 'invalid' };
+    const [payload, signature] = parts as [string, string];
     const expected = Buffer.from(this.sign(payload));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'invalid' };

@@ -78,6 +78,8 @@ export class WorkspaceEmulator {
 
   private readonly sockets = new Set<Socket>();
   private readonly context: EmulatorContext;
+  /** Set by `stop()`; requests still waiting on latency or a body are then dropped, not served. */
+  private stopped = false;
 
   private constructor(
     private readonly server: Server,
@@ -113,7 +115,8 @@ export class WorkspaceEmulator {
   /** Starts an emulator on 127.0.0.1 and resolves once it listens. */
   static async start(options: EmulatorOptions = {}): Promise<WorkspaceEmulator> {
     const now = options.now ?? Date.now;
-    const tree = new WorkspaceTree({ now, childLimit: options.childLimit ?? Infinity });
+    // The child limit applies to clients only: a seed or a stored tree may already exceed it.
+    const tree = new WorkspaceTree({ now, childLimit: Infinity });
     const userName = options.userName ?? DEFAULT_USER;
     let store: DataDirStore | undefined;
     if (options.dataDir !== undefined) {
@@ -123,6 +126,7 @@ export class WorkspaceEmulator {
     } else {
       seedWorkspace(tree, options.seed ?? 'empty', userName);
     }
+    tree.childLimit = options.childLimit ?? Infinity;
     validateFaultConfig(options.faults ?? {});
     const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 });
     await new Promise<void>((resolve, reject) => {
@@ -137,6 +141,7 @@ export class WorkspaceEmulator {
 
   /** Stops listening, drops open connections and flushes the data directory. */
   async stop(): Promise<void> {
+    this.stopped = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -160,10 +165,15 @@ export class WorkspaceEmulator {
       const key = endpointKey(method, url.pathname);
       this.stats.count(key);
       const plan = this.faults.plan(key);
-      if (plan.latencyMs > 0) await sleep(plan.latencyMs);
+      // Unreferenced: a request in its latency must not keep a stopped emulator's process alive.
+      if (plan.latencyMs > 0) await sleep(plan.latencyMs, undefined, { ref: false });
       let reply: Reply;
       try {
         const body = await readBody(req, this.bodyLimit(), plan.bytesPerSecond, (n) => this.stats.addIn(n));
+        if (this.stopped) {
+          res.destroy();
+          return;
+        }
         reply = await this.dispatch(method, url, req, body, plan);
       } catch (error) {
         reply = errorReply(error);

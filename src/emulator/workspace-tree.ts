@@ -157,23 +157,36 @@ export class WorkspaceTree {
     if (parent.children.delete(baseName(path))) this.emit({ op: 'delete', path });
   }
 
-  /** Moves the node at `from` to `to` (whose parent exists and name is free), keeping its identity. */
+  /**
+   * Moves the node at `from` to `to` (whose parent exists and name is free), keeping its identity.
+   * Listeners see one `move` change only (a `delete` of `from` first would lose the node on replay).
+   */
   move(from: string, to: string, shownPrefix = ''): void {
     const node = this.get(from, shownPrefix + from);
     const target = this.parentFolder(to, shownPrefix);
     if (parentOf(from) !== parentOf(to)) this.checkRoom(target, to, shownPrefix);
-    this.remove(from);
+    (this.find(parentOf(from)) as FolderNode).children.delete(baseName(from));
     target.children.set(baseName(to), node);
     this.emit({ op: 'move', from, to });
   }
 
   /** Restores a node with its recorded identity (data-dir replay); creates nothing else. */
   restore(path: string, node: WorkspaceNode): void {
+    this.reserveObjectIds(node.objectId + 1);
     if (path === '/') return;
     const parent = this.find(parentOf(path));
     if (parent === undefined || !isFolder(parent)) return;
     parent.children.set(baseName(path), node);
-    this.nextObjectId = Math.max(this.nextObjectId, node.objectId + 1);
+  }
+
+  /** The object id the next new node gets. Ids are never handed out twice, even after a delete. */
+  get nextId(): number {
+    return this.nextObjectId;
+  }
+
+  /** Never hands out an id below `next` (ids of deleted nodes, restored from a data dir). */
+  reserveObjectIds(next: number): void {
+    this.nextObjectId = Math.max(this.nextObjectId, next);
   }
 
   /** Every node with its path, parents before children. */

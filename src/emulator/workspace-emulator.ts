@@ -127,15 +127,20 @@ export class WorkspaceEmulator {
       seedWorkspace(tree, options.seed ?? 'empty', userName);
     }
     tree.childLimit = options.childLimit ?? Infinity;
-    validateFaultConfig(options.faults ?? {});
     const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
+    try {
+      validateFaultConfig(options.faults ?? {});
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 0, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      store?.close();
+      throw error;
+    }
     return new WorkspaceEmulator(server, store, options, tree);
   }
 

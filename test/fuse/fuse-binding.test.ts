@@ -1,0 +1,162 @@
+// The FUSE binding wsfs ships: fuse-native 2.2.6 patched (patches/) and built from source against
+// the system libfuse2, so that it runs inside Electron (no external buffers) and passes the mount
+// options, timeouts and unmount events the engine needs. Real mounts; every wait is bounded.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Fuse from 'fuse-native';
+
+type Operations = ConstructorParameters<typeof Fuse>[1];
+type Stat = { mode: number; size: number; uid: number; gid: number; nlink: number; mtime: Date; atime: Date; ctime: Date };
+
+const addonDir = path.dirname(require.resolve('fuse-native/package.json'));
+const addon = path.join(addonDir, 'build', 'Release', 'fuse.node');
+
+function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      resolve({ code, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A tiny in-memory filesystem: one folder of files, enough to exercise the binding. */
+function memoryOps(writeSizes: number[], slowMs: number): Operations {
+  const files = new Map<string, Buffer>([['/slow', Buffer.from('slow read\n')]]);
+  const now = new Date();
+  const fileStat = (size: number): Stat => ({ mode: 0o100644, size, uid: process.getuid!(), gid: process.getgid!(), nlink: 1, mtime: now, atime: now, ctime: now });
+  return {
+    getattr(p, cb) {
+      if (p === '/') return cb(0, { mode: 0o40755, size: 4096, uid: process.getuid!(), gid: process.getgid!(), nlink: 2, mtime: now, atime: now, ctime: now });
+      const data = files.get(p);
+      return data === undefined ? cb(Fuse.ENOENT) : cb(0, fileStat(data.length));
+    },
+    readdir(p, cb) {
+      if (p !== '/') return cb(Fuse.ENOTDIR);
+      return cb(0, [...files.keys()].map((name) => name.slice(1)));
+    },
+    open(p, _flags, cb) {
+      return files.has(p) ? cb(0, 42) : cb(Fuse.ENOENT);
+    },
+    create(p: string, _mode: number, cb: (code: number, fd?: number) => void) {
+      files.set(p, Buffer.alloc(0));
+      return cb(0, 42);
+    },
+    truncate(p, size, cb) {
+      const data = files.get(p) ?? Buffer.alloc(0);
+      files.set(p, Buffer.concat([data, Buffer.alloc(Math.max(0, size - data.length))]).subarray(0, size));
+      return cb(0);
+    },
+    ftruncate(p, _fd, size, cb) {
+      const data = files.get(p) ?? Buffer.alloc(0);
+      files.set(p, Buffer.concat([data, Buffer.alloc(Math.max(0, size - data.length))]).subarray(0, size));
+      return cb(0);
+    },
+    read(p, _fd, buf, len, pos, cb) {
+      const data = files.get(p);
+      if (data === undefined) return cb(Fuse.ENOENT);
+      const reply = (): void => cb(data.copy(buf, 0, pos, Math.min(data.length, pos + len)));
+      if (p === '/slow') setTimeout(reply, slowMs);
+      else reply();
+    },
+    write(p, _fd, buf, len, pos, cb) {
+      writeSizes.push(len);
+      let data = files.get(p) ?? Buffer.alloc(0);
+      if (data.length < pos + len) data = Buffer.concat([data, Buffer.alloc(pos + len - data.length)]);
+      buf.copy(data, pos, 0, len);
+      files.set(p, data);
+      return cb(len);
+    },
+    release(_p, _fd, cb) {
+      return cb(0);
+    },
+  };
+}
+
+describe('fuse-native build', () => {
+  it('is built from source and imports no napi_create_external_buffer (forbidden in Electron)', async () => {
+    assert.ok(existsSync(addon), `${addon} is missing: run npm install`);
+    const symbols = await run('nm', ['-D', addon]);
+    assert.equal(symbols.code, 0, symbols.stderr);
+    assert.match(symbols.stdout, /napi_create_buffer/);
+    assert.doesNotMatch(symbols.stdout, /napi_create_external_buffer/);
+    assert.equal(existsSync(path.join(addonDir, 'prebuilds')), false, 'upstream prebuilds must be removed');
+  });
+
+  it('links the system libfuse2, not a bundled copy', async () => {
+    const libs = await run('ldd', [addon]);
+    assert.match(libs.stdout, /libfuse\.so\.2 => \/(usr\/)?lib\/\S+\/libfuse\.so\.2/);
+  });
+});
+
+describe('fuse-native mount (patched)', () => {
+  let dir: string;
+  let fuse: Fuse;
+  const writeSizes: number[] = [];
+  const unmounts: Array<{ external: boolean }> = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wsfs-fuse-'));
+    fuse = new Fuse(dir, memoryOps(writeSizes, 1500), {
+      timeout: { default: false, read: 1000 },
+      extraOptions: ['big_writes', 'max_write=131072', 'negative_timeout=5', 'auto_cache', 'fsname=wsfs-test', 'subtype=wsfs'],
+    });
+    fuse.on('unmount', (info: { external: boolean }) => unmounts.push(info));
+    await within(new Promise<void>((resolve, reject) => fuse.mount((error) => (error ? reject(error) : resolve()))), 15_000, 'mount');
+  });
+
+  after(async () => {
+    await within(new Promise<void>((resolve) => fuse.unmount(() => resolve())), 15_000, 'unmount').catch(() => undefined);
+    await run('fusermount', ['-uz', dir], 5_000);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes extra options through to libfuse (fsname, subtype)', async () => {
+    const mounts = await readFile('/proc/mounts', 'utf8');
+    assert.match(mounts, new RegExp(`^wsfs-test ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} fuse\\.wsfs `, 'm'));
+  });
+
+  it('round-trips 5 MiB written with dd through V8-owned buffers, in 128 KiB writes', async () => {
+    const source = path.join(tmpdir(), `wsfs-fuse-src-${process.pid}`);
+    const data = randomBytes(5 << 20);
+    await writeFile(source, data);
+    try {
+      const written = await run('dd', [`if=${source}`, `of=${dir}/data.bin`, 'bs=1M'], 60_000);
+      assert.equal(written.code, 0, written.stderr);
+      const sum = await run('sha256sum', [`${dir}/data.bin`], 60_000);
+      assert.equal(sum.stdout.split(' ')[0], createHash('sha256').update(data).digest('hex'));
+      assert.equal(Math.max(...writeSizes), 131072, 'big_writes,max_write=131072 must reach libfuse');
+    } finally {
+      await rm(source, { force: true });
+    }
+  });
+
+  it('honours a per-operation timeout: a read slower than it fails with ETIMEDOUT', async () => {
+    const slow = await run('cat', [`${dir}/slow`], 20_000);
+    assert.notEqual(slow.code, 0);
+    assert.match(slow.stderr, /timed out/i);
+  });
+
+  it('tells the process when the mount is removed from outside', async () => {
+    const unmounted = await run('fusermount', ['-u', dir], 10_000);
+    assert.equal(unmounted.code, 0, unmounted.stderr);
+    const deadline = Date.now() + 10_000;
+    while (unmounts.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(unmounts, [{ external: true }]);
+  });
+});

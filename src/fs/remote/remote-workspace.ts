@@ -17,12 +17,18 @@ export interface RemoteEntry {
   objectId: number;
   /** Notebooks only. */
   language?: Language;
-  /** Notebooks only: how the notebook round-trips (`.ipynb` notebooks are JUPYTER). */
+  /**
+   * Notebooks only: how the notebook round-trips (`.ipynb` notebooks are JUPYTER). Only `stat`
+   * reports it (get-status with export info); listings never carry it.
+   */
   exportFormat?: 'SOURCE' | 'JUPYTER';
   /** ms since the epoch; files and notebooks. */
   createdAt?: number;
   modifiedAt?: number;
-  /** Exact byte size, for FILEs, when the endpoint used reports it; never for notebooks. */
+  /**
+   * Exact byte size, for FILEs, when the endpoint used reports it (workspace-files: list-files,
+   * object-info); absent where the workspace lacks them; never for notebooks.
+   */
   size?: number;
 }
 
@@ -59,7 +65,10 @@ export interface RemoteWorkspace {
   /** Metadata of one object; `not-found` when missing. */
   stat(path: string): Promise<RemoteEntry>;
 
-  /** Direct children of a folder, with sizes where the workspace offers them; one listing request. */
+  /**
+   * Direct children of a folder, with sizes where the workspace offers them; one listing request.
+   * `not-a-directory` for a file or notebook, `not-found` when missing.
+   */
   list(path: string): Promise<RemoteEntry[]>;
 
   /**
@@ -73,20 +82,29 @@ export interface RemoteWorkspace {
   /**
    * Creates or replaces (`overwrite`) a file or notebook at `path` from `source`. Large files go
    * through new-files + signed URL where offered, falling back to import-file, then import.
-   * Notebook paths carry no extension.
+   * Notebook paths carry no extension. A FILE is created with the service's AUTO detection, so a
+   * `.py`/`.sql`/`.scala`/`.r` whose first line is the notebook header (or a Jupyter `.ipynb`)
+   * becomes a notebook. `exists` without overwrite; `not-found` when the parent is missing. An
+   * upload without overwrite that failed in a way that may have applied is not repeated: it
+   * rejects (`network`/`unavailable`) and the caller may stat to find out.
    */
   upload(path: string, kind: UploadKind, source: UploadSource, options: { overwrite: boolean }): Promise<void>;
 
   /** `mkdir -p`; `exists` when a non-folder is in the way. */
   mkdirs(path: string): Promise<void>;
 
-  /** Deletes an object; folders only when empty unless `recursive`. */
+  /**
+   * Deletes an object; folders only when empty unless `recursive` (`not-empty`). A retry that finds
+   * nothing after an attempt that may have applied counts as success.
+   */
   delete(path: string, options: { recursive: boolean }): Promise<void>;
 
   /**
    * Moves an object to a free destination (the caller removes a destination it wants replaced).
-   * Uses workspace/rename; where it does not exist, copies (download + upload, recursively for
-   * folders) then deletes the source.
+   * Uses workspace/rename (never repeated blindly); where it does not exist, copies (download +
+   * upload, recursively for folders, notebooks keeping language and format) then deletes the
+   * source. `exists` for a taken destination; `not-supported` for Git folders and other objects
+   * that cannot be copied when the endpoint is missing.
    */
   rename(from: string, to: string): Promise<void>;
 

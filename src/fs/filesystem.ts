@@ -1,0 +1,78 @@
+// The path-based filesystem port the FUSE adapter calls (ARCHITECTURE.md §2: "workspace-fs.ts, the
+// path-based filesystem API the adapter calls"). Paths are local, absolute within the mount
+// (`/etl/Ingest.scala`), `/`-separated. Every method is async and rejects with FsError only; the
+// adapter turns FsError codes into errno numbers and knows nothing else about the workspace.
+
+/** What `getattr` reports. Times are ms since the epoch (fractions allowed). */
+export interface FileAttributes {
+  kind: 'file' | 'directory';
+  /** Exact byte size of what a read returns. */
+  size: number;
+  /** Permission bits only (e.g. 0o644); the adapter adds the file-type bits. */
+  mode: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  atimeMs: number;
+  /** Stable inode-like number (the workspace object id where known). */
+  ino?: number;
+}
+
+/** What `statfs` reports; stable values (the workspace has no meaningful capacity). */
+export interface FilesystemStats {
+  blockSize: number;
+  blocks: number;
+  blocksFree: number;
+  blocksAvailable: number;
+  files: number;
+  filesFree: number;
+  nameMax: number;
+}
+
+/** An open file, as returned by `open`/`create`; non-zero. */
+export type FileHandle = number;
+
+/** One directory entry with its attributes (so `ls -l` needs no extra lookups). */
+export interface DirectoryEntry {
+  name: string;
+  attributes: FileAttributes;
+}
+
+/** The filesystem the adapter serves. */
+export interface Filesystem {
+  getattr(path: string): Promise<FileAttributes>;
+  /** Attributes of an open file (sees unflushed writes). */
+  fgetattr(path: string, handle: FileHandle): Promise<FileAttributes>;
+  readdir(path: string): Promise<DirectoryEntry[]>;
+  /** `flags` are open(2) flags (O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, …). */
+  open(path: string, flags: number): Promise<FileHandle>;
+  /** Creates and opens a new file (`mode` permission bits, `flags` open flags incl. O_EXCL). */
+  create(path: string, mode: number, flags: number): Promise<FileHandle>;
+  /** Reads up to `length` bytes at `position` into `buffer`; resolves with the count (0 = EOF). */
+  read(path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number>;
+  /** Writes `length` bytes of `buffer` at `position` (to local staging); resolves with the count. */
+  write(path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number>;
+  /** close(2) of one descriptor: uploads pending writes. */
+  flush(path: string, handle: FileHandle): Promise<void>;
+  /** Uploads pending writes and waits until the workspace has them. */
+  fsync(path: string, handle: FileHandle, dataOnly: boolean): Promise<void>;
+  /** Last close of a handle: always flushes, then frees it. */
+  release(path: string, handle: FileHandle): Promise<void>;
+  truncate(path: string, size: number): Promise<void>;
+  ftruncate(path: string, handle: FileHandle, size: number): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string, mode: number): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  /** Moves a file or folder; replaces an existing file at `to` (atomic-save pattern of editors). */
+  rename(from: string, to: string): Promise<void>;
+  statfs(path: string): Promise<FilesystemStats>;
+  /** access(2): F_OK/R_OK/W_OK/X_OK checks. */
+  access(path: string, mode: number): Promise<void>;
+  /** Accepted; the reported mtime stays the workspace's until the remote changes. */
+  utimens(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
+  /** Accepted as a no-op (the workspace has no permission bits). */
+  chmod(path: string, mode: number): Promise<void>;
+  /** To the mounting user: no-op; to anyone else: EPERM. */
+  chown(path: string, uid: number, gid: number): Promise<void>;
+  /** Uploads everything pending and waits (unmount, SIGTERM). */
+  flushAll(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+// The working copy of one file open for writing: a local file holding the whole content, so
+// writes and truncates go to disk, never into memory, and an upload streams from it. It tracks
+// its size and whether it differs from the last uploaded version. It does not upload, lock or
+// decide when to upload; the filesystem does that under its per-path lock.
+import { randomBytes } from 'node:crypto';
+import { copyFile, open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One staging file; `dirty`, `size` and `modifiedAt` change only inside the owner's per-path lock. */
+export class StagingFile {
+  /** True when the content differs from what the workspace has (or the file is new). */
+  dirty: boolean;
+  /** When the content last changed locally (ms), for the mtime an open file reports. */
+  modifiedAt: number;
+
+  private constructor(
+    /** Absolute path of the local file. */
+    readonly file: string,
+    private handle: FileHandle | undefined,
+    private length: number,
+    now: number,
+  ) {
+    this.dirty = false;
+    this.modifiedAt = now;
+  }
+
+  /**
+   * Creates a staging file in `dir` named after `name`: a copy of `seed` (a local file) when given,
+   * else empty. The caller marks it dirty when the new file or the copy is itself a change.
+   */
+  static async create(dir: string, name: string, seed: string | undefined, now: number): Promise<StagingFile> {
+    const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
+    const file = join(dir, `${randomBytes(6).toString('hex')}-${safe}`);
+    if (seed !== undefined) await copyFile(seed, file);
+    const handle = await open(file, seed !== undefined ? 'r+' : 'w+', 0o600);
+    const { size } = await handle.stat();
+    return new StagingFile(file, handle, size, now);
+  }
+
+  /** Current byte length. */
+  get size(): number {
+    return this.length;
+  }
+
+  /** Reads up to `length` bytes at `position`; resolves with the count (0 at the end). */
+  async read(buffer: Buffer, length: number, position: number): Promise<number> {
+    if (position >= this.length) return 0;
+    const { bytesRead } = await this.fd().read(buffer, 0, Math.min(length, this.length - position), position);
+    return bytesRead;
+  }
+
+  /** Writes `length` bytes of `buffer` at `position` (holes read as zeros); marks the file dirty. */
+  async write(buffer: Buffer, length: number, position: number, now: number): Promise<number> {
+    const { bytesWritten } = await this.fd().write(buffer, 0, length, position);
+    this.length = Math.max(this.length, position + bytesWritten);
+    this.dirty = true;
+    this.modifiedAt = now;
+    return bytesWritten;
+  }
+
+  /** Cuts or extends (with zeros) the content to `size` bytes; marks the file dirty. */
+  async truncate(size: number, now: number): Promise<void> {
+    await this.fd().truncate(size);
+    this.length = size;
+    this.dirty = true;
+    this.modifiedAt = now;
+  }
+
+  /** Reads the first `length` bytes (for notebook detection). */
+  async head(length: number): Promise<Buffer> {
+    const buffer = Buffer.alloc(Math.min(length, this.length));
+    if (buffer.length === 0) return buffer;
+    const { bytesRead } = await this.fd().read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  /** Flushes to disk and closes the descriptor; the file stays (to be uploaded, adopted or kept). */
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    if (handle !== undefined) await handle.close();
+  }
+
+  /** Closes and deletes the file. */
+  async discard(): Promise<void> {
+    await this.close().catch(() => undefined);
+    await rm(this.file, { force: true });
+  }
+
+  /** Whether the descriptor is still open. */
+  get isOpen(): boolean {
+    return this.handle !== undefined;
+  }
+
+  private fd(): FileHandle {
+    if (this.handle === undefined) throw new Error(`staging file ${this.file} is closed`);
+    return this.handle;
+  }
+}

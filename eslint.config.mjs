@@ -30,9 +30,10 @@ export default tseslint.config(
   },
   restrict(['src/shared/**'], [NODE, ELECTRON, FUSE, REACT, KEYTAR, STORE, layer('fs'), layer('emulator'), layer('main'), layer('renderer'), layer('preload')]),
   restrict(['src/emulator/**'], [ELECTRON, FUSE, REACT, KEYTAR, STORE, layer('fs'), layer('main'), layer('renderer'), layer('preload')]),
-  restrict(['src/fs/**'], [ELECTRON, FUSE, REACT, KEYTAR, STORE, layer('main'), layer('renderer'), layer('preload'), layer('emulator')], ['src/fs/fuse/**', 'src/fs/cli.ts']),
+  restrict(['src/fs/**'], [ELECTRON, FUSE, REACT, KEYTAR, STORE, layer('main'), layer('renderer'), layer('preload'), layer('emulator')], ['src/fs/fuse/**', 'src/fs/cli.ts', 'src/fs/host/engine-main.ts']),
   restrict(['src/fs/fuse/**'], [ELECTRON, REACT, KEYTAR, STORE, layer('main'), layer('renderer'), layer('preload'), layer('emulator')]),
-  restrict(['src/fs/cli.ts'], [ELECTRON, FUSE, REACT, KEYTAR, STORE, layer('main'), layer('renderer'), layer('preload')]),
+  // The two composition roots that may construct the emulator (the `wsfs emulator` command, the demo engine).
+  restrict(['src/fs/cli.ts', 'src/fs/host/engine-main.ts'], [ELECTRON, FUSE, REACT, KEYTAR, STORE, layer('main'), layer('renderer'), layer('preload')]),
   restrict(['src/main/**'], [FUSE, REACT, KEYTAR, STORE, layer('fs'), layer('emulator'), layer('renderer'), layer('preload')], ['src/main/secrets/**', 'src/main/settings/**']),
   restrict(['src/main/secrets/**'], [FUSE, REACT, STORE, layer('fs'), layer('emulator'), layer('renderer'), layer('preload')]),
   restrict(['src/main/settings/**'], [FUSE, REACT, KEYTAR, layer('fs'), layer('emulator'), layer('renderer'), layer('preload')]),

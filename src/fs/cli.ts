@@ -5,13 +5,18 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateFaultConfig, type FaultConfig } from '../emulator/fault-injector';
 import { WorkspaceEmulator, type Feature } from '../emulator/workspace-emulator';
+import { EXIT, EXIT_CODES_HELP, runMount, runStatus, runUnmount, TOKEN_ON_ARGV_MESSAGE, type MountCliOptions } from './host/cli-mount';
 
 /** Runs the CLI with `argv` (as `process.argv`). */
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('wsfs')
     .description('Mount a Databricks workspace as a local folder.')
     .showHelpAfterError()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .exitOverride((error) => {
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
+      throw error;
+    });
 
   program
     .command('emulator')
@@ -33,7 +38,54 @@ export async function main(argv: string[]): Promise<void> {
     .option('--fault-seed <n>', 'seed for jitter and fault probabilities (deterministic runs)', integer('--fault-seed', 0))
     .action(async (options: EmulatorCliOptions) => runEmulator(options));
 
-  await program.parseAsync(argv);
+  program
+    .command('mount')
+    .description('Mount a Databricks workspace folder on MOUNTPOINT (an empty folder). Returns once the mount is ready.')
+    .argument('<mountpoint>', 'an empty local folder')
+    .option('--host <url>', 'workspace URL, e.g. https://<workspace>.cloud.databricks.com (default: the profile or DATABRICKS_HOST)')
+    .option('--profile <name>', 'a profile of ~/.databrickscfg (host and credentials)')
+    .option('--remote-path <path>', 'workspace folder shown at the mount point (default: /Users/<you>)', workspacePath)
+    .option('--cache-dir <dir>', 'where local copies and the write journal live')
+    .option('--no-cache', 'do not keep local copies of read files')
+    .option('--ttl <seconds>', 'how long listings are trusted before asking the workspace again', integer('--ttl', 0, 86_400), 10)
+    .option('--foreground', 'stay in the foreground, logging to stderr; Ctrl+C unmounts')
+    .option('--debug', 'log each operation, cache hits and misses, and remote requests')
+    .option('--token-stdin', 'read the token from stdin (automatic when stdin is piped and no other source is set)')
+    .option('--demo', 'mount a built-in demo workspace (no account needed)')
+    .addHelpText(
+      'after',
+      `\nThe token comes from the profile, from DATABRICKS_TOKEN, or from stdin; never from the command line.\n${EXIT_CODES_HELP}`,
+    )
+    .action(async (mountPoint: string, options: MountCliOptions) => runMount(mountPoint, options));
+
+  program
+    .command('unmount')
+    .description('Upload pending changes, then unmount MOUNTPOINT and stop its engine.')
+    .argument('<mountpoint>', 'a folder mounted by wsfs')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (mountPoint: string) => runUnmount(mountPoint));
+
+  program
+    .command('status')
+    .description('List the wsfs mounts of this user, with host, remote path and whether the engine is alive.')
+    .action(async () => runStatus());
+
+  if (argv[2] === 'mount' && argv.slice(3).some((arg) => /^--token(=|$)/.test(arg))) {
+    process.stderr.write(`wsfs mount: ${TOKEN_ON_ARGV_MESSAGE}\n`);
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === undefined || !String((error as { code: unknown }).code).startsWith('commander.')) throw error;
+    if ((error as { exitCode?: number }).exitCode === 0) process.exitCode = 0;
+  }
+}
+
+function workspacePath(value: string): string {
+  if (!value.startsWith('/')) throw new InvalidArgumentError(`--remote-path takes a workspace path starting with /, got '${value}'.`);
+  return value;
 }
 
 interface EmulatorCliOptions {

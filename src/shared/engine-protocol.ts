@@ -45,7 +45,10 @@ export interface MountCommand {
   id: CommandId;
   /** Absolute local directory to mount on. */
   mountPoint: string;
-  /** Workspace path shown at the mount's root, e.g. `/` or `/Users/me@example.com`. */
+  /**
+   * Workspace path shown at the mount's root, e.g. `/` or `/Users/me@example.com`; `~` (or `~/sub`)
+   * is the credential's home folder `/Users/<current user>`, resolved by the engine.
+   */
   remotePath: string;
   /** Workspace URL; absent means "from the profile or the environment". */
   host?: string;
@@ -279,7 +282,9 @@ export function parseEngineCommand(value: unknown): EngineCommand {
         uploadMode: oneOf(o, 'uploadMode', kind, ['sync', 'background'] as const),
         debug: bool(o, 'debug', kind),
       };
-      if (!command.remotePath.startsWith('/')) throw new TypeError(`${kind}.remotePath: expected a workspace path starting with /`);
+      if (!/^(\/|~$|~\/)/.test(command.remotePath)) {
+        throw new TypeError(`${kind}.remotePath: expected a workspace path starting with / (or ~ for the user's home)`);
+      }
       const host = optStr(o, 'host', kind);
       const profile = optStr(o, 'profile', kind);
       const cacheDir = o['cacheDir'] === undefined ? undefined : absolutePath(o, 'cacheDir', kind);

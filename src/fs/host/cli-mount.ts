@@ -1,0 +1,299 @@
+// The `wsfs mount | unmount | status` commands: checks before an engine starts, where the token
+// comes from (a profile, DATABRICKS_TOKEN, or stdin — never argv), starting the engine through
+// spawnEngine(), the backgrounded-mount records, and the one table of exit codes.
+import { closeSync, openSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { MountCommand } from '../../shared/engine-protocol';
+import type { FailedMountState, MountedMountState } from '../../shared/mount-state';
+import { formatLogRecord } from '../logger';
+import { normalizeHost } from '../remote/remote-config';
+import { RemoteError } from '../remote/remote-error';
+import { EngineCommandError, spawnEngine, type EngineClient } from './engine-client';
+import { EngineError } from './engine-host';
+import { checkFuseInstalled, checkMountPoint, fuseUnmount, isMountPoint } from './mount-preflight';
+import { listRecords, pidAlive, readRecord, recordPaths, removeRecord, runtimeDir, writeRecord } from './mount-records';
+
+/** Exit codes of `wsfs mount|unmount|status` (also in `wsfs mount --help` and docs/cli.md). */
+export const EXIT = {
+  ok: 0,
+  /** Anything unexpected: the engine crashed or did not answer. */
+  failure: 1,
+  /** Bad flags, a token on the command line, a malformed host, no credentials. */
+  usage: 2,
+  /** The mount point is missing, not a folder, not empty or already mounted; nothing mounted there (unmount). */
+  mountPoint: 3,
+  /** FUSE is not installed. */
+  fuse: 4,
+  /** The workspace refused the credentials or could not be reached. */
+  connection: 5,
+  /** The remote path does not exist or is not a folder. */
+  remotePath: 6,
+} as const;
+
+/** The exit code help text. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  unexpected failure (the engine crashed or did not answer)
+  2  usage: bad flags, a token on the command line, a malformed host, no credentials
+  3  mount point missing, not a folder, not empty or already mounted (unmount: nothing mounted there)
+  4  FUSE is not installed
+  5  the workspace refused the token or could not be reached
+  6  the remote path does not exist or is not a folder`;
+
+/** Why `--token` is refused. */
+export const TOKEN_ON_ARGV_MESSAGE =
+  'wsfs does not take a token on the command line: arguments are visible to every user in `ps` and stay in your shell history.\n' +
+  'fix: set DATABRICKS_TOKEN, use a profile of ~/.databrickscfg (--profile NAME), or pipe it in: `printf %s "$TOKEN" | wsfs mount --token-stdin --host URL DIR`';
+
+/** Options of `wsfs mount`. */
+export interface MountCliOptions {
+  host?: string;
+  profile?: string;
+  remotePath?: string;
+  cacheDir?: string;
+  cache: boolean;
+  ttl: number;
+  foreground?: boolean;
+  debug?: boolean;
+  demo?: boolean;
+  tokenStdin?: boolean;
+}
+
+class CliFailure extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps an engine error code onto an exit code. */
+export function exitCodeFor(code: string): number {
+  if (code.startsWith('mount-point')) return EXIT.mountPoint;
+  if (code === 'fuse-missing') return EXIT.fuse;
+  if (code === 'bad-host' || code === 'bad-config' || code === 'no-credentials') return EXIT.usage;
+  if (code === 'unauthenticated' || code === 'unreachable' || code === 'permission') return EXIT.connection;
+  if (code.startsWith('remote-path')) return EXIT.remotePath;
+  return EXIT.failure;
+}
+
+function report(command: string, error: unknown): number {
+  if (error instanceof CliFailure) {
+    process.stderr.write(`wsfs ${command}: ${error.message}\n${error.fix === undefined ? '' : `fix: ${error.fix}\n`}`);
+    return error.exitCode;
+  }
+  if (error instanceof EngineError) {
+    process.stderr.write(`wsfs ${command}: ${error.message}\n${error.fix === undefined ? '' : `fix: ${error.fix}\n`}`);
+    return exitCodeFor(error.code);
+  }
+  process.stderr.write(`wsfs ${command}: ${(error as Error).message}\n`);
+  return EXIT.failure;
+}
+
+/** `wsfs mount`. */
+export async function runMount(mountPointArg: string, options: MountCliOptions): Promise<void> {
+  let engine: EngineClient | undefined;
+  try {
+    process.exitCode = await mount(mountPointArg, options, (client) => (engine = client));
+  } catch (error) {
+    engine?.kill('SIGTERM');
+    process.exitCode = report('mount', error);
+  }
+}
+
+async function mount(mountPointArg: string, options: MountCliOptions, started: (engine: EngineClient) => void): Promise<number> {
+  const mountPoint = resolve(mountPointArg);
+  const demo = options.demo === true;
+  if (demo && (options.host !== undefined || options.profile !== undefined || options.tokenStdin === true)) {
+    throw new CliFailure(EXIT.usage, '--demo serves its own workspace; it takes no --host, --profile or --token-stdin');
+  }
+  if (options.host !== undefined && options.profile !== undefined) {
+    throw new CliFailure(EXIT.usage, 'pass either --host or --profile, not both', 'a profile already names its host');
+  }
+  await checkMountPoint(mountPoint);
+  await checkFuseInstalled();
+
+  // Credentials: never argv. A token from DATABRICKS_TOKEN or stdin goes in a message.
+  let token: string | undefined;
+  let host = options.host;
+  let authType: MountCommand['authType'] = 'auto';
+  if (!demo) {
+    host = checkHost(host);
+    const envToken = process.env['DATABRICKS_TOKEN'];
+    const useStdin = options.tokenStdin === true || (options.profile === undefined && !envToken && process.stdin.isTTY !== true);
+    if (useStdin) token = await readToken(options.tokenStdin === true);
+    else if (options.profile === undefined && envToken) token = envToken;
+    if (token !== undefined) {
+      authType = 'pat';
+      host ??= options.profile === undefined ? checkHost(process.env['DATABRICKS_HOST']) : undefined;
+      if (host === undefined && options.profile === undefined) {
+        throw new CliFailure(EXIT.usage, 'a token was given but no workspace host', 'pass --host https://<workspace>.cloud.databricks.com or set DATABRICKS_HOST');
+      }
+    }
+  }
+
+  const foreground = options.foreground === true;
+  let logFd: number | undefined;
+  const paths = recordPaths(mountPoint);
+  if (!foreground) {
+    await mkdir(runtimeDir(), { recursive: true, mode: 0o700 });
+    logFd = openSync(paths.log, 'a', 0o600);
+  }
+  let engine: EngineClient;
+  try {
+    engine = await spawnEngine({ demo, detach: !foreground, stderr: logFd ?? 'inherit' });
+  } finally {
+    if (logFd !== undefined) closeSync(logFd);
+  }
+  started(engine);
+
+  let failed: FailedMountState | undefined;
+  let mounted: MountedMountState | undefined;
+  engine.onEvent((event) => {
+    if (event.kind === 'engine:log') {
+      process.stderr.write(`${formatLogRecord({ level: event.level, scope: event.scope, message: event.message, time: Date.now() })}\n`);
+    } else if (event.kind === 'engine:problem') {
+      process.stderr.write(`wsfs: ${event.problem.message}${event.problem.fix === undefined ? '' : ` (fix: ${event.problem.fix})`}\n`);
+    } else if (event.kind === 'mount:state') {
+      if (event.state.kind === 'failed') failed = event.state;
+      if (event.state.kind === 'mounted') mounted = event.state;
+    }
+  });
+
+  try {
+    if (token !== undefined) await engine.request({ kind: 'engine:set-credentials', token }, 10_000);
+    const command: Omit<MountCommand, 'id'> = {
+      kind: 'engine:mount',
+      mountPoint,
+      remotePath: options.remotePath ?? '~',
+      authType: demo ? 'pat' : authType,
+      cacheEnabled: options.cache,
+      ttlSeconds: options.ttl,
+      uploadMode: 'sync',
+      debug: options.debug === true,
+      ...(host !== undefined && { host }),
+      ...(options.profile !== undefined && { profile: options.profile }),
+      ...(options.cacheDir !== undefined && { cacheDir: resolve(options.cacheDir) }),
+    };
+    await engine.request(command, 120_000);
+  } catch (error) {
+    engine.kill('SIGTERM');
+    if (error instanceof EngineCommandError && failed !== undefined) {
+      throw new EngineError(failed.code, failed.message, failed.fix);
+    }
+    if (error instanceof EngineCommandError) throw new EngineError(error.code, error.message);
+    throw error;
+  }
+
+  const state = mounted ?? { kind: 'mounted', mountPoint, remotePath: options.remotePath ?? '~', host: host ?? '?' };
+  await writeRecord({
+    mountPoint,
+    pid: engine.pid,
+    host: state.host,
+    remotePath: state.remotePath,
+    demo,
+    startedAt: new Date().toISOString(),
+    ...(!foreground && { logFile: paths.log }),
+  });
+  process.stdout.write(`Mounted ${state.host}${state.remotePath} at ${mountPoint}${demo ? ' (demo workspace)' : ''}\n`);
+  if (!foreground) {
+    process.stdout.write(`The engine runs in the background (pid ${engine.pid}); stop it with: wsfs unmount ${mountPoint}\n`);
+    engine.detach();
+    return EXIT.ok;
+  }
+
+  process.stderr.write('Serving in the foreground; press Ctrl+C to unmount.\n');
+  const stop = (): void => {
+    void engine.request({ kind: 'engine:unmount' }, 120_000).catch(() => engine.kill('SIGTERM'));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const exit = await engine.exited;
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  await removeRecord(mountPoint);
+  return exit.code === 0 ? EXIT.ok : EXIT.failure;
+}
+
+function checkHost(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return undefined;
+  try {
+    return normalizeHost(host);
+  } catch (error) {
+    throw new CliFailure(EXIT.usage, (error as RemoteError).message, 'pass the workspace URL, e.g. --host https://<workspace>.cloud.databricks.com');
+  }
+}
+
+/** The token piped on stdin; undefined when stdin was empty and reading it was not asked for. */
+async function readToken(explicit: boolean): Promise<string | undefined> {
+  if (process.stdin.isTTY === true) {
+    throw new CliFailure(EXIT.usage, '--token-stdin needs the token piped in', 'printf %s "$TOKEN" | wsfs mount --token-stdin ...');
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const token = Buffer.concat(chunks).toString('utf8').trim();
+  if (token === '') {
+    if (!explicit) return undefined;
+    throw new CliFailure(
+      EXIT.usage,
+      '--token-stdin was given but stdin was empty',
+      'set DATABRICKS_TOKEN, pass --profile NAME, pipe the token in with --token-stdin, or try the demo: wsfs mount --demo DIR',
+    );
+  }
+  return token;
+}
+
+/** `wsfs unmount`. */
+export async function runUnmount(mountPointArg: string): Promise<void> {
+  try {
+    process.exitCode = await unmount(resolve(mountPointArg));
+  } catch (error) {
+    process.exitCode = report('unmount', error);
+  }
+}
+
+async function unmount(mountPoint: string): Promise<number> {
+  const record = await readRecord(mountPoint);
+  const alive = record !== undefined && pidAlive(record.pid);
+  if (alive) {
+    process.kill(record.pid, 'SIGTERM'); // the engine flushes, unmounts and exits
+    const deadline = Date.now() + 60_000;
+    while (pidAlive(record.pid) && Date.now() < deadline) await sleep(100);
+  }
+  if (await isMountPoint(mountPoint)) {
+    let result = await fuseUnmount(mountPoint, false);
+    if (!result.ok) result = await fuseUnmount(mountPoint, true);
+    if (!result.ok) {
+      throw new CliFailure(EXIT.failure, `cannot unmount ${mountPoint}: ${result.message}`, `close programs using it (lsof ${mountPoint}), then try again`);
+    }
+  } else if (!alive) {
+    await removeRecord(mountPoint);
+    throw new CliFailure(EXIT.mountPoint, `nothing is mounted at ${mountPoint}`, '`wsfs status` lists the current mounts');
+  }
+  await removeRecord(mountPoint);
+  process.stdout.write(`Unmounted ${mountPoint}\n`);
+  return EXIT.ok;
+}
+
+/** `wsfs status`. */
+export async function runStatus(): Promise<void> {
+  const records = await listRecords();
+  if (records.length === 0) {
+    process.stdout.write('No wsfs mounts.\n');
+    return;
+  }
+  for (const record of records) {
+    const alive = pidAlive(record.pid);
+    const where = `${record.host}${record.remotePath}${record.demo ? ' (demo)' : ''}`;
+    process.stdout.write(`${record.mountPoint}\t${where}\tpid ${record.pid} ${alive ? 'running' : 'dead (record removed)'}\n`);
+    if (!alive) await removeRecord(record.mountPoint);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}

@@ -1,0 +1,48 @@
+// The engine's real composition (ARCHITECTURE.md §2, host is a composition root): the remote
+// client over the SDK for the connection check, then metadata cache + WorkspaceFs + FUSE mount
+// session for a mount. EngineHost receives this through the EngineFactory seam.
+import { createHash } from 'node:crypto';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../logger';
+import { DatabricksRemote } from '../remote/databricks-remote';
+import { createRemoteConfig, resolveRemoteConfig, type RemoteSettings } from '../remote/remote-config';
+import { RetryPolicy } from '../remote/retry-policy';
+import { EngineError, type EngineConnection, type EngineFactory, type MountedEngine, type MountPlan } from './engine-host';
+
+/** Mounts a checked connection; the last piece wired (WorkspaceFs + FuseMountSession). */
+export type MountComposer = (plan: MountPlan, places: { stateDir: string; tempDir: string }) => Promise<MountedEngine>;
+
+/** The default engine state folder for a mount point (journal, staging); no secrets. */
+export function defaultStateDir(mountPoint: string): string {
+  const base = process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state');
+  const key = createHash('sha256').update(mountPoint).digest('hex').slice(0, 16);
+  return join(base, 'wsfs', key);
+}
+
+/** The real factory of the engine process. */
+export function realEngineFactory(compose: MountComposer): EngineFactory {
+  const tempDir = join(tmpdir(), `wsfs-engine-${process.pid}`);
+  return {
+    async connect(settings: RemoteSettings, logger: Logger): Promise<EngineConnection> {
+      const config = createRemoteConfig(settings);
+      const origin = await resolveRemoteConfig(config);
+      const remote = new DatabricksRemote({
+        config,
+        tempDir,
+        // The connection check runs first; a dead host should fail within seconds, not a minute.
+        retry: new RetryPolicy({ maxAttempts: 3, maxElapsedMs: 8_000, onRetry: (event) => logger.debug('retrying a request', { ...event }) }),
+        idleTimeoutMs: 30_000,
+      });
+      return { host: origin.origin, remote };
+    },
+    async mount(plan: MountPlan): Promise<MountedEngine> {
+      const stateDir = plan.cacheDir ?? defaultStateDir(plan.mountPoint);
+      return compose(plan, { stateDir, tempDir });
+    },
+  };
+}
+
+/** Placeholder until the filesystem and the mount session are wired. */
+export const notYetComposed: MountComposer = () =>
+  Promise.reject(new EngineError('not-available', 'this build of the engine cannot mount yet (the FUSE session is not wired)'));

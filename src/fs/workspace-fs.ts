@@ -433,7 +433,11 @@ export class WorkspaceFs implements Filesystem {
     let first: unknown;
     for (const file of [...this.files.values()]) {
       try {
-        await this.locks.run([file.path], () => this.uploadIfDirty(file));
+        await this.locks.run([file.path], async () => {
+          await this.uploadIfDirty(file);
+          // A file kept only because an earlier upload failed is tidied up once it is saved.
+          if (file.handles === 0) await this.settle(file);
+        });
       } catch (error) {
         first ??= error;
       }

@@ -381,8 +381,11 @@ export class WorkspaceFs implements Filesystem {
       const moving = this.files.get(source);
       if (moving !== undefined) await this.uploadIfDirty(moving);
       const found = await this.metadata.lookup(source);
-      const destination = await this.metadata.readdir(parentOf(target));
+      // A destination created here and not uploaded yet exists only locally: it is simply replaced.
+      const destination = withoutProvisional(await this.metadata.readdir(parentOf(target)));
+      const pendingTarget = this.files.get(target);
       const plan = planRename(found, baseOf(target), destination);
+      if (plan.kind !== 'refuse' && pendingTarget?.created === true && pendingTarget !== moving) this.metadata.noteRemoved(target);
       await this.carryOut(plan, found, source, target);
       if (plan.kind === 'noop') return;
       // Re-key open files: one open at the destination was replaced; those at or under the source move.
@@ -390,6 +393,7 @@ export class WorkspaceFs implements Filesystem {
       if (replaced !== undefined && replaced !== moving) {
         replaced.unlinked = true;
         this.files.delete(target);
+        if (replaced.handles === 0) await replaced.staging?.discard();
       }
       for (const file of [...this.files.values()]) {
         if (file.path !== source && !file.path.startsWith(`${source}/`)) continue;

@@ -154,6 +154,20 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     await rejectsWith(fs.open('/open', constants.O_RDWR), 'EISDIR');
   });
 
+  it('renaming over a file created here and not uploaded yet replaces it locally', async () => {
+    const fs = fresh();
+    const driver = inProcessDriver(fs);
+    await fs.mkdir('/pending', 0o755);
+    await driver.writeFile('/pending/source', 'saved');
+    const h = await fs.create('/pending/target', 0o644, constants.O_WRONLY | constants.O_CREAT);
+    await fs.write('/pending/target', h, Buffer.from('never saved'), 11, 0);
+    await fs.rename('/pending/source', '/pending/target');
+    await fs.release('/pending/target', h);
+    assert.equal(content('/pending/target').toString(), 'saved');
+    assert.deepEqual((await fs.readdir('/pending')).map((e) => e.name), ['target']);
+    assert.equal((await driver.readFile('/pending/target')).toString(), 'saved');
+  });
+
   it('an out-of-band change is read once the listing is older than the TTL', async () => {
     const clock = { t: 0 };
     const fs = fresh({ now: () => clock.t, ttlMs: 10_000 });

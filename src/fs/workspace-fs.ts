@@ -146,7 +146,16 @@ export class WorkspaceFs implements Filesystem {
         const file = this.files.get(child);
         if (file?.staging !== undefined) return { name, attributes: this.openFileAttributes(file) };
         const visible = view.entries.get(name)!;
-        return { name, attributes: await this.attributesOf({ localPath: child, name, entry: visible.entry, presentation: visible.presentation }) };
+        const found: CachedEntry = { localPath: child, name, entry: visible.entry, presentation: visible.presentation };
+        try {
+          return { name, attributes: await this.attributesOf(found) };
+        } catch (error) {
+          // One unreadable notebook must not break `ls`: it lists with size 0, and its own
+          // getattr or open reports the error.
+          const failure = asFsError(error, child);
+          this.logger.warn(`cannot learn the size of ${child}: ${failure.message}`, { path: child, code: failure.code });
+          return { name, attributes: fileAttributes(0, visible.entry.modifiedAt ?? this.startedAt, visible.entry.objectId) };
+        }
       }),
     );
     const shown = new Set(view.names);
@@ -555,7 +564,16 @@ export class WorkspaceFs implements Filesystem {
     }
     this.logger.debug(`uploaded ${local}`, { path: remotePath, bytes: staging.size });
     staging.dirty = false;
-    const entry = await this.remoteCall(local, () => this.remote.stat(remotePath));
+    let entry: RemoteEntry;
+    try {
+      entry = await this.remoteCall(local, () => this.remote.stat(remotePath));
+    } catch (error) {
+      // The content is saved; only its new metadata is unknown: the next use lists the folder.
+      this.logger.warn(`saved ${local}, but could not read back its new version`, { path: local, error: asFsError(error, local).message });
+      this.metadata.invalidate(parentOf(local));
+      delete file.uploaded;
+      return;
+    }
     this.metadata.noteRemoved(local);
     this.metadata.noteCreated(local, entry);
     file.entry = entry;

@@ -46,7 +46,7 @@ export class LocalCopies {
 
   constructor(private readonly dir: string) {}
 
-  /** The copy of `fingerprint`, if one is on disk. */
+  /** The copy of `fingerprint`, if one is on disk (never for a fingerprint without modified time). */
   get(fingerprint: ContentFingerprint): LocalCopy | undefined {
     if (fingerprint.modifiedAt === undefined) return undefined;
     return this.copies.get(fingerprintKey(fingerprint));
@@ -118,7 +118,9 @@ export class LocalCopies {
     const previousSame = this.copies.get(key);
     if (previousSame !== undefined && previousSame.file !== target) void rm(previousSame.file, { force: true });
     this.newest.set(object, key);
-    if (fingerprint.modifiedAt !== undefined) this.copies.set(key, copy);
+    // Kept even without a modified time (so the next copy of the object replaces its file), but
+    // `get` never serves such a copy: nothing tells whether it is still current.
+    this.copies.set(key, copy);
     return copy;
   }
 }

@@ -35,6 +35,12 @@ export async function currentMountPoints(): Promise<Set<string>> {
 
 /** Throws EngineError (code `mount-point-*`) unless `mountPoint` is an empty folder that is not mounted. */
 export async function checkMountPoint(mountPoint: string): Promise<void> {
+  const stale = await stat(mountPoint).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'ENOTCONN',
+  );
+  // A dead mount left by a crashed engine is cleared by the new engine's mount session.
+  if (stale) return;
   if (await isMountPoint(mountPoint)) {
     throw new EngineError(
       'mount-point-mounted',
@@ -49,13 +55,6 @@ export async function checkMountPoint(mountPoint: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new EngineError('mount-point-missing', `the mount point ${mountPoint} does not exist`, `create it: mkdir -p ${quote(mountPoint)}`);
-    }
-    if (code === 'ENOTCONN') {
-      throw new EngineError(
-        'mount-point-mounted',
-        `${mountPoint} is a dead mount (its engine has exited)`,
-        `clear it: wsfs unmount ${quote(mountPoint)}`,
-      );
     }
     if (code === 'ENOTDIR') {
       throw new EngineError('mount-point-not-directory', `the mount point ${mountPoint} is not a folder`, 'pick an empty folder as the mount point');

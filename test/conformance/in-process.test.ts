@@ -1,38 +1,47 @@
 // Runs every conformance scenario in-process: WorkspaceFs called directly, over DatabricksRemote
 // and the in-process emulator (demo seed, real HTTP), each scenario with a fresh filesystem (own
-// metadata cache and state dir) and its own scratch folder.
+// metadata cache and state dir) and its own scratch folder. The suite runs twice: with every
+// endpoint family, and with workspace-files and workspace/rename switched off (the fallbacks:
+// listings without sizes, export/import only, rename by copy + delete).
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
+import type { EmulatorOptions, WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import type { DatabricksRemote } from '../../src/fs/remote/databricks-remote';
 import { startEmulator } from '../support/emulator-fixture';
 import { removeFolder, tempFolder, testRemote } from '../support/remote-fixture';
 import { emulatorProbe, inProcessDriver, workspaceFsFor } from './in-process-driver';
 import { SCENARIOS } from './scenarios';
 
-describe('conformance, in-process (WorkspaceFs over the emulator)', () => {
-  let emulator: WorkspaceEmulator;
-  let dir: string;
-  let remote: DatabricksRemote;
+const MODES: Array<{ name: string; options: EmulatorOptions }> = [
+  { name: 'all endpoints', options: { seed: 'demo' } },
+  { name: 'workspace-files and rename off', options: { seed: 'demo', disable: ['workspace-files', 'rename'] } },
+];
 
-  before(async () => {
-    emulator = await startEmulator({ seed: 'demo' });
-    dir = await tempFolder('conformance');
-    remote = testRemote(emulator, join(dir, 'tmp'));
-  });
-  after(async () => {
-    await emulator.stop();
-    await removeFolder(dir);
-  });
+for (const mode of MODES) {
+  describe(`conformance, in-process (WorkspaceFs over the emulator, ${mode.name})`, () => {
+    let emulator: WorkspaceEmulator;
+    let dir: string;
+    let remote: DatabricksRemote;
 
-  SCENARIOS.forEach((scenario, index) => {
-    it(scenario.name, async () => {
-      const { fs } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`));
-      const driver = inProcessDriver(fs);
-      const scratch = `/conformance-${index}`;
-      await driver.mkdir(scratch);
-      await scenario.run({ driver, workspace: emulatorProbe(emulator), dir: scratch, uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 });
-      await fs.flushAll();
+    before(async () => {
+      emulator = await startEmulator(mode.options);
+      dir = await tempFolder('conformance');
+      remote = testRemote(emulator, join(dir, 'tmp'));
+    });
+    after(async () => {
+      await emulator.stop();
+      await removeFolder(dir);
+    });
+
+    SCENARIOS.forEach((scenario, index) => {
+      it(scenario.name, async () => {
+        const { fs } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`));
+        const driver = inProcessDriver(fs);
+        const scratch = `/conformance-${index}`;
+        await driver.mkdir(scratch);
+        await scenario.run({ driver, workspace: emulatorProbe(emulator), dir: scratch, uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 });
+        await fs.flushAll();
+      });
     });
   });
-});
+}

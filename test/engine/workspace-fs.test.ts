@@ -121,6 +121,33 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     assert.equal(total(), 0, JSON.stringify(requests()));
   });
 
+  it('seed notebooks in all four languages: read as SOURCE, written back in place, identity kept; a save lists nothing', async () => {
+    const fs = fresh();
+    const driver = inProcessDriver(fs);
+    const seeds = [
+      { path: '/Getting Started.py', remote: '/Getting Started', language: 'PYTHON', header: '# Databricks notebook source' },
+      { path: '/Sales Report.sql', remote: '/Sales Report', language: 'SQL', header: '-- Databricks notebook source' },
+      { path: '/etl/Ingest.scala', remote: '/etl/Ingest', language: 'SCALA', header: '// Databricks notebook source' },
+      { path: '/etl/Model.r', remote: '/etl/Model', language: 'R', header: '# Databricks notebook source' },
+    ];
+    for (const seed of seeds) {
+      const node = emulator.tree.find(home(emulator) + seed.remote) as unknown as { objectId: number; kind: string; language: string };
+      const text = (await driver.readFile(seed.path)).toString('utf8');
+      assert.ok(text.startsWith(`${seed.header}\n`), `${seed.path}: ${text.slice(0, 40)}`);
+      await fs.getattr(seed.path);
+      emulator.stats.reset();
+      await driver.writeFile(seed.path, `${text}\n// changed by wsfs\n`);
+      const keys = Object.keys(requests());
+      assert.ok(!keys.some((key) => key.includes('list')), `no listing for a save: ${keys.join(', ')}`);
+      const after = emulator.tree.find(home(emulator) + seed.remote) as unknown as { objectId: number; kind: string; language: string; content: Buffer };
+      assert.equal(after.kind, 'NOTEBOOK');
+      assert.equal(after.language, seed.language);
+      assert.equal(after.objectId, node.objectId);
+      assert.match(after.content.toString('utf8'), /changed by wsfs/);
+      assert.match((await driver.readFile(seed.path)).toString('utf8'), /changed by wsfs/);
+    }
+  });
+
   it('mtime stays the workspace modified_at; utimens changes nothing and sends nothing', async () => {
     const clock = { t: 1_000_000 };
     const fs = fresh({ now: () => clock.t });

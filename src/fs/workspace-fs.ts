@@ -409,6 +409,12 @@ export class WorkspaceFs implements Filesystem {
         this.files.delete(file.path);
         file.path = target + file.path.slice(source.length);
         this.files.set(file.path, file);
+        // The object behind it moved or was remade: learn its new remote path (from the cache).
+        const moved = await this.metadata.lookup(file.path).catch(() => undefined);
+        if (moved !== undefined && moved.presentation.kind !== 'DIRECTORY') {
+          file.entry = moved.entry;
+          file.presentation = moved.presentation;
+        }
       }
       if (found.presentation.kind === 'DIRECTORY') await this.localOnly.moveTree(source, target);
     });

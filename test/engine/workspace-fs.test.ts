@@ -244,9 +244,19 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     assert.equal(content(`/trunc/f`).toString(), 'abc');
     const h = await fs.open('/trunc/f', constants.O_WRONLY);
     await fs.write('/trunc/f', h, Buffer.from('X'), 1, 3);
+    const reader = await fs.open('/trunc/f', constants.O_RDONLY);
     await fs.rename('/trunc', '/moved');
     await fs.release('/moved/f', h);
     assert.equal(content(`/moved/f`).toString(), 'abcX');
+    // A handle opened before the move reads the moved file.
+    const buffer = Buffer.alloc(8);
+    assert.equal(await fs.read('/moved/f', reader, buffer, 8, 0), 4);
+    assert.equal(buffer.subarray(0, 4).toString(), 'abcX');
+    const writer = await fs.open('/moved/f', constants.O_RDWR);
+    await fs.write('/moved/f', writer, Buffer.from('Y'), 1, 4);
+    await fs.release('/moved/f', writer);
+    await fs.release('/moved/f', reader);
+    assert.equal(content(`/moved/f`).toString(), 'abcXY');
   });
 
   it('local-only clutter is gone after the next start', async () => {

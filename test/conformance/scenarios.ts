@@ -316,6 +316,32 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'concurrent writers: parallel files, and two handles on one file',
+    async run({ driver, dir }) {
+      await Promise.all(Array.from({ length: 8 }, (_, i) => driver.writeFile(`${dir}/p${i}.txt`, `content ${i}\n`.repeat(100))));
+      for (let i = 0; i < 8; i++) assert.equal((await driver.readFile(`${dir}/p${i}.txt`)).toString(), `content ${i}\n`.repeat(100));
+      await driver.writeFile(`${dir}/shared`, '');
+      const [a, b] = await Promise.all([driver.open(`${dir}/shared`, 'r+'), driver.open(`${dir}/shared`, 'r+')]);
+      await Promise.all([a.write('AAAA', 0), b.write('BBBB', 4)]);
+      await a.close();
+      await b.close();
+      assert.equal((await driver.readFile(`${dir}/shared`)).toString(), 'AAAABBBB');
+    },
+  },
+  {
+    name: 'repeated rename of one file',
+    async run({ driver, dir }) {
+      await driver.writeFile(`${dir}/r0`, 'same');
+      for (let i = 0; i < 5; i++) await driver.rename(`${dir}/r${i}`, `${dir}/r${i + 1}`);
+      assert.deepEqual(await driver.readdir(dir), ['r5']);
+      assert.equal((await driver.readFile(`${dir}/r5`)).toString(), 'same');
+      await driver.rename(`${dir}/r5`, `${dir}/r0`);
+      await driver.writeFile(`${dir}/r0`, 'changed');
+      await driver.rename(`${dir}/r0`, `${dir}/final`);
+      assert.equal((await driver.readFile(`${dir}/final`)).toString(), 'changed');
+    },
+  },
+  {
     name: 'macOS clutter (.DS_Store, ._*) stays local',
     async run({ driver, workspace, dir }) {
       await driver.writeFile(`${dir}/.DS_Store`, 'finder');

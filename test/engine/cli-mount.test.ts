@@ -1,9 +1,11 @@
-// `wsfs mount | unmount | status` as a user runs them (bin/wsfs.js in child processes): each
-// mistake fails with a clear message, its fix and a documented non-zero exit code. Every child
+// `wsfs mount | unmount | status` as a user runs them (bin/wsfs.js in child processes): real
+// mounts of the demo and of an emulator (ls/cat through the mount, status, unmount, foreground
+// Ctrl+C, external unmount), and each mistake failing with a clear message, its fix and a
+// documented non-zero exit code. Every child
 // runs with a private runtime folder and HOME, and without DATABRICKS_* variables of the machine.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -140,5 +142,156 @@ describe('wsfs mount: clear errors', () => {
     const run = await wsfs(['status']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /No wsfs mounts/);
+  });
+});
+
+/** Runs a real program (ls, cat, fusermount) without blocking this process's event loop. */
+function program(command: string, args: string[], timeoutMs = 15_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
+    });
+  });
+}
+
+async function mounted(dir: string): Promise<boolean> {
+  const table = await readFile('/proc/self/mountinfo', 'utf8');
+  return table.split('\n').some((line) => (line.split(' ')[4] ?? '').replace(/\\040/g, ' ') === dir);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+async function recordPid(mountPoint: string): Promise<number> {
+  const status = await wsfs(['status']);
+  const line = status.stdout.split('\n').find((l) => l.startsWith(`${mountPoint}\t`));
+  const pid = Number(/pid (\d+)/.exec(line ?? '')?.[1]);
+  assert.ok(pid > 0, `status lists ${mountPoint}: ${status.stdout}`);
+  return pid;
+}
+
+describe('wsfs mount: real mounts', () => {
+  let emulator: WorkspaceEmulator;
+  const mountPoints: string[] = [];
+  const pids: number[] = [];
+
+  before(async () => {
+    base = await mkdtemp(join(tmpdir(), 'wsfs-cli-real-'));
+    await mkdir(join(base, 'home'));
+    emulator = await startEmulator({ seed: 'demo' });
+  });
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
+    await until('engines to exit', () => pids.every((pid) => !alive(pid)), 10_000).catch(() => {
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    for (const dir of mountPoints) if (await mounted(dir)) await program('fusermount', ['-uz', dir]);
+    await emulator?.stop();
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('mount --demo returns once ready; ls, cat, status and unmount work', async () => {
+    const mountPoint = await emptyDir('demo');
+    mountPoints.push(mountPoint);
+    const run = await wsfs(['mount', '--demo', mountPoint]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Mounted http:\/\/127\.0\.0\.1:\d+\/Users\/\S+ at /);
+    const pid = await recordPid(mountPoint);
+    pids.push(pid);
+    assert.ok(await mounted(mountPoint), 'mounted as soon as the command returned');
+
+    const ls = await program('ls', ['-la', mountPoint]);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /Getting Started\.py/);
+    assert.match(ls.stdout, /Sales Report\.sql/);
+    const cat = await program('cat', [join(mountPoint, 'Getting Started.py')]);
+    assert.equal(cat.code, 0, cat.stderr);
+    assert.match(cat.stdout, /^# Databricks notebook source\n/);
+
+    const status = await wsfs(['status']);
+    assert.match(status.stdout, new RegExp(`^${mountPoint}\\thttp://127\\.0\\.0\\.1:\\d+/Users/\\S+ \\(demo\\)\\tpid ${pid} running$`, 'm'));
+
+    const again = await wsfs(['mount', '--demo', mountPoint]);
+    failsWith(again, 3, /already a mount point/, /wsfs unmount/);
+
+    const unmount = await wsfs(['unmount', mountPoint]);
+    assert.equal(unmount.code, 0, unmount.stderr);
+    assert.match(unmount.stdout, /Unmounted /);
+    assert.equal(await mounted(mountPoint), false);
+    await until('the engine to exit', () => !alive(pid));
+    assert.match((await wsfs(['status'])).stdout, /No wsfs mounts/);
+  });
+
+  it('mounts a workspace with DATABRICKS_TOKEN at /Users/<me>; the token is on neither argv nor env of the engine', async () => {
+    const mountPoint = await emptyDir('token');
+    mountPoints.push(mountPoint);
+    const run = await wsfs(['mount', '--host', emulator.host, mountPoint], { env: { DATABRICKS_TOKEN: emulator.token } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(run.stdout.includes(`${emulator.host}/Users/${emulator.userName} at ${mountPoint}`), run.stdout);
+    const pid = await recordPid(mountPoint);
+    pids.push(pid);
+    const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    assert.ok(!environ.includes(emulator.token) && !environ.includes('DATABRICKS_TOKEN'), 'no token in the engine environment');
+    assert.ok(!cmdline.includes(emulator.token), 'no token on the engine command line');
+    const ls = await program('ls', [mountPoint]);
+    assert.match(ls.stdout, /Getting Started\.py/);
+    const records = await readFile(join(base, 'run', (await readdir(join(base, 'run'))).find((n) => n.endsWith('.json'))!), 'utf8');
+    assert.ok(!records.includes(emulator.token), 'no token in the mount record');
+    assert.equal((await wsfs(['unmount', mountPoint])).code, 0);
+    await until('the engine to exit', () => !alive(pid));
+  });
+
+  it('--foreground serves until SIGINT, then flushes, unmounts and exits 0', async () => {
+    const mountPoint = await emptyDir('foreground');
+    mountPoints.push(mountPoint);
+    const child = spawn(process.execPath, [WSFS_BIN, 'mount', '--demo', '--foreground', mountPoint], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    await until('the foreground mount to be ready', () => stdout.includes('Mounted '), 20_000);
+    const pid = await recordPid(mountPoint);
+    pids.push(pid);
+    await writeFile(join(mountPoint, 'written.txt'), 'saved through the mount\n');
+    assert.match((await program('ls', [mountPoint])).stdout, /written\.txt/);
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<string>((done) => setTimeout(() => done('timeout'), 20_000))]);
+    assert.equal(code, 0, stderr);
+    assert.equal(await mounted(mountPoint), false);
+    assert.equal(alive(pid), false);
+    assert.match((await wsfs(['status'])).stdout, /No wsfs mounts/);
+  });
+
+  it('an external fusermount -u ends the engine; status then drops the dead record', async () => {
+    const mountPoint = await emptyDir('external');
+    mountPoints.push(mountPoint);
+    assert.equal((await wsfs(['mount', '--demo', mountPoint])).code, 0);
+    const pid = await recordPid(mountPoint);
+    pids.push(pid);
+    const unmounted = await program('fusermount', ['-u', mountPoint]);
+    assert.equal(unmounted.code, 0, unmounted.stderr);
+    await until('the engine to exit after an external unmount', () => !alive(pid));
+    const status = await wsfs(['status']);
+    assert.match(status.stdout, /dead \(record removed\)/);
+    assert.match((await wsfs(['status'])).stdout, /No wsfs mounts/);
   });
 });

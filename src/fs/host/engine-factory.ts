@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import { DatabricksRemote } from '../remote/databricks-remote';
 import { createRemoteConfig, resolveRemoteConfig, type RemoteSettings } from '../remote/remote-config';
 import { RetryPolicy } from '../remote/retry-policy';
-import { EngineError, type EngineConnection, type EngineFactory, type MountedEngine, type MountPlan } from './engine-host';
+import type { EngineConnection, EngineFactory, MountedEngine, MountPlan } from './engine-host';
 
 /** Mounts a checked connection; the last piece wired (WorkspaceFs + FuseMountSession). */
 export type MountComposer = (plan: MountPlan, places: { stateDir: string; tempDir: string }) => Promise<MountedEngine>;
@@ -42,7 +42,3 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
     },
   };
 }
-
-/** Placeholder until the filesystem and the mount session are wired. */
-export const notYetComposed: MountComposer = () =>
-  Promise.reject(new EngineError('not-available', 'this build of the engine cannot mount yet (the FUSE session is not wired)'));

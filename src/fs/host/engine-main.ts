@@ -5,7 +5,8 @@
 import type { EngineEvent } from '../../shared/engine-protocol';
 import { WorkspaceEmulator } from '../../emulator/workspace-emulator';
 import { EngineHost } from './engine-host';
-import { notYetComposed, realEngineFactory } from './engine-factory';
+import { realEngineFactory } from './engine-factory';
+import { composeMount } from './mount-composer';
 
 async function run(): Promise<void> {
   const args = process.argv.slice(2);
@@ -26,7 +27,7 @@ async function run(): Promise<void> {
     connected: () => process.connected,
     stderr: process.stderr,
     pid: process.pid,
-    factory: realEngineFactory(notYetComposed),
+    factory: realEngineFactory(composeMount),
     ...(emulator !== undefined && { fixedWorkspace: { host: emulator.host, token: emulator.token } }),
     onIdle: () => exit(0),
   });

@@ -1,0 +1,69 @@
+// Wires a checked connection into a mount: metadata cache -> WorkspaceFs -> FuseMountSession
+// (ARCHITECTURE.md §2: host is a composition root). MountError reasons of the session become the
+// host's error codes, with the session's own message and fix.
+import { mkdir } from 'node:fs/promises';
+import { FuseMountSession, MountError } from '../fuse/mount-session';
+import { MetadataCache } from '../meta/metadata-cache';
+import { WorkspaceFs } from '../workspace-fs';
+import { EngineError, type MountedEngine, type MountPlan } from './engine-host';
+
+const CODES: Record<MountError['reason'], string> = {
+  'mount-point-missing': 'mount-point-missing',
+  'mount-point-not-directory': 'mount-point-not-directory',
+  'mount-point-not-empty': 'mount-point-not-empty',
+  'already-mounted': 'mount-point-mounted',
+  'stale-mount': 'mount-point-mounted',
+  'fuse-unavailable': 'fuse-missing',
+  'mount-failed': 'mount-failed',
+};
+
+/** The real MountComposer: builds the engine's pieces for `plan` and mounts them. */
+export async function composeMount(plan: MountPlan, places: { stateDir: string; tempDir: string }): Promise<MountedEngine> {
+  const logger = plan.logger;
+  await mkdir(places.stateDir, { recursive: true, mode: 0o700 });
+  const remote = plan.connection.remote;
+  const metadata = new MetadataCache({
+    remote,
+    root: plan.remotePath,
+    now: Date.now,
+    ttlMs: plan.ttlSeconds * 1000,
+    onPrefetchError: (path, error) => logger.child('meta').debug('prefetch failed', { path, error }),
+  });
+  const filesystem = new WorkspaceFs({
+    remote,
+    metadata,
+    stateDir: places.stateDir,
+    logger: logger.child('fs'),
+    now: Date.now,
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+  });
+  let session: FuseMountSession;
+  try {
+    session = await FuseMountSession.mount({
+      mountPoint: plan.mountPoint,
+      filesystem,
+      logger: logger.child('fuse'),
+      ttlSeconds: plan.ttlSeconds,
+      fsname: `wsfs:${plan.connection.host.replace(/^https?:\/\//, '')}${plan.remotePath}`,
+      debug: false,
+    });
+  } catch (error) {
+    if (error instanceof MountError) {
+      const message = error.message.endsWith(` Fix: ${error.fix}`) ? error.message.slice(0, -` Fix: ${error.fix}`.length) : error.message;
+      throw new EngineError(CODES[error.reason], message, error.fix);
+    }
+    throw error;
+  }
+  return {
+    flushAll: () => filesystem.flushAll(),
+    unmount: async () => {
+      await session.unmount();
+    },
+    onUnmounted: (listener) => {
+      session.on('unmounted', (event: { external: boolean }) => {
+        if (event.external) listener();
+      });
+    },
+  };
+}

@@ -138,7 +138,12 @@ describe('FuseMountSession', () => {
   describe('checks before mounting', () => {
     it('finds FUSE here, and gives the macFUSE hint where it is missing', async () => {
       await checkFuseAvailable();
-      if (process.platform !== 'darwin') await expectMountError(checkFuseAvailable('darwin'), 'fuse-unavailable', /macFUSE is not installed/, /brew install --cask macfuse/);
+      if (process.platform !== 'darwin') await expectMountError(checkFuseAvailable({ platform: 'darwin' }), 'fuse-unavailable', /macFUSE is not installed/, /brew install --cask macfuse/);
+    });
+
+    it('no /dev/fuse, or no fusermount, on Linux', async () => {
+      await expectMountError(checkFuseAvailable({ platform: 'linux', device: path.join(base, 'no-fuse') }), 'fuse-unavailable', /no-fuse is missing/, /apt install fuse libfuse2.*--device \/dev\/fuse/);
+      await expectMountError(checkFuseAvailable({ platform: 'linux', searchPath: base }), 'fuse-unavailable', /fusermount. is not on PATH/, /libfuse2/);
     });
 
     it('a missing mount point', async () => {

@@ -184,8 +184,18 @@ export class FuseMountSession extends EventEmitter {
   }
 }
 
+/** Where checkFuseAvailable looks (injectable for tests). */
+export interface FuseProbe {
+  platform?: NodeJS.Platform;
+  /** The FUSE device on Linux; default `/dev/fuse`. */
+  device?: string;
+  /** Directories searched for `fusermount`; default $PATH. */
+  searchPath?: string;
+}
+
 /** Rejects with a per-OS hint when FUSE is not installed or usable. */
-export async function checkFuseAvailable(platform: NodeJS.Platform = process.platform): Promise<void> {
+export async function checkFuseAvailable(probe: FuseProbe = {}): Promise<void> {
+  const platform = probe.platform ?? process.platform;
   if (platform === 'darwin') {
     const candidates = ['/Library/Filesystems/macfuse.fs', '/Library/Filesystems/osxfuse.fs', '/usr/local/lib/libfuse.2.dylib'];
     for (const candidate of candidates) if (await exists(candidate)) return;
@@ -193,12 +203,13 @@ export async function checkFuseAvailable(platform: NodeJS.Platform = process.pla
   }
   const hint =
     'Install FUSE 2: `sudo apt install fuse libfuse2` (Debian/Ubuntu) or `sudo dnf install fuse fuse-libs` (Fedora); in a container add `--device /dev/fuse --cap-add SYS_ADMIN`.';
+  const device = probe.device ?? '/dev/fuse';
   try {
-    await access('/dev/fuse', fsConstants.R_OK | fsConstants.W_OK);
+    await access(device, fsConstants.R_OK | fsConstants.W_OK);
   } catch (error) {
-    throw new MountError('fuse-unavailable', `FUSE is not available: /dev/fuse is missing or not accessible (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, hint, error);
+    throw new MountError('fuse-unavailable', `FUSE is not available: ${device} is missing or not accessible (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, hint, error);
   }
-  if ((await which('fusermount')) === undefined) throw new MountError('fuse-unavailable', 'FUSE is not available: `fusermount` is not on PATH.', hint);
+  if ((await which('fusermount', probe.searchPath ?? process.env.PATH ?? '')) === undefined) throw new MountError('fuse-unavailable', 'FUSE is not available: `fusermount` is not on PATH.', hint);
 }
 
 /**
@@ -265,8 +276,8 @@ async function exists(file: string): Promise<boolean> {
   return (await statOrError(file)) instanceof Error ? false : true;
 }
 
-async function which(command: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+async function which(command: string, searchPath: string): Promise<string | undefined> {
+  for (const dir of searchPath.split(path.delimiter)) {
     if (dir === '') continue;
     const candidate = path.join(dir, command);
     try {

@@ -133,6 +133,11 @@ describe('wsfs mount: clear errors', () => {
     failsWith(run, 6, /\/Users\/nobody\/nothing does not exist/, /--remote-path/);
   });
 
+  it('says when FUSE is not installed, with the install command', async () => {
+    const run = await wsfs(['mount', '--demo', await emptyDir('no-fuse')], { env: { PATH: join(base, 'no-such-bin') } });
+    failsWith(run, 4, /FUSE is not available \(fusermount is not on PATH\)/, /apt install fuse/);
+  });
+
   it('unmount says when nothing is mounted there', async () => {
     const run = await wsfs(['unmount', await emptyDir('not-mounted')]);
     failsWith(run, 3, /nothing is mounted at/, /wsfs status/);
@@ -258,10 +263,15 @@ describe('wsfs mount: real mounts', () => {
     await until('the engine to exit', () => !alive(pid));
   });
 
-  it('--foreground serves until SIGINT, then flushes, unmounts and exits 0', async () => {
+  it('--foreground serves until Ctrl+C (SIGINT to the group), then flushes, unmounts and exits 0', async () => {
     const mountPoint = await emptyDir('foreground');
     mountPoints.push(mountPoint);
-    const child = spawn(process.execPath, [WSFS_BIN, 'mount', '--demo', '--foreground', mountPoint], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that SIGINT reaches the CLI and its engine at once, like Ctrl+C in a terminal.
+    const child = spawn(process.execPath, [WSFS_BIN, 'mount', '--demo', '--foreground', mountPoint], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -273,12 +283,38 @@ describe('wsfs mount: real mounts', () => {
     pids.push(pid);
     await writeFile(join(mountPoint, 'written.txt'), 'saved through the mount\n');
     assert.match((await program('ls', [mountPoint])).stdout, /written\.txt/);
-    child.kill('SIGINT');
+    process.kill(-child.pid!, 'SIGINT');
     const code = await Promise.race([exited, new Promise<string>((done) => setTimeout(() => done('timeout'), 20_000))]);
     assert.equal(code, 0, stderr);
     assert.equal(await mounted(mountPoint), false);
     assert.equal(alive(pid), false);
     assert.match((await wsfs(['status'])).stdout, /No wsfs mounts/);
+  });
+
+  it('after an engine is killed: status shows it dead, unmount clears the dead mount, a new mount works', async () => {
+    const mountPoint = await emptyDir('killed');
+    mountPoints.push(mountPoint);
+    assert.equal((await wsfs(['mount', '--demo', mountPoint])).code, 0);
+    const pid = await recordPid(mountPoint);
+    pids.push(pid);
+    process.kill(pid, 'SIGKILL');
+    await until('the engine to die', () => !alive(pid));
+    assert.match((await wsfs(['status'])).stdout, new RegExp(`pid ${pid} dead`));
+    const unmount = await wsfs(['unmount', mountPoint]);
+    assert.equal(unmount.code, 0, unmount.stderr);
+    assert.equal(await mounted(mountPoint), false);
+
+    // A dead mount left in place is cleared by the next mount's session.
+    assert.equal((await wsfs(['mount', '--demo', mountPoint])).code, 0);
+    const second = await recordPid(mountPoint);
+    pids.push(second);
+    process.kill(second, 'SIGKILL');
+    await until('the second engine to die', () => !alive(second));
+    const again = await wsfs(['mount', '--demo', mountPoint]);
+    assert.equal(again.code, 0, again.stderr);
+    pids.push(await recordPid(mountPoint));
+    assert.match((await program('ls', [mountPoint])).stdout, /Getting Started\.py/);
+    assert.equal((await wsfs(['unmount', mountPoint])).code, 0);
   });
 
   it('an external fusermount -u ends the engine; status then drops the dead record', async () => {

@@ -138,6 +138,20 @@ describe('wsfs mount: clear errors', () => {
     failsWith(run, 4, /FUSE is not available \(fusermount is not on PATH\)/, /apt install fuse/);
   });
 
+  it('refuses an unknown profile, and says when no host is configured at all', async () => {
+    const unknown = await wsfs(['mount', '--profile', 'nosuch', await emptyDir('no-profile')]);
+    failsWith(unknown, 2, /profile "nosuch" gives no workspace host/, /~\/\.databrickscfg/);
+    await writeFile(join(base, 'home', '.databrickscfg'), '[other]\nhost = https://x.cloud.databricks.com\n');
+    try {
+      const missing = await wsfs(['mount', '--profile', 'nosuch', await emptyDir('no-profile-2')]);
+      failsWith(missing, 2, /has no nosuch profile/, /~\/\.databrickscfg/);
+    } finally {
+      await rm(join(base, 'home', '.databrickscfg'), { force: true });
+    }
+    const nothing = await wsfs(['mount', await emptyDir('no-host')]);
+    failsWith(nothing, 2, /no workspace host is configured/, /--host .*--demo/);
+  });
+
   it('unmount says when nothing is mounted there', async () => {
     const run = await wsfs(['unmount', await emptyDir('not-mounted')]);
     failsWith(run, 3, /nothing is mounted at/, /wsfs status/);
@@ -261,6 +275,21 @@ describe('wsfs mount: real mounts', () => {
     assert.ok(!records.includes(emulator.token), 'no token in the mount record');
     assert.equal((await wsfs(['unmount', mountPoint])).code, 0);
     await until('the engine to exit', () => !alive(pid));
+  });
+
+  it('mounts with a profile of ~/.databrickscfg (host and token from the file)', async () => {
+    const mountPoint = await emptyDir('profile');
+    mountPoints.push(mountPoint);
+    await writeFile(join(base, 'home', '.databrickscfg'), `[emu]\nhost = ${emulator.host}\ntoken = ${emulator.token}\n`, { mode: 0o600 });
+    try {
+      const run = await wsfs(['mount', '--profile', 'emu', mountPoint]);
+      assert.equal(run.code, 0, run.stderr);
+      pids.push(await recordPid(mountPoint));
+      assert.match((await program('ls', [mountPoint])).stdout, /Sales Report\.sql/);
+      assert.equal((await wsfs(['unmount', mountPoint])).code, 0);
+    } finally {
+      await rm(join(base, 'home', '.databrickscfg'), { force: true });
+    }
   });
 
   it('--foreground serves until Ctrl+C (SIGINT to the group), then flushes, unmounts and exits 0', async () => {

@@ -36,7 +36,7 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  unexpected failure (the engine crashed or did not answer)
-  2  usage: bad flags, a token on the command line, a malformed host, no credentials
+  2  usage: bad flags, a token on the command line, a malformed host, an unknown profile, no host
   3  mount point missing, not a folder, not empty or already mounted (unmount: nothing mounted there)
   4  FUSE is not installed
   5  the workspace refused the token or could not be reached
@@ -75,7 +75,7 @@ class CliFailure extends Error {
 export function exitCodeFor(code: string): number {
   if (code.startsWith('mount-point')) return EXIT.mountPoint;
   if (code === 'fuse-missing') return EXIT.fuse;
-  if (code === 'bad-host' || code === 'bad-config' || code === 'no-credentials') return EXIT.usage;
+  if (['bad-host', 'bad-config', 'bad-profile', 'no-host', 'no-credentials'].includes(code)) return EXIT.usage;
   if (code === 'unauthenticated' || code === 'unreachable' || code === 'permission') return EXIT.connection;
   if (code.startsWith('remote-path')) return EXIT.remotePath;
   return EXIT.failure;

@@ -261,7 +261,15 @@ export class EngineHost {
     try {
       return await this.options.factory.connect(settings, this.logger.child('remote'));
     } catch (error) {
-      throw connectionError(error);
+      const failure = connectionError(error);
+      if (failure.code === 'no-host' && settings.profile !== undefined) {
+        throw new EngineError(
+          'bad-profile',
+          `the profile "${settings.profile}" gives no workspace host (~/.databrickscfg is missing, has no [${settings.profile}] section, or the section has no host)`,
+          'check the profile name against the [sections] of ~/.databrickscfg, or pass --host instead',
+        );
+      }
+      throw failure;
     }
   }
 
@@ -416,6 +424,16 @@ export function connectionError(error: unknown, host?: string): EngineError {
     const message = redactText(error.message);
     switch (error.kind) {
       case 'invalid':
+        if (/has no .* profile/.test(message)) {
+          return new EngineError('bad-profile', message, 'check the profile name against the [sections] of ~/.databrickscfg, or pass --host instead');
+        }
+        if (/no workspace host is configured/.test(message)) {
+          return new EngineError(
+            'no-host',
+            'no workspace host is configured',
+            'pass --host https://<workspace>.cloud.databricks.com, --profile NAME, or set DATABRICKS_HOST; or try the demo: wsfs mount --demo DIR',
+          );
+        }
         return new EngineError(
           /malformed workspace host/.test(message) ? 'bad-host' : 'bad-config',
           message,

@@ -1,6 +1,7 @@
-// The engine's real composition (ARCHITECTURE.md §2, host is a composition root): the remote
-// client over the SDK for the connection check, then metadata cache + WorkspaceFs + FUSE mount
-// session for a mount. EngineHost receives this through the EngineFactory seam.
+// The engine's real composition (ARCHITECTURE.md §2, host is a composition root): a remote
+// client over the SDK with a short retry budget for the connection check, then for a mount its
+// own client with the full budget, handed to the MountComposer (metadata cache + WorkspaceFs +
+// FUSE mount session). EngineHost receives this through the EngineFactory seam.
 import { createHash } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,16 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
     },
     async mount(plan: MountPlan): Promise<MountedEngine> {
       const stateDir = plan.cacheDir ?? defaultStateDir(plan.mountPoint);
-      return compose(plan, { stateDir, tempDir });
+      // The mount's own client, with the full retry budget (the check's is deliberately short).
+      const config = createRemoteConfig(plan.settings);
+      await resolveRemoteConfig(config);
+      const log = plan.logger.child('remote');
+      const remote = new DatabricksRemote({
+        config,
+        tempDir,
+        retry: new RetryPolicy({ onRetry: (event) => log.debug('retrying a request', { ...event }) }),
+      });
+      return compose({ ...plan, connection: { host: plan.connection.host, remote } }, { stateDir, tempDir });
     },
   };
 }

@@ -39,7 +39,7 @@ export async function mountWsfs(options: {
     pid,
     unmount: async () => {
       child.kill('SIGTERM');
-      const exited = await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(30_000)]);
+      const exited = await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(30_000, undefined, { ref: false })]);
       if (exited === undefined) child.kill('SIGKILL');
       await run('fusermount', ['-uz', options.mountPoint]).catch(() => undefined);
     },
@@ -55,7 +55,7 @@ export async function mountBindfs(source: string, mountPoint: string): Promise<B
     pid: child.pid!,
     unmount: async () => {
       await run('fusermount', ['-u', mountPoint]).catch(() => run('fusermount', ['-uz', mountPoint]));
-      await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(10_000)]);
+      await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(10_000, undefined, { ref: false })]);
     },
   };
 }

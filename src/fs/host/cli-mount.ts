@@ -207,8 +207,13 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
   }
 
   process.stderr.write('Serving in the foreground; press Ctrl+C to unmount.\n');
+  // Unmount (the engine flushes first), then let the idle engine go: it stays up after an
+  // `engine:unmount` for front ends that mount again, so the foreground command ends it.
   const stop = (): void => {
-    void engine.request({ kind: 'engine:unmount' }, 120_000).catch(() => engine.kill('SIGTERM'));
+    void engine
+      .request({ kind: 'engine:unmount' }, 120_000)
+      .catch(() => undefined)
+      .finally(() => engine.kill('SIGTERM'));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,0 +1,116 @@
+// A real wsfs mount for tests: an emulator in the test process and the real `wsfs mount
+// --foreground` command (and its engine process) mounting it on a temp folder, plus a runner for
+// real programs with deadlines. The test process never mounts, so it may touch the mount freely.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkspaceEmulator, type EmulatorOptions } from '../../src/emulator/workspace-emulator';
+import { WSFS_BIN } from './cli-child';
+
+/** A mounted emulator. */
+export interface MountedWorkspace {
+  emulator: WorkspaceEmulator;
+  /** Local mount point. */
+  mountPoint: string;
+  /** Remote folder mounted at `mountPoint`. */
+  remotePath: string;
+  /** The local path of a path relative to the mount root. */
+  local(relative: string): string;
+  /** Unmounts (SIGTERM: flush, then unmount), stops the emulator and removes the temp folder. */
+  stop(): Promise<void>;
+}
+
+/** Options of `mountWorkspace`. */
+export interface MountOptions {
+  emulator?: EmulatorOptions;
+  /** Remote folder to mount; default the emulator user's home. */
+  remotePath?: string;
+  /** Metadata TTL in seconds (`--ttl`). */
+  ttlSeconds?: number;
+  /** Extra `wsfs mount` arguments. */
+  args?: string[];
+}
+
+/** Starts an emulator and mounts it with `wsfs mount --foreground`; resolves once mounted. */
+export async function mountWorkspace(options: MountOptions = {}): Promise<MountedWorkspace> {
+  const emulator = await WorkspaceEmulator.start({ seed: 'demo', ...options.emulator });
+  const dir = await mkdtemp(path.join(tmpdir(), 'wsfs-mounted-'));
+  const mountPoint = path.join(dir, 'mnt');
+  await run('mkdir', [mountPoint]);
+  const remotePath = options.remotePath ?? `/Users/${emulator.userName}`;
+  const args = [WSFS_BIN, 'mount', '--host', emulator.host, '--remote-path', remotePath, '--foreground'];
+  if (options.ttlSeconds !== undefined) args.push('--ttl', String(options.ttlSeconds));
+  args.push(...(options.args ?? []), mountPoint);
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATABRICKS_TOKEN: emulator.token, WSFS_RUNTIME_DIR: path.join(dir, 'run') };
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await waitForMount(mountPoint, child, () => stderr);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await emulator.stop();
+    await run('fusermount', ['-uz', mountPoint]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    emulator,
+    mountPoint,
+    remotePath,
+    local: (relative) => path.join(mountPoint, relative),
+    stop: async () => {
+      child.kill('SIGTERM');
+      const exited = await Promise.race([new Promise((resolve) => child.once('exit', () => resolve(true))), sleep(30_000, false, { ref: false })]);
+      if (!exited) child.kill('SIGKILL');
+      await run('fusermount', ['-uz', mountPoint]).catch(() => undefined);
+      await emulator.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForMount(mountPoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? -1));
+  while (Date.now() < deadline) {
+    const mounts = await readFile('/proc/mounts', 'utf8');
+    if (mounts.split('\n').some((line) => line.split(' ')[1] === mountPoint)) return;
+    if (exited !== null) throw new Error(`wsfs mount exited with ${String(exited)}: ${stderr()}`);
+    await sleep(50);
+  }
+  throw new Error(`wsfs mount did not mount ${mountPoint} within 30 s: ${stderr()}`);
+}
+
+/** What a program did. */
+export interface ProgramResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a real program (no shell) with a deadline; never rejects on a non-zero exit. */
+export function program(cmd: string, args: string[], options: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<ProgramResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      cmd,
+      args,
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** Like `program`, but rejects with the program's stderr on a non-zero exit. */
+export async function run(cmd: string, args: string[], options: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<string> {
+  const result = await program(cmd, args, options);
+  if (result.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}

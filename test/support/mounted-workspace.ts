@@ -18,6 +18,8 @@ export interface MountedWorkspace {
   remotePath: string;
   /** The local path of a path relative to the mount root. */
   local(relative: string): string;
+  /** What the engine wrote to stderr so far (warnings, e.g. the staging path of a failed upload). */
+  engineLog(): string;
   /** Unmounts (SIGTERM: flush, then unmount), stops the emulator and removes the temp folder. */
   stop(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function mountWorkspace(options: MountOptions = {}): Promise<Mounte
     mountPoint,
     remotePath,
     local: (relative) => path.join(mountPoint, relative),
+    engineLog: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');
       const exited = await Promise.race([new Promise((resolve) => child.once('exit', () => resolve(true))), sleep(30_000, false, { ref: false })]);

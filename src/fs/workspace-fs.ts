@@ -33,6 +33,8 @@ const PROVISIONAL = 'WSFS_PROVISIONAL';
 /** Inode numbers of provisional entries start here (far above workspace object ids). */
 const PROVISIONAL_INO_BASE = 2 ** 52;
 const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
+/** How many uploaded versions keep their local mtime (see WorkspaceFs.ownMtimes). */
+const OWN_MTIMES_LIMIT = 10_000;
 
 /** Construction options of WorkspaceFs; everything is injected. */
 export interface WorkspaceFsOptions {
@@ -92,6 +94,13 @@ export class WorkspaceFs implements Filesystem {
   private readonly locks = new PathLocks();
   /** Folder times: workspace folders carry none, so they report the mount's start, stably. */
   private readonly startedAt: number;
+  /**
+   * The mtime shown for versions this mount uploaded, by versionKey: the last local write time,
+   * which is what the kernel already holds for the file, instead of the workspace's later
+   * modified_at (else a program sees the mtime of a file it just wrote jump once the kernel's
+   * attribute cache expires; vim then warns the file changed). Oldest forgotten past a cap.
+   */
+  private readonly ownMtimes = new Map<string, number>();
   // `files` is keyed by OpenFile.path; entries are added, re-keyed and removed only under the
   // per-path lock of the key(s) involved. `handles` maps live handles; changed in open/create/release.
   private readonly files = new Map<string, OpenFile>();
@@ -131,7 +140,7 @@ export class WorkspaceFs implements Filesystem {
     if (h?.kind === 'remote' && h.file.staging !== undefined) return this.openFileAttributes(h.file);
     if (h?.kind === 'remote' && h.copy !== undefined && h.file.unlinked) {
       const { size } = await h.copy.stat();
-      return fileAttributes(size, h.file.entry.modifiedAt ?? this.startedAt, h.file.entry.objectId);
+      return fileAttributes(size, this.mtimeOf(h.file.entry), h.file.entry.objectId);
     }
     return this.getattr(path);
   }
@@ -154,7 +163,7 @@ export class WorkspaceFs implements Filesystem {
           // getattr or open reports the error.
           const failure = asFsError(error, child);
           this.logger.warn(`cannot learn the size of ${child}: ${failure.message}`, { path: child, code: failure.code });
-          return { name, attributes: fileAttributes(0, visible.entry.modifiedAt ?? this.startedAt, visible.entry.objectId) };
+          return { name, attributes: fileAttributes(0, this.mtimeOf(visible.entry), visible.entry.objectId) };
         }
       }),
     );
@@ -582,6 +591,11 @@ export class WorkspaceFs implements Filesystem {
     }
     this.metadata.noteRemoved(local);
     this.metadata.noteCreated(local, entry);
+    if (entry.modifiedAt !== undefined) {
+      this.ownMtimes.delete(versionKey(entry));
+      this.ownMtimes.set(versionKey(entry), staging.modifiedAt);
+      if (this.ownMtimes.size > OWN_MTIMES_LIMIT) this.ownMtimes.delete(this.ownMtimes.keys().next().value!);
+    }
     file.entry = entry;
     file.created = false;
     file.presentation = entry.type === 'NOTEBOOK' ? { kind: 'NOTEBOOK', language: entry.language ?? 'PYTHON', format: format === 'JUPYTER' ? 'JUPYTER' : 'SOURCE' } : { kind: 'FILE' };
@@ -689,12 +703,18 @@ export class WorkspaceFs implements Filesystem {
     }
     const known = presentation.kind === 'FILE' ? entry.size : undefined;
     const size = known ?? (await this.localCopyOf(found.localPath, entry, presentation)).size;
-    return fileAttributes(size, entry.modifiedAt ?? this.startedAt, entry.objectId);
+    return fileAttributes(size, this.mtimeOf(entry), entry.objectId);
+  }
+
+  /** The mtime shown for `entry`: the local write time for versions uploaded here (see ownMtimes). */
+  private mtimeOf(entry: RemoteEntry): number {
+    if (entry.modifiedAt === undefined) return this.startedAt;
+    return this.ownMtimes.get(versionKey(entry)) ?? entry.modifiedAt;
   }
 
   private openFileAttributes(file: OpenFile): FileAttributes {
     const staging = file.staging!;
-    const mtime = staging.dirty ? staging.modifiedAt : (file.entry.modifiedAt ?? staging.modifiedAt);
+    const mtime = staging.dirty || file.entry.modifiedAt === undefined ? staging.modifiedAt : this.mtimeOf(file.entry);
     return fileAttributes(staging.size, mtime, file.entry.objectId);
   }
 
@@ -741,6 +761,11 @@ export class WorkspaceFs implements Filesystem {
       throw asFsError(error, local);
     }
   }
+}
+
+/** A remote version: the object and its modified_at (kept across renames, new on every save). */
+function versionKey(entry: RemoteEntry): string {
+  return `${entry.objectId}:${String(entry.modifiedAt)}`;
 }
 
 function fileAttributes(size: number, mtimeMs: number, ino: number | undefined): FileAttributes {

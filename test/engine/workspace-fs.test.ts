@@ -161,6 +161,27 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     assert.equal((await fs.getattr('/README.md')).mtimeMs, before.mtimeMs);
   });
 
+  it('a version uploaded here keeps the mtime shown while it was being written (no jump to the workspace time)', async () => {
+    const clock = { t: 1_000_000 };
+    const fs = fresh({ now: () => clock.t, ttlMs: 0 });
+    await fs.mkdir('/mtime', 0o755);
+    const h = await fs.create('/mtime/a', 0o644, constants.O_WRONLY | constants.O_CREAT);
+    await fs.write('/mtime/a', h, Buffer.from('abc'), 3, 0);
+    const written = (await fs.fgetattr('/mtime/a', h)).mtimeMs;
+    assert.equal(written, 1_000_000);
+    clock.t += 5_000;
+    await fs.flush('/mtime/a', h);
+    await fs.release('/mtime/a', h);
+    assert.notEqual(emulator.tree.find(`${home(emulator)}/mtime/a`)!.modifiedAt, written, 'the workspace time differs');
+    assert.equal((await fs.getattr('/mtime/a')).mtimeMs, written);
+    assert.equal((await fs.readdir('/mtime')).find((e) => e.name === 'a')?.attributes.mtimeMs, written, 'after a fresh listing too');
+    // A change made elsewhere is a new version: its workspace time shows.
+    const other = fresh({ ttlMs: 0 });
+    await inProcessDriver(other).writeFile('/mtime/a', 'changed elsewhere');
+    const changed = emulator.tree.find(`${home(emulator)}/mtime/a`)!.modifiedAt;
+    assert.equal((await fs.getattr('/mtime/a')).mtimeMs, changed);
+  });
+
   it('open files: fgetattr sees unflushed writes, O_APPEND appends, O_EXCL refuses, reads see the working copy', async () => {
     const fs = fresh();
     await fs.mkdir('/open', 0o755);

@@ -35,6 +35,11 @@ const PROVISIONAL_INO_BASE = 2 ** 52;
 const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
 /** How many uploaded versions keep their local mtime (see WorkspaceFs.ownMtimes). */
 const OWN_MTIMES_LIMIT = 10_000;
+/**
+ * A plain file's upload is read back with one listing of its folder at most this long after the
+ * first unread upload there, shared by every upload into the folder meanwhile (not a stat each).
+ */
+export const READ_BACK_DELAY_MS = 100;
 
 /** Construction options of WorkspaceFs; everything is injected. */
 export interface WorkspaceFsOptions {
@@ -108,6 +113,16 @@ export class WorkspaceFs implements Filesystem {
   private nextHandle = 1;
   private nextProvisional = PROVISIONAL_INO_BASE;
   private prepared: Promise<void> | undefined;
+  private nextLocalVersion = 1;
+  /**
+   * Uploaded plain files not read back yet, by remote folder: local path → the tagged entry
+   * (RemoteEntry.localVersion) put into the metadata cache. One listing per folder reads them back.
+   */
+  private readonly readBacks = new Map<string, { remoteFolder: string; pending: Map<string, RemoteEntry>; timer: NodeJS.Timeout }>();
+  /** Read-backs under way, by local folder. */
+  private readonly readBacksRunning = new Map<string, Promise<void>>();
+  /** The tag of the newest upload of each remote path not read back yet. */
+  private readonly latestTags = new Map<string, number>();
 
   constructor(options: WorkspaceFsOptions) {
     this.remote = options.remote;
@@ -132,6 +147,7 @@ export class WorkspaceFs implements Filesystem {
     if (isLocalOnlyName(baseOf(local))) return this.localOnlyAttributes(local);
     const file = this.files.get(local);
     if (file?.staging !== undefined) return this.openFileAttributes(file);
+    await this.readBackBefore(parentOf(local));
     return this.attributesOf(await this.metadata.lookup(local));
   }
 
@@ -148,6 +164,7 @@ export class WorkspaceFs implements Filesystem {
   async readdir(path: string): Promise<DirectoryEntry[]> {
     const local = normalizeLocalPath(path);
     if (isLocalOnlyName(baseOf(local))) throw new FsError('ENOTDIR', `${local} is not a folder`);
+    await this.readBackBefore(local);
     const view = await this.metadata.readdir(local);
     const entries = await Promise.all(
       view.names.map(async (name): Promise<DirectoryEntry> => {
@@ -186,6 +203,7 @@ export class WorkspaceFs implements Filesystem {
 
   async open(path: string, flags: number): Promise<FileHandle> {
     const local = normalizeLocalPath(path);
+    await this.readBackBefore(parentOf(local));
     return this.locks.run([local], () => this.openLocked(local, flags));
   }
 
@@ -579,6 +597,29 @@ export class WorkspaceFs implements Filesystem {
     }
     this.logger.debug(`uploaded ${local}`, { path: remotePath, bytes: staging.size });
     staging.dirty = false;
+    if (plan.kind === 'file') {
+      // No stat per save: the version is tagged as ours, its content is the working copy, and its
+      // object id and modified_at are learnt from one shared listing of the folder (readBack).
+      const previous = file.entry;
+      const entry: RemoteEntry = {
+        path: remotePath,
+        type: 'FILE',
+        rawType: 'FILE',
+        objectId: !file.created && previous.type === 'FILE' && previous.rawType !== PROVISIONAL && previous.path === remotePath ? previous.objectId : this.nextProvisional++,
+        modifiedAt: staging.modifiedAt,
+        size: staging.size,
+        localVersion: this.nextLocalVersion++,
+        ...(previous.createdAt !== undefined && { createdAt: previous.createdAt }),
+      };
+      this.metadata.noteRemoved(local);
+      this.metadata.noteCreated(local, entry);
+      file.entry = entry;
+      file.created = false;
+      file.presentation = { kind: 'FILE' };
+      file.uploaded = fingerprintOf(entry, file.presentation);
+      this.scheduleReadBack(local, entry);
+      return;
+    }
     let entry: RemoteEntry;
     try {
       entry = await this.remoteCall(local, () => this.remote.stat(remotePath));
@@ -591,11 +632,7 @@ export class WorkspaceFs implements Filesystem {
     }
     this.metadata.noteRemoved(local);
     this.metadata.noteCreated(local, entry);
-    if (entry.modifiedAt !== undefined) {
-      this.ownMtimes.delete(versionKey(entry));
-      this.ownMtimes.set(versionKey(entry), staging.modifiedAt);
-      if (this.ownMtimes.size > OWN_MTIMES_LIMIT) this.ownMtimes.delete(this.ownMtimes.keys().next().value!);
-    }
+    this.rememberOwnMtime(entry, staging.modifiedAt);
     file.entry = entry;
     file.created = false;
     file.presentation = entry.type === 'NOTEBOOK' ? { kind: 'NOTEBOOK', language: entry.language ?? 'PYTHON', format: format === 'JUPYTER' ? 'JUPYTER' : 'SOURCE' } : { kind: 'FILE' };
@@ -606,6 +643,88 @@ export class WorkspaceFs implements Filesystem {
       (format === 'SOURCE' && entry.language !== undefined && startsWithLine(probe, NOTEBOOK_SYNTAX[entry.language].header));
     if (adoptable) file.uploaded = fingerprintOf(entry, file.presentation);
     else delete file.uploaded;
+  }
+
+  /** Queues `tagged` (just uploaded to `local`) for the next read-back listing of its folder. */
+  private scheduleReadBack(local: string, tagged: RemoteEntry): void {
+    const folder = parentOf(local);
+    let batch = this.readBacks.get(folder);
+    if (batch === undefined) {
+      const timer = setTimeout(() => void this.startReadBack(folder), READ_BACK_DELAY_MS);
+      timer.unref();
+      batch = { remoteFolder: remoteParentOf(tagged.path), pending: new Map(), timer };
+      this.readBacks.set(folder, batch);
+    }
+    batch.pending.set(local, tagged);
+    this.latestTags.set(tagged.path, tagged.localVersion!);
+  }
+
+  /**
+   * Before the metadata cache may list the local folder `folder` anew, the uploads there not read
+   * back yet are read back first: a new listing would otherwise replace their tagged versions
+   * with the workspace's, whose mtime is not the one shown while they were written.
+   */
+  private async readBackBefore(folder: string): Promise<void> {
+    if (!this.readBacks.has(folder) && !this.readBacksRunning.has(folder)) return;
+    if (this.metadata.isListingFresh(folder)) return;
+    await this.startReadBack(folder);
+    await this.readBacksRunning.get(folder);
+  }
+
+  private startReadBack(folder: string): Promise<void> {
+    const batch = this.readBacks.get(folder);
+    if (batch === undefined) return Promise.resolve();
+    this.readBacks.delete(folder);
+    clearTimeout(batch.timer);
+    const done = this.readBack(batch.remoteFolder, batch.pending).catch((error: unknown) => {
+      // The saves stand; their versions stay tagged until a listing replaces them.
+      this.logger.debug(`could not read back uploads in ${folder}: ${String(error)}`);
+    });
+    const running = Promise.all([this.readBacksRunning.get(folder), done]).then(() => undefined);
+    this.readBacksRunning.set(folder, running);
+    void running.finally(() => {
+      if (this.readBacksRunning.get(folder) === running) this.readBacksRunning.delete(folder);
+    });
+    return running;
+  }
+
+  /**
+   * Lists the folder once and, for each upload that is still the newest one of its path and is
+   * listed with the size it was saved with, records the listed version: its mtime is the local
+   * write time, the local copy is that version's (no download later), and it replaces the tagged
+   * entry in the metadata cache. (As with a stat right after the upload, a save made elsewhere in
+   * between with the very same size would be taken for ours.)
+   */
+  private async readBack(remoteFolder: string, pending: Map<string, RemoteEntry>): Promise<void> {
+    const listed = new Map((await this.remote.list(remoteFolder)).map((entry) => [entry.path, entry]));
+    for (const [local, tagged] of pending) {
+      await this.locks.run([local], () => {
+        if (this.latestTags.get(tagged.path) !== tagged.localVersion) return Promise.resolve();
+        this.latestTags.delete(tagged.path);
+        const real = listed.get(tagged.path);
+        if (real === undefined || real.type !== 'FILE' || real.size !== tagged.size || real.modifiedAt === undefined) return Promise.resolve();
+        this.rememberOwnMtime(real, tagged.modifiedAt!);
+        const presentation: Presentation = { kind: 'FILE' };
+        this.copies.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
+        if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
+          this.metadata.noteRemoved(local);
+          this.metadata.noteCreated(local, real);
+        }
+        const file = this.files.get(local);
+        if (file?.entry === tagged) {
+          file.entry = real;
+          if (file.uploaded !== undefined) file.uploaded = fingerprintOf(real, presentation);
+        }
+        return Promise.resolve();
+      });
+    }
+  }
+
+  private rememberOwnMtime(entry: RemoteEntry, mtime: number): void {
+    if (entry.modifiedAt === undefined) return;
+    this.ownMtimes.delete(versionKey(entry));
+    this.ownMtimes.set(versionKey(entry), mtime);
+    if (this.ownMtimes.size > OWN_MTIMES_LIMIT) this.ownMtimes.delete(this.ownMtimes.keys().next().value!);
   }
 
   // --- internals: rename ---------------------------------------------------------------------
@@ -689,6 +808,7 @@ export class WorkspaceFs implements Filesystem {
     const fingerprint: ContentFingerprint = { objectId: entry.objectId, format: wanted };
     if (entry.modifiedAt !== undefined) fingerprint.modifiedAt = entry.modifiedAt;
     if (presentation.kind === 'FILE' && entry.size !== undefined) fingerprint.size = entry.size;
+    if (entry.localVersion !== undefined) fingerprint.localVersion = entry.localVersion;
     return this.copies.fetch(fingerprint, async (target) => {
       this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
       await this.prepare();
@@ -777,6 +897,7 @@ function fingerprintOf(entry: RemoteEntry, presentation: Presentation): ContentF
   const fingerprint: ContentFingerprint = { objectId: entry.objectId, format };
   if (entry.modifiedAt !== undefined) fingerprint.modifiedAt = entry.modifiedAt;
   if (presentation.kind === 'FILE' && entry.size !== undefined) fingerprint.size = entry.size;
+  if (entry.localVersion !== undefined) fingerprint.localVersion = entry.localVersion;
   return fingerprint;
 }
 
@@ -821,6 +942,11 @@ async function localOnlyCall<T>(local: string, call: () => Promise<T>): Promise<
     if (code === 'ENOENT' || code === 'EEXIST' || code === 'EISDIR') throw new FsError(code, `${local}: ${(error as Error).message}`, error);
     throw new FsError('EIO', `${local}: ${(error as Error).message}`, error);
   }
+}
+
+function remoteParentOf(remotePath: string): string {
+  const slash = remotePath.lastIndexOf('/');
+  return slash <= 0 ? '/' : remotePath.slice(0, slash);
 }
 
 function parentOf(local: string): string {

@@ -16,6 +16,8 @@ export interface ContentFingerprint {
   /** Exact byte size when the workspace reported it. */
   size?: number;
   format: DownloadFormat;
+  /** A version uploaded here and not read back yet (RemoteEntry.localVersion). */
+  localVersion?: number;
 }
 
 /** A local copy: the file holding the bytes of one version, and its length. */
@@ -27,7 +29,8 @@ export interface LocalCopy {
 /** The key of a fingerprint (also the copy's file name). */
 export function fingerprintKey(fingerprint: ContentFingerprint): string {
   const size = fingerprint.size === undefined ? '' : `-s${fingerprint.size}`;
-  return `${fingerprint.objectId}-${fingerprint.modifiedAt ?? 'x'}${size}-${fingerprint.format}`;
+  const local = fingerprint.localVersion === undefined ? '' : `-v${fingerprint.localVersion}`;
+  return `${fingerprint.objectId}-${fingerprint.modifiedAt ?? 'x'}${size}${local}-${fingerprint.format}`;
 }
 
 /**
@@ -87,6 +90,20 @@ export class LocalCopies {
     return this.install(fingerprint, file);
   }
 
+  /**
+   * Makes the copy of `from` the copy of `to` (the same bytes, learnt to be that version, e.g. an
+   * upload read back); false when there is no copy of `from`.
+   */
+  rekey(from: ContentFingerprint, to: ContentFingerprint): boolean {
+    const copy = this.copies.get(fingerprintKey(from));
+    if (copy === undefined) return false;
+    this.copies.delete(fingerprintKey(from));
+    const object = `${from.objectId}-${from.format}`;
+    if (this.newest.get(object) === fingerprintKey(from)) this.newest.delete(object);
+    this.record(to, copy);
+    return true;
+  }
+
   /** Removes every copy (unmount). */
   async clear(): Promise<void> {
     this.copies.clear();
@@ -106,7 +123,13 @@ export class LocalCopies {
     await rename(file, target);
     const { size } = await stat(target);
     const copy: LocalCopy = { file: target, size };
-    // Synchronous from here: record the copy and drop the previous version of the same object.
+    this.record(fingerprint, copy);
+    return copy;
+  }
+
+  /** Records `copy` as the copy of `fingerprint` and drops the previous version of the same object. */
+  private record(fingerprint: ContentFingerprint, copy: LocalCopy): void {
+    const key = fingerprintKey(fingerprint);
     const object = `${fingerprint.objectId}-${fingerprint.format}`;
     const older = this.newest.get(object);
     if (older !== undefined && older !== key) {
@@ -116,11 +139,10 @@ export class LocalCopies {
       if (old !== undefined) void rm(old.file, { force: true });
     }
     const previousSame = this.copies.get(key);
-    if (previousSame !== undefined && previousSame.file !== target) void rm(previousSame.file, { force: true });
+    if (previousSame !== undefined && previousSame.file !== copy.file) void rm(previousSame.file, { force: true });
     this.newest.set(object, key);
     // Kept even without a modified time (so the next copy of the object replaces its file), but
     // `get` never serves such a copy: nothing tells whether it is still current.
     this.copies.set(key, copy);
-    return copy;
   }
 }

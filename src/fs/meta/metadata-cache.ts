@@ -236,6 +236,18 @@ export class MetadataCache {
     this.mutateFolder(parentOf(local), (entries) => entries.map((e) => (e.path === visible.entry.path ? { ...e, ...patch } : e)));
   }
 
+  /** The entry at `localPath` in its folder's cached listing, fresh or not; never a request. */
+  cachedEntry(localPath: string): RemoteEntry | undefined {
+    const local = normalizeLocalPath(localPath);
+    return this.folders.get(parentOf(local))?.view.entries.get(baseOf(local))?.entry;
+  }
+
+  /** Whether the folder `localPath` has a cached listing younger than the TTL (no request to use it). */
+  isListingFresh(localPath: string): boolean {
+    const cached = this.folders.get(normalizeLocalPath(localPath));
+    return cached !== undefined && this.isFresh(cached);
+  }
+
   /** Drops the cached listing of the folder `localPath`; its next use lists it again. */
   invalidate(localPath: string): void {
     const local = normalizeLocalPath(localPath);

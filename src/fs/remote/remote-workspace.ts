@@ -30,6 +30,12 @@ export interface RemoteEntry {
    * object-info); absent where the workspace lacks them; never for notebooks.
    */
   size?: number;
+  /**
+   * Never set by a remote: WorkspaceFs tags a FILE version it just uploaded, whose workspace
+   * object id and modified_at it has not read back yet, with a number unique in the engine run.
+   * While tagged, its content is the local copy adopted under the tag; a listing replaces it.
+   */
+  localVersion?: number;
 }
 
 /** What to download: a file's bytes, or a notebook in one of its source forms. */

@@ -1,7 +1,7 @@
 // A real wsfs mount for tests: an emulator in the test process and the real `wsfs mount
 // --foreground` command (and its engine process) mounting it on a temp folder, plus a runner for
 // real programs with deadlines. The test process never mounts, so it may touch the mount freely.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -95,19 +95,42 @@ export interface ProgramResult {
   stderr: string;
 }
 
-/** Runs a real program (no shell) with a deadline; never rejects on a non-zero exit. */
+/**
+ * Runs a real program (no shell) with a deadline; never rejects on a non-zero exit.
+ *
+ * Spawning is synchronous in the test process, which also serves the emulator: a `cwd` on the
+ * mount would make the kernel ask the engine, the engine ask the (blocked) emulator, and the spawn
+ * hang until the engine gives up. So the child changes into `cwd` itself (`sh -c 'cd … && exec …'`).
+ * The program runs in its own process group, all of which is killed at the deadline (so a
+ * grandchild holding the output pipes cannot outlive it).
+ */
 export function program(cmd: string, args: string[], options: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<ProgramResult> {
   return new Promise((resolve) => {
-    const child = execFile(
-      cmd,
-      args,
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    const [file, argv] = options.cwd === undefined ? [cmd, args] : ['/bin/sh', ['-c', 'cd -- "$0" && exec "$@"', options.cwd, cmd, ...args]];
+    const child = spawn(file, argv, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    let spawnError = '';
+    child.on('error', (error) => (spawnError = `${error.message}\n`));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const prefix = (timedOut ? `timed out after ${String(timeoutMs)} ms\n` : '') + spawnError;
+      resolve({ code: spawnError === '' ? (code ?? 1) : 127, stdout: Buffer.concat(stdout).toString(), stderr: prefix + Buffer.concat(stderr).toString() });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
   });
 }
 

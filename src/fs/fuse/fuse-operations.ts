@@ -67,18 +67,22 @@ export function toFuseStat(attributes: FileAttributes, uid: number, gid: number)
   return stat;
 }
 
-/** Converts the port's filesystem stats to fuse-native's statfs. */
+/**
+ * Converts the port's filesystem stats to fuse-native's statfs. fuse-native carries each count in
+ * a uint32 (2³² would wrap to 0 and `df` would show an empty, full disk), so counts are capped.
+ */
 export function toFuseStatFs(stats: FilesystemStats): FuseStatFs {
+  const u32 = (n: number): number => Math.min(Math.max(0, Math.floor(n)), 0xffff_ffff);
   return {
-    bsize: stats.blockSize,
-    frsize: stats.blockSize,
-    blocks: stats.blocks,
-    bfree: stats.blocksFree,
-    bavail: stats.blocksAvailable,
-    files: stats.files,
-    ffree: stats.filesFree,
-    favail: stats.filesFree,
-    namemax: stats.nameMax,
+    bsize: u32(stats.blockSize),
+    frsize: u32(stats.blockSize),
+    blocks: u32(stats.blocks),
+    bfree: u32(stats.blocksFree),
+    bavail: u32(stats.blocksAvailable),
+    files: u32(stats.files),
+    ffree: u32(stats.filesFree),
+    favail: u32(stats.filesFree),
+    namemax: u32(stats.nameMax),
   };
 }
 

@@ -115,3 +115,10 @@ it('vim -Es saves an edit', async () => {
   const names = (await run('ls', ['-1a', mounted.mountPoint])).split('\n');
   assert.ok(!names.some((name) => name.endsWith('.swp') || name === 'vim.txt~'), names.join(','));
 });
+
+it('df and stat -f report the documented stable values (4 KiB blocks, 2³² − 1 free, 2²⁴ inodes)', async () => {
+  const fields = (await run('stat', ['-f', '-c', '%S %b %f %a %c %d %l', mounted.mountPoint])).trim();
+  assert.equal(fields, `4096 ${2 ** 32 - 1} ${2 ** 32 - 1} ${2 ** 32 - 1} ${2 ** 24} ${2 ** 24} 255`);
+  const df = (await run('df', ['-k', '--output=size,avail', mounted.mountPoint])).trim().split('\n')[1]?.trim().split(/\s+/);
+  assert.deepEqual(df, [String((2 ** 32 - 1) * 4), String((2 ** 32 - 1) * 4)]);
+});

@@ -45,6 +45,32 @@ for (const { ext, language, comment, code } of LANGUAGES) {
   });
 }
 
+it('vim and an atomic save (os.replace over it) edit a notebook in place, keeping its identity', async () => {
+  const file = mounted.local('nbs/saved.py');
+  await run('sh', ['-c', `cat > '${file}'`], { input: '# Databricks notebook source\nx = 1\n' });
+  const id = remoteNode(mounted, 'nbs/saved')?.objectId;
+  assert.ok(id !== undefined);
+  await run('vim', ['-Es', '-c', 'normal Gox = 2', '-c', 'wq', file], { timeoutMs: 30_000 });
+  assert.equal(remoteBytes(mounted, 'nbs/saved').toString(), '# Databricks notebook source\nx = 1\nx = 2\n');
+  const script = ['import os', "open('.saved.py.tmp', 'w').write('# Databricks notebook source\\nx = 3\\n')", "os.replace('.saved.py.tmp', 'saved.py')"].join('\n');
+  await run('python3', ['-c', script], { cwd: mounted.local('nbs') });
+  const node = remoteNode(mounted, 'nbs/saved');
+  assert.equal(node?.kind, 'NOTEBOOK');
+  assert.equal(node.objectId, id);
+  assert.equal(node.content.toString(), '# Databricks notebook source\nx = 3\n');
+  assert.equal(remoteNode(mounted, 'nbs/.saved.py.tmp'), undefined);
+  assert.equal(await run('cat', [file]), '# Databricks notebook source\nx = 3\n');
+});
+
+it('mv between language extensions converts the notebook (py → sql)', async () => {
+  await run('sh', ['-c', `cat > '${mounted.local('nbs/conv.py')}'`], { input: '# Databricks notebook source\nspark.sql("x")\n\n# COMMAND ----------\n\n# MAGIC %md hi\n' });
+  await run('mv', [mounted.local('nbs/conv.py'), mounted.local('nbs/conv.sql')]);
+  const node = remoteNode(mounted, 'nbs/conv');
+  assert.equal(node?.kind === 'NOTEBOOK' ? node.language : node?.kind, 'SQL');
+  assert.equal(await run('cat', [mounted.local('nbs/conv.sql')]), '-- Databricks notebook source\nspark.sql("x")\n\n-- COMMAND ----------\n\n-- MAGIC %md hi\n');
+  assert.equal((await program('test', ['-e', mounted.local('nbs/conv.py')])).code, 1);
+});
+
 it('an out-of-band change is seen through the mount after the TTL', async () => {
   const remote = `${mounted.remotePath}/nbs/oob.txt`;
   await run('sh', ['-c', `echo old > '${mounted.local('nbs/oob.txt')}'`]);

@@ -13,7 +13,7 @@ import { Logger, type LogRecord } from '../../src/fs/logger';
 import type { DatabricksRemote } from '../../src/fs/remote/databricks-remote';
 import { RemoteError } from '../../src/fs/remote/remote-error';
 import type { RemoteWorkspace } from '../../src/fs/remote/remote-workspace';
-import { DIRECTORY_MODE, FILE_MODE, type WorkspaceFs } from '../../src/fs/workspace-fs';
+import { DIRECTORY_MODE, FILE_MODE, READ_BACK_DELAY_MS, type WorkspaceFs } from '../../src/fs/workspace-fs';
 import { home, startEmulator } from '../support/emulator-fixture';
 import { MiB, removeFolder, sha256File, tempFolder, testRemote, writeRandomFile } from '../support/remote-fixture';
 import { inProcessDriver, workspaceFsFor } from '../conformance/in-process-driver';
@@ -180,6 +180,44 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     await inProcessDriver(other).writeFile('/mtime/a', 'changed elsewhere');
     const changed = emulator.tree.find(`${home(emulator)}/mtime/a`)!.modifiedAt;
     assert.equal((await fs.getattr('/mtime/a')).mtimeMs, changed);
+  });
+
+  it('a plain file save costs one request; a shared listing reads the new versions back; no download before or after', async () => {
+    const fs = fresh();
+    await fs.mkdir('/batch', 0o755);
+    emulator.stats.reset();
+    const written = new Map<string, number>();
+    for (const name of ['a', 'b', 'c']) {
+      const h = await fs.create(`/batch/${name}`, 0o644, constants.O_WRONLY | constants.O_CREAT);
+      await fs.write(`/batch/${name}`, h, Buffer.from(`content ${name}`), 9, 0);
+      written.set(name, (await fs.fgetattr(`/batch/${name}`, h)).mtimeMs);
+      await fs.release(`/batch/${name}`, h);
+    }
+    // (A listing may show up here: a read-back of another test's saves, or of these under a slow host.)
+    const noStat = (): boolean => Object.keys(requests()).every((key) => !key.includes('get-status') && !key.includes('object-info'));
+    assert.equal(requests()['POST /api/2.0/workspace-files/import-file/{path}'], 3);
+    assert.ok(noStat(), `no stat per save: ${JSON.stringify(requests())}`);
+    const readAll = async (): Promise<void> => {
+      for (const name of ['a', 'b', 'c']) {
+        const h = await fs.open(`/batch/${name}`, constants.O_RDONLY);
+        const buffer = Buffer.alloc(64);
+        const n = await fs.read(`/batch/${name}`, h, buffer, 64, 0);
+        await fs.release(`/batch/${name}`, h);
+        assert.equal(buffer.subarray(0, n).toString(), `content ${name}`);
+        assert.equal((await fs.getattr(`/batch/${name}`)).mtimeMs, written.get(name));
+      }
+    };
+    await readAll();
+    assert.equal(downloads(), 0, 'the working copy is the content of the version not read back yet');
+    await new Promise((resolve) => setTimeout(resolve, READ_BACK_DELAY_MS + 200));
+    // Uploads within READ_BACK_DELAY_MS of each other share one listing (more under a slow test host).
+    const listings = requests()['GET /api/2.0/workspace-files/list-files'] ?? 0;
+    assert.ok(listings >= 1 && noStat(), `listings read the versions back, no stat: ${JSON.stringify(requests())}`);
+    const objectId = emulator.tree.find(`${home(emulator)}/batch/a`)!.objectId;
+    assert.equal((await fs.getattr('/batch/a')).ino, objectId, 'the read-back version is the workspace object');
+    emulator.stats.reset();
+    await readAll();
+    assert.equal(total(), 0, `after the read-back too: ${JSON.stringify(requests())}`);
   });
 
   it('open files: fgetattr sees unflushed writes, O_APPEND appends, O_EXCL refuses, reads see the working copy', async () => {

@@ -51,6 +51,31 @@ it('EISDIR when a folder is opened for writing or unlinked', async () => {
   assert.equal(await pythonErrno("os.unlink('full')", cwd), 'EISDIR');
 });
 
+it('rename errors: EISDIR, ENOTDIR, ENOTEMPTY, EINVAL', async () => {
+  await run('mkdir', [mounted.local('errs/emptydir')]);
+  assert.equal(await pythonErrno("os.rename('file.txt', 'full')", cwd), 'EISDIR');
+  assert.equal(await pythonErrno("os.rename('emptydir', 'file.txt')", cwd), 'ENOTDIR');
+  assert.equal(await pythonErrno("os.rename('emptydir', 'full')", cwd), 'ENOTEMPTY');
+  assert.equal(await pythonErrno("os.rename('full', 'full/inside')", cwd), 'EINVAL');
+  assert.equal(remoteBytes(mounted, 'errs/file.txt').toString(), 'plain\n');
+  assert.equal(remoteNode(mounted, 'errs/full/child.txt')?.kind, 'FILE');
+});
+
+it('ENAMETOOLONG for a name over 255 bytes', async () => {
+  assert.equal(await pythonErrno("open('n' * 256, 'w')", cwd), 'ENAMETOOLONG');
+  assert.equal(await pythonErrno("os.mkdir('d' * 256)", cwd), 'ENAMETOOLONG');
+});
+
+it('.DS_Store stays local; mv of it to a workspace name copies (EXDEV for rename)', async () => {
+  await run('sh', ['-c', 'echo clutter > errs/.DS_Store'], { cwd: mounted.mountPoint });
+  assert.equal(await run('cat', [mounted.local('errs/.DS_Store')]), 'clutter\n');
+  assert.equal(remoteNode(mounted, 'errs/.DS_Store'), undefined);
+  assert.equal(await pythonErrno("os.rename('.DS_Store', 'kept.txt')", cwd), 'EXDEV');
+  await run('mv', [mounted.local('errs/.DS_Store'), mounted.local('errs/kept.txt')]);
+  assert.equal(remoteBytes(mounted, 'errs/kept.txt').toString(), 'clutter\n');
+  assert.equal((await program('test', ['-e', mounted.local('errs/.DS_Store')])).code, 1);
+});
+
 it('EACCES when the workspace refuses (403 PERMISSION_DENIED on mkdirs)', async () => {
   mounted.emulator.faults.set({
     rules: [{ endpoint: 'POST /api/2.0/workspace/mkdirs', fault: { kind: 'error', status: 403, errorCode: 'PERMISSION_DENIED', message: 'no access' } }],

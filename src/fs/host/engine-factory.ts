@@ -34,6 +34,7 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
         // The connection check runs first; a dead host should fail within seconds, not a minute.
         retry: new RetryPolicy({ maxAttempts: 3, maxElapsedMs: 8_000, onRetry: (event) => logger.debug('retrying a request', { ...event }) }),
         idleTimeoutMs: 30_000,
+        onExchange: (event) => logger.debug('request', { ...event }),
       });
       return { host: origin.origin, remote };
     },
@@ -47,6 +48,7 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
         config,
         tempDir,
         retry: new RetryPolicy({ onRetry: (event) => log.debug('retrying a request', { ...event }) }),
+        onExchange: (event) => log.debug('request', { ...event }),
       });
       return compose({ ...plan, connection: { host: plan.connection.host, remote } }, { stateDir, tempDir });
     },

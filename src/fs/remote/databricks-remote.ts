@@ -8,7 +8,7 @@ import { copyFile, mkdir, open, readFile, rm, stat as statFile } from 'node:fs/p
 import { join } from 'node:path';
 import { iam, workspace, type Config } from '@databricks/sdk-experimental';
 import { LANGUAGES, type Language, type SignedUrl } from '../../shared/workspace-types';
-import { HttpTransport, TransportApiClient, type HttpRequest, type HttpResponse } from './http-transport';
+import { HttpTransport, TransportApiClient, type ExchangeEvent, type HttpRequest, type HttpResponse } from './http-transport';
 import { notADirectory, RemoteError, truncatedBody } from './remote-error';
 import type {
   DownloadFormat,
@@ -57,6 +57,8 @@ export interface DatabricksRemoteOptions {
   /** Abort a request after this long without progress (default 120 s). */
   idleTimeoutMs?: number;
   thresholds?: Partial<RemoteThresholds>;
+  /** Told about every finished HTTP exchange (the engine logs them at debug level). */
+  onExchange?: (event: ExchangeEvent) => void;
 }
 
 const API = '/api/2.0';
@@ -128,6 +130,7 @@ export class DatabricksRemote implements RemoteWorkspace {
       limiter: this.limiter,
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
       userAgent: () => sdk.client?.userAgent() ?? 'wsfs',
+      ...(options.onExchange !== undefined && { onExchange: options.onExchange }),
     });
     sdk.client = new TransportApiClient(options.config, this.transport);
     this.workspace = new workspace.WorkspaceService(sdk.client);

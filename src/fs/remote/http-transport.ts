@@ -46,6 +46,20 @@ export interface HttpTransportOptions {
   idleTimeoutMs?: number;
   /** The User-Agent header value. */
   userAgent?: () => string;
+  /** Told about every finished exchange (for `--debug`); never given headers, bodies or signed URLs. */
+  onExchange?: (event: ExchangeEvent) => void;
+}
+
+/** One finished HTTP exchange, as reported to `onExchange`. */
+export interface ExchangeEvent {
+  method: string;
+  /** The API path with its query, or `signed URL` (a signed URL's query is a credential). */
+  target: string;
+  /** HTTP status, or undefined when no response arrived. */
+  status?: number;
+  ms: number;
+  /** The error kind when the exchange failed. */
+  error?: string;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -101,6 +115,27 @@ export class HttpTransport {
 
   private async once<T>(request: HttpRequest, read: (response: HttpResponse) => Promise<T>): Promise<T> {
     const url = await this.url(request);
+    const started = performance.now();
+    let status: number | undefined;
+    let failure: string | undefined;
+    try {
+      const result = await this.attempt(request, url, read, (code) => (status = code));
+      return result;
+    } catch (error) {
+      failure = (error as { kind?: string }).kind ?? 'error';
+      throw error;
+    } finally {
+      this.options.onExchange?.({
+        method: request.method,
+        target: request.url === undefined ? pathAndQuery(url) : 'signed URL',
+        ...(status !== undefined && { status }),
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(failure !== undefined && { error: failure }),
+      });
+    }
+  }
+
+  private async attempt<T>(request: HttpRequest, url: string, read: (response: HttpResponse) => Promise<T>, onStatus: (status: number) => void): Promise<T> {
     const headers = new Headers(request.headers);
     if (request.url === undefined) {
       if (this.options.userAgent !== undefined) headers.set('User-Agent', this.options.userAgent());
@@ -137,6 +172,7 @@ export class HttpTransport {
         throw classifyNetworkError(error, true);
       }
       touch();
+      onStatus(response.status);
       if (response.status >= 300) {
         const text = await boundedText(response, ERROR_BODY_LIMIT).catch(() => '');
         throw classifyResponse(response.status, text, response.headers.get('retry-after'));
@@ -257,4 +293,10 @@ async function boundedText(response: Response, limit: number): Promise<string> {
     if (size >= limit) break;
   }
   return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+}
+
+/** The path and query of a URL, for logs. */
+function pathAndQuery(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.pathname}${parsed.search}`;
 }

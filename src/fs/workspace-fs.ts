@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError, fsErrorFromRemote } from './errors';
+import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats } from './filesystem';
 import type { Logger } from './logger';
 import { normalizeLocalPath, type CachedEntry, type MetadataCache } from './meta/metadata-cache';
@@ -168,7 +169,7 @@ export class WorkspaceFs implements Filesystem {
     const view = await this.metadata.readdir(local);
     const entries = await Promise.all(
       view.names.map(async (name): Promise<DirectoryEntry> => {
-        const child = joinLocal(local, name);
+        const child = joinPath(local, name);
         const file = this.files.get(child);
         if (file?.staging !== undefined) return { name, attributes: this.openFileAttributes(file) };
         const visible = view.entries.get(name)!;
@@ -194,7 +195,7 @@ export class WorkspaceFs implements Filesystem {
     }
     for (const name of await this.localOnly.namesIn(local)) {
       if (shown.has(name)) continue;
-      entries.push({ name, attributes: await this.localOnlyAttributes(joinLocal(local, name)) });
+      entries.push({ name, attributes: await this.localOnlyAttributes(joinPath(local, name)) });
     }
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -652,7 +653,7 @@ export class WorkspaceFs implements Filesystem {
     if (batch === undefined) {
       const timer = setTimeout(() => void this.startReadBack(folder), READ_BACK_DELAY_MS);
       timer.unref();
-      batch = { remoteFolder: remoteParentOf(tagged.path), pending: new Map(), timer };
+      batch = { remoteFolder: parentOf(tagged.path), pending: new Map(), timer };
       this.readBacks.set(folder, batch);
     }
     batch.pending.set(local, tagged);
@@ -944,20 +945,4 @@ async function localOnlyCall<T>(local: string, call: () => Promise<T>): Promise<
   }
 }
 
-function remoteParentOf(remotePath: string): string {
-  const slash = remotePath.lastIndexOf('/');
-  return slash <= 0 ? '/' : remotePath.slice(0, slash);
-}
 
-function parentOf(local: string): string {
-  const slash = local.lastIndexOf('/');
-  return slash <= 0 ? '/' : local.slice(0, slash);
-}
-
-function baseOf(local: string): string {
-  return local.slice(local.lastIndexOf('/') + 1);
-}
-
-function joinLocal(folder: string, name: string): string {
-  return folder === '/' ? `/${name}` : `${folder}/${name}`;
-}

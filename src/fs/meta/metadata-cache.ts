@@ -6,6 +6,7 @@
 import { RemoteError } from '../remote/remote-error';
 import type { RemoteEntry, RemoteWorkspace } from '../remote/remote-workspace';
 import { FsError, fsErrorFromRemote } from '../errors';
+import { baseName as baseOf, isWithin, parentPath as parentOf } from '../fs-paths';
 import { buildDirectoryView, childPath, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from '../notebooks/directory-view';
 import { NOTEBOOK_SYNTAX } from '../../shared/workspace-types';
 
@@ -415,18 +416,6 @@ export function normalizeLocalPath(path: string): string {
   return trimmed;
 }
 
-function parentOf(local: string): string {
-  const slash = local.lastIndexOf('/');
-  return slash <= 0 ? '/' : local.slice(0, slash);
-}
-
-function baseOf(local: string): string {
-  return local.slice(local.lastIndexOf('/') + 1);
-}
-
-function isWithin(path: string, folder: string): boolean {
-  return folder === '/' || path === folder || path.startsWith(`${folder}/`);
-}
 
 /** The workspace name behind a local name presented as `presentation` (notebooks lose their extension). */
 function remoteNameFor(name: string, presentation: Presentation): string {

@@ -4,6 +4,7 @@
 // Pure: no I/O, no caching, no remote calls; the engine rebuilds a view when its listing changes.
 import type { Language } from '../../shared/workspace-types';
 import { NOTEBOOK_SYNTAX } from '../../shared/workspace-types';
+import { joinPath } from '../fs-paths';
 import type { DownloadFormat, RemoteEntry } from '../remote/remote-workspace';
 
 /** How a visible name is presented locally. */
@@ -169,9 +170,7 @@ export function downloadFormat(presentation: Presentation): DownloadFormat | und
 }
 
 /** The workspace path of the child `name` of `directory`. */
-export function childPath(directory: string, name: string): string {
-  return directory.endsWith('/') ? `${directory}${name}` : `${directory}/${name}`;
-}
+export const childPath = joinPath;
 
 /** Which of two objects listed under one name is kept: real entries first, OTHER last. */
 function rank(entry: RemoteEntry): number {

@@ -8,6 +8,7 @@ import { copyFile, mkdir, open, readFile, rm, stat as statFile } from 'node:fs/p
 import { join } from 'node:path';
 import { iam, workspace, type Config } from '@databricks/sdk-experimental';
 import { LANGUAGES, type Language, type SignedUrl } from '../../shared/workspace-types';
+import { baseName, parentPath as parentOf } from '../fs-paths';
 import { HttpTransport, TransportApiClient, type ExchangeEvent, type HttpRequest, type HttpResponse } from './http-transport';
 import { notADirectory, RemoteError, truncatedBody } from './remote-error';
 import type {
@@ -607,14 +608,7 @@ function normalize(path: string): string {
   return collapsed.length > 1 && collapsed.endsWith('/') ? collapsed.slice(0, -1) : collapsed;
 }
 
-function parentOf(path: string): string {
-  const cut = path.lastIndexOf('/');
-  return cut <= 0 ? '/' : path.slice(0, cut);
-}
 
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
 
 /** import-file takes the path in the URL, without its leading slash, each segment escaped. */
 function importFilePath(path: string): string {

@@ -1,7 +1,7 @@
 // The filesystem's error type: FsError with a closed set of codes named after the errno a program
 // will see, and the one mapping from the remote taxonomy (RemoteErrorKind) onto those codes. The
 // numeric errno per platform is decided later, in fs/fuse, from these names only.
-import type { RemoteError, RemoteErrorKind } from './remote/remote-error';
+import { RemoteError, type RemoteErrorKind } from './remote/remote-error';
 
 /** Every code the filesystem may fail with. */
 export type FsErrorCode =
@@ -64,4 +64,11 @@ export const REMOTE_ERRNO: Readonly<Record<RemoteErrorKind, FsErrorCode>> = {
 /** Turns a remote failure on `path` into an FsError, keeping the remote message and cause. */
 export function fsErrorFromRemote(error: RemoteError, path: string): FsError {
   return new FsError(REMOTE_ERRNO[error.kind], `${path}: ${error.message}`, error);
+}
+
+/** Any failure on `path` as an FsError: FsError as is, RemoteError mapped, anything else EIO. */
+export function toFsError(error: unknown, path: string): FsError {
+  if (error instanceof FsError) return error;
+  if (error instanceof RemoteError) return fsErrorFromRemote(error, path);
+  return new FsError('EIO', `${path}: ${error instanceof Error ? error.message : String(error)}`, error);
 }

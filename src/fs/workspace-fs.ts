@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FsError, fsErrorFromRemote } from './errors';
+import { FsError, toFsError } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats } from './filesystem';
 import type { Logger } from './logger';
@@ -15,7 +15,6 @@ import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYT
 import { convertSource, HEADER_PROBE_BYTES, planUpload } from './notebooks/notebook-source';
 import { planRename, type RenamePlan } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
-import { RemoteError } from './remote/remote-error';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace } from './remote/remote-workspace';
 import { LocalCopies, type ContentFingerprint, type LocalCopy } from './content/local-copies';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
@@ -85,7 +84,7 @@ type Handle =
 
 /**
  * The Filesystem over a Databricks workspace. Errors: FsError only (see docs/semantics.md,
- * "Operations"); remote failures through fsErrorFromRemote.
+ * "Operations"); remote failures through toFsError.
  */
 export class WorkspaceFs implements Filesystem {
   private readonly remote: RemoteWorkspace;
@@ -179,7 +178,7 @@ export class WorkspaceFs implements Filesystem {
         } catch (error) {
           // One unreadable notebook must not break `ls`: it lists with size 0, and its own
           // getattr or open reports the error.
-          const failure = asFsError(error, child);
+          const failure = toFsError(error, child);
           this.logger.warn(`cannot learn the size of ${child}: ${failure.message}`, { path: child, code: failure.code });
           return { name, attributes: fileAttributes(0, this.mtimeOf(visible.entry), visible.entry.objectId) };
         }
@@ -554,7 +553,7 @@ export class WorkspaceFs implements Filesystem {
     try {
       await this.upload(file, file.staging);
     } catch (error) {
-      const failure = asFsError(error, file.path);
+      const failure = toFsError(error, file.path);
       this.logger.warn(`upload of ${file.path} failed; its content is kept in ${file.staging.file}`, {
         path: file.path,
         staging: file.staging.file,
@@ -626,7 +625,7 @@ export class WorkspaceFs implements Filesystem {
       entry = await this.remoteCall(local, () => this.remote.stat(remotePath));
     } catch (error) {
       // The content is saved; only its new metadata is unknown: the next use lists the folder.
-      this.logger.warn(`saved ${local}, but could not read back its new version`, { path: local, error: asFsError(error, local).message });
+      this.logger.warn(`saved ${local}, but could not read back its new version`, { path: local, error: toFsError(error, local).message });
       this.metadata.invalidate(parentOf(local));
       delete file.uploaded;
       return;
@@ -879,7 +878,7 @@ export class WorkspaceFs implements Filesystem {
     try {
       return await call();
     } catch (error) {
-      throw asFsError(error, local);
+      throw toFsError(error, local);
     }
   }
 }
@@ -926,12 +925,6 @@ function nameErrorCode(name: string): 'ENAMETOOLONG' | 'EINVAL' {
 
 function checkSize(local: string, size: number): void {
   if (!Number.isSafeInteger(size) || size < 0) throw new FsError('EINVAL', `${local}: invalid size ${size}`);
-}
-
-function asFsError(error: unknown, local: string): FsError {
-  if (error instanceof FsError) return error;
-  if (error instanceof RemoteError) return fsErrorFromRemote(error, local);
-  return new FsError('EIO', `${local}: ${error instanceof Error ? error.message : String(error)}`, error);
 }
 
 /** Runs a local file call for a local-only path, turning Node's errors into FsError. */

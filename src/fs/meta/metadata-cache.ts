@@ -3,9 +3,8 @@
 // TTL, negative answers (a fresh listing is authoritative for its children), single-flight listings,
 // local-mutation updates and bounded background prefetch of subfolders. It does not own file
 // contents, per-path operation locks, or the kernel's attr/entry timeouts (callers align them).
-import { RemoteError } from '../remote/remote-error';
 import type { RemoteEntry, RemoteWorkspace } from '../remote/remote-workspace';
-import { FsError, fsErrorFromRemote } from '../errors';
+import { FsError, toFsError } from '../errors';
 import { baseName as baseOf, isWithin, parentPath as parentOf } from '../fs-paths';
 import { buildDirectoryView, childPath, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from '../notebooks/directory-view';
 import { NOTEBOOK_SYNTAX } from '../../shared/workspace-types';
@@ -79,7 +78,7 @@ interface InFlight {
  * Metadata cache over a RemoteWorkspace, keyed by local folder path. Every answer comes from the
  * parent folder's listing (one `list` per folder per TTL, never a request per child).
  * Errors: FsError — ENOENT for a missing path, ENOTDIR when a component is not a folder, EINVAL
- * for a malformed path, and remote failures mapped by fsErrorFromRemote.
+ * for a malformed path, and remote failures mapped by toFsError.
  */
 export class MetadataCache {
   private readonly remote: RemoteWorkspace;
@@ -416,7 +415,6 @@ export function normalizeLocalPath(path: string): string {
   return trimmed;
 }
 
-
 /** The workspace name behind a local name presented as `presentation` (notebooks lose their extension). */
 function remoteNameFor(name: string, presentation: Presentation): string {
   if (presentation.kind !== 'NOTEBOOK') return name;
@@ -424,10 +422,4 @@ function remoteNameFor(name: string, presentation: Presentation): string {
     if (name.endsWith(extension) && name.length > extension.length) return name.slice(0, -extension.length);
   }
   return name;
-}
-
-function toFsError(error: unknown, local: string): FsError {
-  if (error instanceof FsError) return error;
-  if (error instanceof RemoteError) return fsErrorFromRemote(error, local);
-  return new FsError('EIO', `${local}: ${error instanceof Error ? error.message : String(error)}`, error);
 }

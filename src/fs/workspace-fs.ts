@@ -805,11 +805,7 @@ export class WorkspaceFs implements Filesystem {
   private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat): Promise<LocalCopy> {
     const wanted = format ?? downloadFormat(presentation);
     if (wanted === undefined) return Promise.reject(new FsError('EISDIR', `${local} is a folder`));
-    const fingerprint: ContentFingerprint = { objectId: entry.objectId, format: wanted };
-    if (entry.modifiedAt !== undefined) fingerprint.modifiedAt = entry.modifiedAt;
-    if (presentation.kind === 'FILE' && entry.size !== undefined) fingerprint.size = entry.size;
-    if (entry.localVersion !== undefined) fingerprint.localVersion = entry.localVersion;
-    return this.copies.fetch(fingerprint, async (target) => {
+    return this.copies.fetch(fingerprintOf(entry, presentation, wanted), async (target) => {
       this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
       await this.prepare();
       return this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target));
@@ -892,8 +888,8 @@ function fileAttributes(size: number, mtimeMs: number, ino: number | undefined):
   return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ...(ino !== undefined && ino > 0 && { ino }) };
 }
 
-function fingerprintOf(entry: RemoteEntry, presentation: Presentation): ContentFingerprint {
-  const format = downloadFormat(presentation) ?? 'RAW';
+/** The fingerprint of `entry`'s bytes presented as `presentation` (or read as `format`). */
+function fingerprintOf(entry: RemoteEntry, presentation: Presentation, format: DownloadFormat = downloadFormat(presentation) ?? 'RAW'): ContentFingerprint {
   const fingerprint: ContentFingerprint = { objectId: entry.objectId, format };
   if (entry.modifiedAt !== undefined) fingerprint.modifiedAt = entry.modifiedAt;
   if (presentation.kind === 'FILE' && entry.size !== undefined) fingerprint.size = entry.size;

@@ -95,8 +95,6 @@ interface DownloadFlight {
   target: string;
   /** Other targets of joined readers; filled by copies before the flight settles. */
   copies: string[];
-  /** False once no reader may join any more (settling, or a change to the path). */
-  open: boolean;
   promise: Promise<number>;
 }
 
@@ -116,8 +114,9 @@ export class DatabricksRemote implements RemoteWorkspace {
   private readonly caps: RemoteCapabilities = { workspaceFiles: 'unknown', rename: 'unknown' };
   /** new-files (signed uploads) is refused in some workspaces where the rest of the family works. */
   private signedUploads: boolean | 'unknown' = 'unknown';
-  // Downloads in flight by `format + path`. Entries are added and closed synchronously; a change
-  // to a path closes its flights so that later readers fetch the new version.
+  // Downloads in flight by `format + path`; a reader may join a flight only while it is here.
+  // Entries are added and removed synchronously; a change to a path removes its flights so that
+  // later readers fetch the new version.
   private readonly downloads = new Map<string, DownloadFlight>();
 
   constructor(options: DatabricksRemoteOptions) {
@@ -165,19 +164,18 @@ export class DatabricksRemote implements RemoteWorkspace {
   downloadTo(path: string, format: DownloadFormat, target: string): Promise<number> {
     const key = `${format}\0${path}`;
     const flight = this.downloads.get(key);
-    if (flight?.open) {
+    if (flight !== undefined) {
       if (target !== flight.target && !flight.copies.includes(target)) flight.copies.push(target);
       return flight.promise;
     }
-    const created: DownloadFlight = { path, target, copies: [], open: true, promise: Promise.resolve(0) };
+    const created: DownloadFlight = { path, target, copies: [], promise: Promise.resolve(0) };
     created.promise = (async () => {
       try {
         const bytes = await this.download(path, format, target);
-        // Joined readers want their own file; `open` is cleared right after the last check.
+        // Joined readers want their own file; the flight leaves the map right after the last check.
         for (let i = 0; i < created.copies.length; i++) await copyLocal(target, created.copies[i]!);
         return bytes;
       } finally {
-        created.open = false;
         if (this.downloads.get(key) === created) this.downloads.delete(key);
       }
     })();
@@ -556,12 +554,7 @@ export class DatabricksRemote implements RemoteWorkspace {
       return candidate === changedPath || candidate === parent || candidate.startsWith(`${changedPath}/`);
     };
     this.limiter.forget((key) => affected(key.slice(key.indexOf('\0') + 1)));
-    for (const [key, flight] of this.downloads) {
-      if (affected(flight.path)) {
-        flight.open = false;
-        this.downloads.delete(key);
-      }
-    }
+    for (const [key, flight] of this.downloads) if (affected(flight.path)) this.downloads.delete(key);
     this.urls.forget(changedPath);
   }
 }

@@ -6,14 +6,14 @@
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FsError, toFsError } from './errors';
+import { FsError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats } from './filesystem';
 import type { Logger } from './logger';
 import { normalizeLocalPath, type CachedEntry, type MetadataCache } from './meta/metadata-cache';
 import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from './notebooks/directory-view';
-import { convertSource, HEADER_PROBE_BYTES, planUpload } from './notebooks/notebook-source';
-import { planRename, type RenamePlan } from './notebooks/rename-plan';
+import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
+import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace } from './remote/remote-workspace';
 import { LocalCopies, type ContentFingerprint, type LocalCopy } from './content/local-copies';
@@ -577,7 +577,7 @@ export class WorkspaceFs implements Filesystem {
     let format: DownloadFormat;
     switch (plan.kind) {
       case 'refuse':
-        throw new FsError(plan.reason === 'is-a-directory' ? 'EISDIR' : plan.reason === 'name-taken' ? 'EEXIST' : nameErrorCode(name), plan.message);
+        throw new FsError(refusalCode(plan.reason, name), plan.message);
       case 'file':
         remotePath = plan.path;
         format = 'RAW';
@@ -735,8 +735,7 @@ export class WorkspaceFs implements Filesystem {
       case 'noop':
         return;
       case 'refuse': {
-        const code = plan.reason === 'is-a-directory' ? 'EISDIR' : plan.reason === 'not-a-directory' ? 'ENOTDIR' : plan.reason === 'name-taken' ? 'EEXIST' : nameErrorCode(baseOf(target));
-        throw new FsError(code, plan.message);
+        throw new FsError(refusalCode(plan.reason, baseOf(target)), plan.message);
       }
       case 'remove-destination':
         await this.remoteCall(target, () => this.remote.delete(plan.replace.path, { recursive: false }));
@@ -913,6 +912,20 @@ function startsWithLine(content: Uint8Array, line: string): boolean {
 function checkName(local: string, name: string): void {
   const invalid = invalidNameReason(name);
   if (invalid !== undefined) throw new FsError(nameErrorCode(name), `${local}: ${invalid}`);
+}
+
+/** The errno of a refused save or rename whose new name is `name`. */
+function refusalCode(reason: UploadRefusal | RenameRefusal, name: string): FsErrorCode {
+  switch (reason) {
+    case 'is-a-directory':
+      return 'EISDIR';
+    case 'not-a-directory':
+      return 'ENOTDIR';
+    case 'name-taken':
+      return 'EEXIST';
+    case 'invalid-name':
+      return nameErrorCode(name);
+  }
 }
 
 function nameErrorCode(name: string): 'ENAMETOOLONG' | 'EINVAL' {

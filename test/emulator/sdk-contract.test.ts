@@ -7,19 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiError, type WorkspaceClient, type workspace } from '@databricks/sdk-experimental';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
-import { api, home, postJson, sdkClient, startEmulator } from '../support/emulator-fixture';
+import { api, EXTENSIONS, HEADERS, home, LANGUAGES, postJson, sdkClient, startEmulator } from '../support/emulator-fixture';
 
 const MiB = 1024 * 1024;
 const JSON_LIMIT = 10 * MiB;
-
-const HEADERS = {
-  PYTHON: '# Databricks notebook source',
-  SQL: '-- Databricks notebook source',
-  SCALA: '// Databricks notebook source',
-  R: '# Databricks notebook source',
-} as const;
-const EXTENSIONS = { PYTHON: '.py', SQL: '.sql', SCALA: '.scala', R: '.r' } as const;
-const LANGUAGES = ['PYTHON', 'SQL', 'SCALA', 'R'] as const;
 
 const b64 = (data: string | Buffer): string => Buffer.from(data).toString('base64');
 

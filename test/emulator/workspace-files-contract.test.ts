@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiError, ReadableStream as SdkReadableStream } from '@databricks/sdk-experimental';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
-import { api, home, postJson, sdkClient, startEmulator } from '../support/emulator-fixture';
+import { api, EXTENSIONS, HEADERS, home, LANGUAGES, postJson, sdkClient, startEmulator } from '../support/emulator-fixture';
 
 interface ObjectInfoBody {
   path: string;
@@ -34,15 +34,6 @@ interface ErrorBody {
   error_code: string | number;
   message: string;
 }
-
-const HEADERS = {
-  PYTHON: '# Databricks notebook source',
-  SQL: '-- Databricks notebook source',
-  SCALA: '// Databricks notebook source',
-  R: '# Databricks notebook source',
-} as const;
-const EXTENSIONS = { PYTHON: '.py', SQL: '.sql', SCALA: '.scala', R: '.r' } as const;
-const LANGUAGES = ['PYTHON', 'SQL', 'SCALA', 'R'] as const;
 
 /** A workspace path in URL form: no leading slash, each segment escaped. */
 function urlPath(path: string): string {

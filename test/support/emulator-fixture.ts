@@ -4,6 +4,17 @@
 import { WorkspaceClient } from '@databricks/sdk-experimental';
 import { WorkspaceEmulator, type EmulatorOptions } from '../../src/emulator/workspace-emulator';
 
+/** Notebook header lines, as the reference gives them (written out, not taken from src/shared). */
+export const HEADERS = {
+  PYTHON: '# Databricks notebook source',
+  SQL: '-- Databricks notebook source',
+  SCALA: '// Databricks notebook source',
+  R: '# Databricks notebook source',
+} as const;
+/** The source extension of each notebook language. */
+export const EXTENSIONS = { PYTHON: '.py', SQL: '.sql', SCALA: '.scala', R: '.r' } as const;
+export const LANGUAGES = ['PYTHON', 'SQL', 'SCALA', 'R'] as const;
+
 /** Starts an emulator; stop it in `after`. */
 export function startEmulator(options: EmulatorOptions = {}): Promise<WorkspaceEmulator> {
   return WorkspaceEmulator.start(options);

@@ -8,7 +8,7 @@ import { copyFile, mkdir, open, readFile, rm, stat as statFile } from 'node:fs/p
 import { join } from 'node:path';
 import { iam, workspace, type Config } from '@databricks/sdk-experimental';
 import { LANGUAGES, type Language, type SignedUrl } from '../../shared/workspace-types';
-import { baseName, parentPath as parentOf } from '../fs-paths';
+import { baseName, isWithin, joinPath, parentPath } from '../fs-paths';
 import { HttpTransport, TransportApiClient, type ExchangeEvent, type HttpRequest, type HttpResponse } from './http-transport';
 import { notADirectory, RemoteError, truncatedBody } from './remote-error';
 import type {
@@ -513,7 +513,7 @@ export class DatabricksRemote implements RemoteWorkspace {
       case 'DIRECTORY': {
         const steps: CopyStep[] = [{ kind: 'folder', to }];
         for (const child of await this.list(entry.path)) {
-          steps.push(...(await this.planCopy(child, `${to}/${baseName(child.path)}`)));
+          steps.push(...(await this.planCopy(child, joinPath(to, baseName(child.path)))));
         }
         return steps;
       }
@@ -548,10 +548,10 @@ export class DatabricksRemote implements RemoteWorkspace {
   /** A change at `path`: reads of it, below it and of its parent listing must not be shared or reused. */
   private changed(path: string): void {
     const changedPath = normalize(path);
-    const parent = parentOf(changedPath);
+    const parent = parentPath(changedPath);
     const affected = (other: string): boolean => {
       const candidate = normalize(other);
-      return candidate === changedPath || candidate === parent || candidate.startsWith(`${changedPath}/`);
+      return candidate === parent || isWithin(candidate, changedPath);
     };
     this.limiter.forget((key) => affected(key.slice(key.indexOf('\0') + 1)));
     for (const [key, flight] of this.downloads) if (affected(flight.path)) this.downloads.delete(key);

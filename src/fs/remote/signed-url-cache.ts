@@ -3,6 +3,7 @@
 // Bounded in entries; an entry counts as usable only while it has a safety margin before its
 // expiry. It never fetches anything and never holds file contents.
 import type { SignedUrl } from '../../shared/workspace-types';
+import { isWithin } from '../fs-paths';
 
 /** A remembered signed download URL. */
 export interface SignedDownload {
@@ -62,12 +63,6 @@ export class SignedUrlCache {
 
   /** Forgets `path` and everything below it (after a change there). */
   forget(path: string): void {
-    const prefix = path.endsWith('/') ? path : `${path}/`;
-    for (const key of [...this.entries.keys()]) if (key === path || key.startsWith(prefix)) this.entries.delete(key);
-  }
-
-  /** Forgets everything. */
-  clear(): void {
-    this.entries.clear();
+    for (const key of [...this.entries.keys()]) if (isWithin(key, path)) this.entries.delete(key);
   }
 }

@@ -93,6 +93,7 @@ export class WorkspaceFs implements Filesystem {
   private readonly now: () => number;
   private readonly uid: number;
   private readonly gid: number;
+  private readonly stateDir: string;
   private readonly stagingDir: string;
   private readonly copies: LocalCopies;
   private readonly localOnly: LocalOnlyFiles;
@@ -137,8 +138,6 @@ export class WorkspaceFs implements Filesystem {
     this.stateDir = options.stateDir;
     this.startedAt = options.now();
   }
-
-  private readonly stateDir: string;
 
   // --- attributes and listings -------------------------------------------------------------
 

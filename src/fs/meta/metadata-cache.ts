@@ -5,7 +5,7 @@
 // contents, per-path operation locks, or the kernel's attr/entry timeouts (callers align them).
 import type { RemoteEntry, RemoteWorkspace } from '../remote/remote-workspace';
 import { FsError, toFsError } from '../errors';
-import { baseName as baseOf, isWithin, parentPath as parentOf } from '../fs-paths';
+import { baseName as baseOf, isWithin, joinPath, parentPath as parentOf } from '../fs-paths';
 import { buildDirectoryView, childPath, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from '../notebooks/directory-view';
 import { NOTEBOOK_SYNTAX } from '../../shared/workspace-types';
 
@@ -275,7 +275,7 @@ export class MetadataCache {
       const name = names[i]!;
       const listing = await this.listing(folder, tracker);
       const visible = listing.view.entries.get(name);
-      const here = folder === '/' ? `/${name}` : `${folder}/${name}`;
+      const here = joinPath(folder, name);
       if (visible === undefined) throw new FsError('ENOENT', `${here}: no such file or folder`);
       if (i === names.length - 1) return { localPath: here, name, entry: visible.entry, presentation: visible.presentation };
       if (visible.presentation.kind !== 'DIRECTORY') throw new FsError('ENOTDIR', `${here} is not a folder`);
@@ -362,7 +362,7 @@ export class MetadataCache {
     for (const name of listing.view.names) {
       const visible = listing.view.entries.get(name)!;
       if (visible.presentation.kind !== 'DIRECTORY') continue;
-      const child = local === '/' ? `/${name}` : `${local}/${name}`;
+      const child = joinPath(local, name);
       if (this.prefetchQueued.has(child) || this.inFlight.has(child)) continue;
       const cached = this.folders.get(child);
       if (cached !== undefined && this.isFresh(cached)) continue;

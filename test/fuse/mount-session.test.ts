@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FuseMountSession, MountError, checkFuseAvailable, mountOptions, type UnmountedEvent } from '../../src/fs/fuse/mount-session';
+import { MountError, checkFuseAvailable } from '../../src/fs/fuse/mount-checks';
+import { FuseMountSession, mountOptions, type UnmountedEvent } from '../../src/fs/fuse/mount-session';
 import { silentLogger } from '../../src/fs/logger';
 import { PassthroughFilesystem } from '../support/passthrough-filesystem';
 
@@ -143,7 +144,7 @@ describe('FuseMountSession', () => {
 
     it('no /dev/fuse, or no fusermount, on Linux', async () => {
       await expectMountError(checkFuseAvailable({ platform: 'linux', device: path.join(base, 'no-fuse') }), 'fuse-unavailable', /no-fuse is missing/, /apt install fuse libfuse2.*--device \/dev\/fuse/);
-      await expectMountError(checkFuseAvailable({ platform: 'linux', searchPath: base }), 'fuse-unavailable', /fusermount. is not on PATH/, /libfuse2/);
+      await expectMountError(checkFuseAvailable({ platform: 'linux', searchPath: base }), 'fuse-unavailable', /fusermount is not on PATH/, /libfuse2/);
     });
 
     it('a missing mount point', async () => {
@@ -154,7 +155,7 @@ describe('FuseMountSession', () => {
     it('a file as mount point', async () => {
       const file = path.join(base, 'a-file');
       await writeFile(file, 'x');
-      await expectMountError(mountHere(file), 'mount-point-not-directory', /is not a directory/, /empty folder/);
+      await expectMountError(mountHere(file), 'mount-point-not-directory', /is not a folder/, /empty folder/);
     });
 
     it('a non-empty mount point', async () => {

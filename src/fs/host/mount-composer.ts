@@ -1,21 +1,13 @@
 // Wires a checked connection into a mount: metadata cache -> WorkspaceFs -> FuseMountSession
 // (ARCHITECTURE.md §2: host is a composition root). MountError reasons of the session become the
-// host's error codes, with the session's own message and fix.
+// host's error codes (mount-preflight.ts engineErrorFor), with the session's own message and fix.
 import { mkdir } from 'node:fs/promises';
-import { FuseMountSession, MountError } from '../fuse/mount-session';
+import { MountError } from '../fuse/mount-checks';
+import { FuseMountSession } from '../fuse/mount-session';
 import { MetadataCache } from '../meta/metadata-cache';
 import { WorkspaceFs } from '../workspace-fs';
-import { EngineError, type MountedEngine, type MountPlan } from './engine-host';
-
-const CODES: Record<MountError['reason'], string> = {
-  'mount-point-missing': 'mount-point-missing',
-  'mount-point-not-directory': 'mount-point-not-directory',
-  'mount-point-not-empty': 'mount-point-not-empty',
-  'already-mounted': 'mount-point-mounted',
-  'stale-mount': 'mount-point-mounted',
-  'fuse-unavailable': 'fuse-missing',
-  'mount-failed': 'mount-failed',
-};
+import type { MountedEngine, MountPlan } from './engine-host';
+import { engineErrorFor } from './mount-preflight';
 
 /** The real MountComposer: builds the engine's pieces for `plan` and mounts them. */
 export async function composeMount(plan: MountPlan, places: { stateDir: string; tempDir: string }): Promise<MountedEngine> {
@@ -49,11 +41,7 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
       debug: false,
     });
   } catch (error) {
-    if (error instanceof MountError) {
-      const message = error.message.endsWith(` Fix: ${error.fix}`) ? error.message.slice(0, -` Fix: ${error.fix}`.length) : error.message;
-      throw new EngineError(CODES[error.reason], message, error.fix);
-    }
-    throw error;
+    throw error instanceof MountError ? engineErrorFor(error) : error;
   }
   return {
     flushAll: () => filesystem.flushAll(),

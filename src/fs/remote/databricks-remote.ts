@@ -264,7 +264,7 @@ export class DatabricksRemote implements RemoteWorkspace {
       this.transport.json<WireObjectInfo>({ method: 'GET', path: GET_STATUS, query: { path, return_export_info: true } }),
     );
     const entry = toEntry(info);
-    if (entry.type === 'FILE' && this.caps.workspaceFiles !== false) {
+    if (entry.type === 'FILE') {
       const extra = await this.viaWorkspaceFiles(
         () => this.objectInfo(path),
         async () => undefined,
@@ -340,7 +340,7 @@ export class DatabricksRemote implements RemoteWorkspace {
   private async download(path: string, format: DownloadFormat, target: string): Promise<number> {
     if (format !== 'RAW') return this.exportTo(path, format, target);
     const known = this.urls.get(path);
-    if (known?.size !== undefined && known.size > this.thresholds.largeReadBytes && this.caps.workspaceFiles !== false) {
+    if (known?.size !== undefined && known.size > this.thresholds.largeReadBytes) {
       return this.viaWorkspaceFiles(
         async () => (await this.signedDownload(path, target, known)) ?? this.exportTo(path, 'SOURCE', target),
         () => this.exportTo(path, 'SOURCE', target),
@@ -350,7 +350,7 @@ export class DatabricksRemote implements RemoteWorkspace {
       return await this.exportTo(path, 'SOURCE', target);
     } catch (error) {
       // direct_download is capped in some workspaces (10 MiB observed): a signed URL carries more.
-      if (!(error instanceof RemoteError) || error.kind !== 'too-large' || this.caps.workspaceFiles === false) throw error;
+      if (!(error instanceof RemoteError) || error.kind !== 'too-large') throw error;
       const fallback = (): Promise<number> => Promise.reject(error);
       return this.viaWorkspaceFiles(async () => (await this.signedDownload(path, target, undefined)) ?? fallback(), fallback);
     }

@@ -66,8 +66,7 @@ export const WORKLOADS: Workload[] = [
       for (let d = 0; d < dirs; d++) {
         for (let f = 0; f < 10; f++) {
           const name = `walk/d${String(d).padStart(3, '0')}/f${f}.txt`;
-          seed(ctx, name, Buffer.from(`file ${d}/${f}\n`));
-          await writeLocal(ctx, name, Buffer.from(`file ${d}/${f}\n`));
+          await seedBoth(ctx, name, Buffer.from(`file ${d}/${f}\n`));
         }
       }
     },
@@ -111,8 +110,7 @@ export const WORKLOADS: Workload[] = [
       const entries = BIG_DIR_ENTRIES(ctx.quick);
       for (let i = 0; i < entries; i++) {
         const name = `big/f${String(i).padStart(5, '0')}`;
-        seed(ctx, name, Buffer.from('x'));
-        await writeLocal(ctx, name, Buffer.from('x'));
+        await seedBoth(ctx, name, Buffer.from('x'));
       }
     },
     async run(ctx) {
@@ -135,37 +133,33 @@ export const WORKLOADS: Workload[] = [
   {
     name: 'cold-read-100MiB',
     async prepare(ctx) {
-      const content = pattern(size(ctx.quick, 100 * MiB));
-      seed(ctx, 'read100.bin', content);
-      await writeLocal(ctx, 'read100.bin', content);
+      await seedBoth(ctx, 'read100.bin', pattern(size(ctx.quick, 100 * MiB)));
     },
     async run(ctx) {
       const bytes = size(ctx.quick, 100 * MiB);
-      const measured = await measure(ctx, () => run('dd', [`if=${path.join(ctx.wsfsPoint, 'read100.bin')}`, 'of=/dev/null', 'bs=1M']));
-      const baseline = await run('dd', [`if=${path.join(ctx.bindfsPoint, 'read100.bin')}`, 'of=/dev/null', 'bs=1M']);
+      const measured = await measure(ctx, () => readAll(path.join(ctx.wsfsPoint, 'read100.bin')));
+      const baseline = await readAll(path.join(ctx.bindfsPoint, 'read100.bin'));
       return { ...measured, name: 'cold-read-100MiB', ...throughput(bytes, measured.wallMs, baseline.ms), targets: [] };
     },
   },
   {
     name: 'cached-read-256MiB',
     async prepare(ctx) {
-      const content = pattern(size(ctx.quick, 256 * MiB));
-      seed(ctx, 'read256.bin', content);
-      await writeLocal(ctx, 'read256.bin', content);
+      await seedBoth(ctx, 'read256.bin', pattern(size(ctx.quick, 256 * MiB)));
     },
     async run(ctx) {
       const bytes = size(ctx.quick, 256 * MiB);
       const file = path.join(ctx.wsfsPoint, 'read256.bin');
       const baseFile = path.join(ctx.bindfsPoint, 'read256.bin');
-      await run('dd', [`if=${file}`, 'of=/dev/null', 'bs=1M']); // fetch once into the engine's local copy
+      await readAll(file); // fetch once into the engine's local copy
       const dropped = await dropPageCache();
-      const first = await measure(ctx, () => run('dd', [`if=${file}`, 'of=/dev/null', 'bs=1M']));
+      const first = await measure(ctx, () => readAll(file));
       // The re-read follows the first read directly: dropping the page cache in between (as the
       // bindfs baseline needs) would measure another cold read, not a re-read.
-      const again = await run('dd', [`if=${file}`, 'of=/dev/null', 'bs=1M']);
+      const again = await readAll(file);
       await dropPageCache();
-      const baseFirst = await run('dd', [`if=${baseFile}`, 'of=/dev/null', 'bs=1M']);
-      const baseAgain = await run('dd', [`if=${baseFile}`, 'of=/dev/null', 'bs=1M']);
+      const baseFirst = await readAll(baseFile);
+      const baseAgain = await readAll(baseFile);
       const ratioFirst = baseFirst.ms / first.wallMs;
       const ratioAgain = baseAgain.ms / again.ms;
       return {
@@ -233,9 +227,7 @@ export const WORKLOADS: Workload[] = [
       await git('add', '.');
       await git('commit', '-q', '-m', 'bench repository');
       for (const file of await listFiles(source)) {
-        const content = await readFile(path.join(source, file));
-        seed(ctx, `repo/${file}`, content);
-        await writeLocal(ctx, `repo/${file}`, content);
+        await seedBoth(ctx, `repo/${file}`, await readFile(path.join(source, file)));
       }
     },
     async run(ctx) {
@@ -266,7 +258,7 @@ async function measure(
   return {
     wallMs: result.ms,
     requests: stats.requests,
-    totalRequests: Object.values(stats.requests).reduce((sum, n) => sum + n, 0),
+    totalRequests: ctx.emulator.stats.total(),
     bytesIn: stats.bytesIn,
     bytesOut: stats.bytesOut,
     rssGrowthMiB: (peakRss - baseRss) / MiB,
@@ -286,10 +278,13 @@ function mibs(bytes: number, ms: number): number {
   return bytes / MiB / (ms / 1000);
 }
 
-function seed(ctx: BenchContext, relative: string, content: Buffer): void {
-  const remote = `${ctx.home}/${relative}`;
+/** Puts a file at `relative` both in the emulator's tree and in the local folder behind bindfs. */
+async function seedBoth(ctx: BenchContext, relative: string, content: Buffer): Promise<void> {
   ensureRemoteFolder(ctx, path.posix.dirname(relative));
-  ctx.emulator.tree.write(remote, { kind: 'FILE', content });
+  ctx.emulator.tree.write(`${ctx.home}/${relative}`, { kind: 'FILE', content });
+  const local = path.join(ctx.local, relative);
+  await mkdir(path.dirname(local), { recursive: true });
+  await writeFile(local, content);
 }
 
 function ensureRemoteFolder(ctx: BenchContext, relative: string): void {
@@ -300,12 +295,6 @@ function ensureRemoteFolder(ctx: BenchContext, relative: string): void {
   }
 }
 
-async function writeLocal(ctx: BenchContext, relative: string, content: Buffer): Promise<void> {
-  const target = path.join(ctx.local, relative);
-  await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, content);
-}
-
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
@@ -314,6 +303,11 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
     else if (entry.isFile()) out.push(relative);
   }
   return out;
+}
+
+/** Reads a whole file with `dd` in 1 MiB blocks. */
+function readAll(file: string): Promise<{ ms: number }> {
+  return run('dd', [`if=${file}`, 'of=/dev/null', 'bs=1M']);
 }
 
 function pattern(bytes: number): Buffer {

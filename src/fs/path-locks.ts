@@ -1,6 +1,7 @@
 // Per-path mutual exclusion for the filesystem: operations on one path run one after another in
-// arrival order, operations on different paths run in parallel. A rename takes both of its paths,
-// always in one fixed (sorted) order, so two renames can never wait on each other. Owns nothing
+// arrival order, operations on different paths run in parallel. A rename takes both of its paths
+// by joining both queues in one synchronous step, so two renames can never wait on each other
+// (whichever arrived first is ahead on every path they share). Owns nothing
 // but the queues; it does not know what the operations do, and it does not lock whole subtrees.
 
 /**
@@ -15,7 +16,7 @@ export class PathLocks {
 
   /** Runs `fn` while holding the locks of all `paths` (duplicates ignored); resolves with its result. */
   async run<T>(paths: readonly string[], fn: () => Promise<T>): Promise<T> {
-    const keys = [...new Set(paths)].sort();
+    const keys = [...new Set(paths)];
     const previous: Promise<void>[] = [];
     const releases: Array<() => void> = [];
     for (const key of keys) {

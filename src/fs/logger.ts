@@ -124,7 +124,7 @@ export function formatLogRecord(record: LogRecord, withTime = true): string {
 }
 
 /** The message with its fields appended as JSON (without level, scope or time). */
-export function formatMessage(record: LogRecord): string {
+function formatMessage(record: LogRecord): string {
   if (record.fields === undefined || Object.keys(record.fields).length === 0) return record.message;
   return `${record.message} ${JSON.stringify(record.fields)}`;
 }

@@ -478,7 +478,7 @@ export function redactText(text: string): string {
 }
 
 /** True if `key` names a secret (`token`, `Authorization`, `client_secret`, …). */
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase().replace(/[_-]/g, ''));
 }
 

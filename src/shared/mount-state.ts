@@ -44,6 +44,3 @@ export type MountState =
   | MountedMountState
   | UnmountingMountState
   | FailedMountState;
-
-/** Every mount state kind, in lifecycle order. */
-export const MOUNT_STATE_KINDS: readonly MountState['kind'][] = ['idle', 'mounting', 'mounted', 'unmounting', 'failed'];

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { NOTEBOOK_SYNTAX } from '../../src/shared/workspace-types';
+import { baseName } from '../../src/fs/fs-paths';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import type { DatabricksRemote } from '../../src/fs/remote/databricks-remote';
 import { createRemoteConfig } from '../../src/fs/remote/remote-config';
@@ -50,7 +51,7 @@ function requests(emulator: WorkspaceEmulator): Record<string, number> {
 }
 
 function byName(entries: RemoteEntry[]): Map<string, RemoteEntry> {
-  return new Map(entries.map((entry) => [entry.path.slice(entry.path.lastIndexOf('/') + 1), entry]));
+  return new Map(entries.map((entry) => [baseName(entry.path), entry]));
 }
 
 /** The bytes the emulator stores for a FILE (or a notebook's stored source). */
@@ -225,7 +226,12 @@ describe('DatabricksRemote: every method against the demo workspace', () => {
     assert.deepEqual([lab.type, lab.exportFormat, lab.language], ['NOTEBOOK', 'JUPYTER', 'PYTHON']);
 
     await rejectsKind(remote.upload(`${user}/no/such/folder/f.txt`, { type: 'FILE' }, { bytes: Buffer.from('x') }, { overwrite: false }), 'not-found');
+    emulator.stats.reset();
     await rejectsKind(remote.upload(`${user}/uploads/missing.txt`, { type: 'FILE' }, { file: join(dir, 'does-not-exist'), size: 3 }, { overwrite: false }), 'unknown', /does-not-exist/);
+    const three = join(dir, 'three-bytes');
+    await writeFile(three, 'abc');
+    await rejectsKind(remote.upload(`${user}/uploads/short.txt`, { type: 'FILE' }, { file: three, size: 4 }, { overwrite: false }), 'invalid', /3 bytes, not the 4/);
+    assert.deepEqual(requests(emulator), {}, 'a missing or resized source is refused before any request');
   });
 
   it('mkdirs is mkdir -p; delete refuses non-empty folders unless recursive', async () => {

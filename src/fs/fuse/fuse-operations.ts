@@ -37,7 +37,7 @@ const DIRECTORY_HANDLE = 1;
  * Unsupported operations and their errno (docs/fuse-binding.md "FUSE adapter"): the workspace has
  * no links, device nodes or extended attributes.
  */
-export const UNSUPPORTED_ERRNO = {
+const UNSUPPORTED_ERRNO = {
   /** symlink(2), link(2), mknod(2)/mkfifo(3): POSIX's "filesystem does not support this" is EPERM. */
   links: 'EPERM',
   /** Unreachable in practice (no entry is ever a symlink); EINVAL as for any non-link. */
@@ -71,7 +71,7 @@ export function toFuseStat(attributes: FileAttributes, uid: number, gid: number)
  * Converts the port's filesystem stats to fuse-native's statfs. fuse-native carries each count in
  * a uint32 (2³² would wrap to 0 and `df` would show an empty, full disk), so counts are capped.
  */
-export function toFuseStatFs(stats: FilesystemStats): FuseStatFs {
+function toFuseStatFs(stats: FilesystemStats): FuseStatFs {
   const u32 = (n: number): number => Math.min(Math.max(0, Math.floor(n)), 0xffff_ffff);
   return {
     bsize: u32(stats.blockSize),

@@ -124,7 +124,7 @@ export async function isMountPoint(dir: string): Promise<boolean> {
 }
 
 /** Undoes the octal escapes of /proc/self/mountinfo (`\040` = space). */
-export function unescapeMountPath(field: string): string {
+function unescapeMountPath(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 

@@ -72,7 +72,7 @@ class CliFailure extends Error {
 }
 
 /** Maps an engine error code onto an exit code. */
-export function exitCodeFor(code: string): number {
+function exitCodeFor(code: string): number {
   if (code.startsWith('mount-point')) return EXIT.mountPoint;
   if (code === 'fuse-missing') return EXIT.fuse;
   if (['bad-host', 'bad-config', 'bad-profile', 'no-host', 'no-credentials'].includes(code)) return EXIT.usage;

@@ -59,7 +59,7 @@ export function scrubEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** The engine entry module (dist/src/fs/host/engine-main.js). */
-export const ENGINE_MAIN = join(__dirname, 'engine-main.js');
+const ENGINE_MAIN = join(__dirname, 'engine-main.js');
 
 /** Starts an engine process and resolves once it announced `engine:ready`. */
 export async function spawnEngine(options: SpawnEngineOptions = {}): Promise<EngineClient> {

@@ -15,7 +15,7 @@ import type { EngineConnection, EngineFactory, MountedEngine, MountPlan } from '
 export type MountComposer = (plan: MountPlan, places: { stateDir: string; tempDir: string }) => Promise<MountedEngine>;
 
 /** The default engine state folder for a mount point (journal, staging); no secrets. */
-export function defaultStateDir(mountPoint: string): string {
+function defaultStateDir(mountPoint: string): string {
   const base = process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state');
   const key = createHash('sha256').update(mountPoint).digest('hex').slice(0, 16);
   return join(base, 'wsfs', key);

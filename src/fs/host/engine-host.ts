@@ -417,7 +417,7 @@ export class EngineHost {
 }
 
 /** Turns a connection or credential failure into an EngineError that names the fix. */
-export function connectionError(error: unknown, host?: string): EngineError {
+function connectionError(error: unknown, host?: string): EngineError {
   if (error instanceof EngineError) return error;
   const where = host === undefined ? 'the workspace' : host;
   if (error instanceof RemoteError) {

@@ -42,6 +42,11 @@ export class DataDirStore {
   private seq = 0;
   private sinceSnapshot = 0;
   private journalFd: number | undefined;
+  /**
+   * The blob name (sha256) of each content buffer seen, so a snapshot does not hash the whole tree
+   * again. Node contents are replaced on write, never changed in place.
+   */
+  private readonly blobNames = new WeakMap<Buffer, string>();
 
   private constructor(
     private readonly dir: string,
@@ -156,7 +161,11 @@ export class DataDirStore {
       stored.format = node.format;
     }
     if (node.kind === 'FILE' || node.kind === 'NOTEBOOK') {
-      const blob = createHash('sha256').update(node.content).digest('hex');
+      let blob = this.blobNames.get(node.content);
+      if (blob === undefined) {
+        blob = createHash('sha256').update(node.content).digest('hex');
+        this.blobNames.set(node.content, blob);
+      }
       const blobPath = path.join(this.dir, BLOBS, blob);
       if (!fs.existsSync(blobPath)) writeDurably(blobPath, node.content);
       stored.blob = blob;
@@ -168,6 +177,7 @@ export class DataDirStore {
     const identity = { objectId: stored.objectId, createdAt: stored.createdAt, modifiedAt: stored.modifiedAt };
     if (stored.kind === 'DIRECTORY' || stored.kind === 'REPO') return { kind: stored.kind, ...identity, children: new Map() };
     const content = fs.readFileSync(path.join(this.dir, BLOBS, stored.blob!));
+    this.blobNames.set(content, stored.blob!);
     if (stored.kind === 'NOTEBOOK') return { kind: 'NOTEBOOK', language: stored.language!, format: stored.format!, content, ...identity };
     return { kind: 'FILE', content, ...identity };
   }

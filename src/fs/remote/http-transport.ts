@@ -119,8 +119,7 @@ export class HttpTransport {
     let status: number | undefined;
     let failure: string | undefined;
     try {
-      const result = await this.attempt(request, url, read, (code) => (status = code));
-      return result;
+      return await this.attempt(request, url, read, (code) => (status = code));
     } catch (error) {
       failure = (error as { kind?: string }).kind ?? 'error';
       throw error;

@@ -100,7 +100,7 @@ async function fuseServerPid(ancestor: number): Promise<number | undefined> {
 }
 
 /** Resident memory of a process in bytes (VmRSS). */
-export async function rssOf(pid: number): Promise<number> {
+async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) * 1024 : 0;

@@ -212,7 +212,7 @@ function multipartFields(req: EmulatorRequest): Promise<ImportFields> {
  * extension with its exact header (or a valid `.ipynb`) into a notebook without the extension and
  * anything else into a FILE (reference §2.4, §5).
  */
-export function importContent(
+function importContent(
   limits: EmulatorLimits,
   canonical: string,
   format: ImportFormat,

@@ -2,11 +2,12 @@
 // its tree: seeding is not what is measured) and into a local folder for the bindfs baseline, then
 // runs real programs on both mounts and reports time, requests, bytes, engine memory and whether
 // its targets were met. Targets are reported, never asserted.
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkspaceEmulator } from '../src/emulator/workspace-emulator';
 import { withRssSampling, type BenchMount } from './bench-mounts';
 import { run } from './bench-process';
+import { formatSpread, pairedRounds, spreadOf, type Spread } from './paired-rounds';
 
 const MiB = 1024 * 1024;
 
@@ -19,6 +20,8 @@ export interface BenchContext {
   local: string;
   scratch: string;
   quick: boolean;
+  /** Interleaved wsfs/bindfs rounds of each throughput workload (paired-rounds.ts). */
+  rounds: number;
   latencyMs: number;
   wsfsPoint: string;
   bindfsPoint: string;
@@ -45,6 +48,12 @@ export interface WorkloadResult {
   peakRssMiB?: number;
   notes?: string[];
   targets: Target[];
+  /** Rounds behind the figures: wall times are medians, requests are those of the first round. */
+  rounds?: number;
+  /** The workload's main wsfs/bindfs throughput ratio per round (higher is better for wsfs). */
+  ratio?: Spread;
+  /** One-minute load average around the workload (the machine is shared). */
+  loadAverage?: { before: number; after: number };
 }
 
 /** A named workload. */
@@ -133,13 +142,30 @@ export const WORKLOADS: Workload[] = [
   {
     name: 'cold-read-100MiB',
     async prepare(ctx) {
-      await seedBoth(ctx, 'read100.bin', pattern(size(ctx.quick, 100 * MiB)));
+      // One file per round: a cold read happens once per remote version.
+      for (let round = 0; round < ctx.rounds; round++) await seedBoth(ctx, `read100-${round}.bin`, pattern(size(ctx.quick, 100 * MiB)));
     },
     async run(ctx) {
       const bytes = size(ctx.quick, 100 * MiB);
-      const measured = await measure(ctx, () => readAll(path.join(ctx.wsfsPoint, 'read100.bin')));
-      const baseline = await readAll(path.join(ctx.bindfsPoint, 'read100.bin'));
-      return { ...measured, name: 'cold-read-100MiB', ...throughput(bytes, measured.wallMs, baseline.ms), targets: [] };
+      const rounds = await pairedRounds(
+        ctx.rounds,
+        (round) => measure(ctx, () => readAll(path.join(ctx.wsfsPoint, `read100-${round}.bin`))),
+        async (round) => {
+          await dropPageCache();
+          return readAll(path.join(ctx.bindfsPoint, `read100-${round}.bin`));
+        },
+      );
+      const ratio = ratios(rounds.wsfs.map((r) => r.wallMs), rounds.bindfs.map((r) => r.ms));
+      return {
+        ...summarise(rounds.wsfs),
+        name: 'cold-read-100MiB',
+        ...throughput(bytes, spreadOf(rounds.wsfs.map((r) => r.wallMs)).median, spreadOf(rounds.bindfs.map((r) => r.ms)).median),
+        rounds: ctx.rounds,
+        ratio,
+        loadAverage: rounds.loadAverage,
+        notes: [`${ctx.rounds} rounds; wsfs/bindfs throughput ${formatSpread(ratio)}x; bindfs reads from a dropped page cache`],
+        targets: [],
+      };
     },
   },
   {
@@ -152,28 +178,43 @@ export const WORKLOADS: Workload[] = [
       const file = path.join(ctx.wsfsPoint, 'read256.bin');
       const baseFile = path.join(ctx.bindfsPoint, 'read256.bin');
       await readAll(file); // fetch once into the engine's local copy
-      const dropped = await dropPageCache();
-      const first = await measure(ctx, () => readAll(file));
-      // The re-read follows the first read directly: dropping the page cache in between (as the
-      // bindfs baseline needs) would measure another cold read, not a re-read.
-      const again = await readAll(file);
-      await dropPageCache();
-      const baseFirst = await readAll(baseFile);
-      const baseAgain = await readAll(baseFile);
-      const ratioFirst = baseFirst.ms / first.wallMs;
-      const ratioAgain = baseAgain.ms / again.ms;
+      let dropped = true;
+      // Each side: drop the page cache, a first read (from the local copy on disk), then a re-read
+      // right after it (dropping the page cache in between would measure another cold read).
+      const rounds = await pairedRounds(
+        ctx.rounds,
+        async () => {
+          dropped = (await dropPageCache()) && dropped;
+          const first = await measure(ctx, () => readAll(file));
+          return { first, again: await readAll(file) };
+        },
+        async () => {
+          await dropPageCache();
+          const first = await readAll(baseFile);
+          return { first, again: await readAll(baseFile) };
+        },
+      );
+      const ratioFirst = ratios(rounds.wsfs.map((r) => r.first.wallMs), rounds.bindfs.map((r) => r.first.ms));
+      const ratioAgain = ratios(rounds.wsfs.map((r) => r.again.ms), rounds.bindfs.map((r) => r.again.ms));
+      const againMs = spreadOf(rounds.wsfs.map((r) => r.again.ms)).median;
+      const baseAgainMs = spreadOf(rounds.bindfs.map((r) => r.again.ms)).median;
+      const first = rounds.wsfs.map((r) => r.first);
       return {
-        ...first,
+        ...summarise(first),
         name: 'cached-read-256MiB',
-        ...throughput(bytes, first.wallMs, baseFirst.ms),
+        ...throughput(bytes, spreadOf(first.map((r) => r.wallMs)).median, spreadOf(rounds.bindfs.map((r) => r.first.ms)).median),
+        rounds: ctx.rounds,
+        ratio: ratioFirst,
+        loadAverage: rounds.loadAverage,
         notes: [
-          `re-read ${mibs(bytes, again.ms).toFixed(0)} MiB/s vs bindfs ${mibs(bytes, baseAgain.ms).toFixed(0)} MiB/s`,
-          dropped ? 'page cache dropped before the first cached read' : 'could not drop the page cache (not root?): first read may be warm',
+          `${ctx.rounds} rounds; first read wsfs/bindfs ${formatSpread(ratioFirst)}x; re-read ${formatSpread(ratioAgain)}x`,
+          `re-read ${mibs(bytes, againMs).toFixed(0)} MiB/s vs bindfs ${mibs(bytes, baseAgainMs).toFixed(0)} MiB/s (medians)`,
+          dropped ? 'page cache dropped before each first read' : 'could not drop the page cache (not root?): first reads may be warm',
         ],
         targets: [
-          { description: `first cached read >= 0.4x bindfs (${ratioFirst.toFixed(2)}x)`, met: ratioFirst >= 0.4 },
-          { description: `re-read >= 3x bindfs (${ratioAgain.toFixed(2)}x)`, met: ratioAgain >= 3 },
-          { description: 'no requests for a cached read', met: first.totalRequests === 0 },
+          { description: `first cached read >= 0.4x bindfs (median ${formatSpread(ratioFirst)}x)`, met: ratioFirst.median >= 0.4 },
+          { description: `re-read >= 3x bindfs (median ${formatSpread(ratioAgain)}x)`, met: ratioAgain.median >= 3 },
+          { description: 'no requests for a cached read', met: first.every((r) => r.totalRequests === 0) },
         ],
       };
     },
@@ -183,18 +224,42 @@ export const WORKLOADS: Workload[] = [
     async prepare() {},
     async run(ctx) {
       const bytes = size(ctx.quick, 100 * MiB);
-      const count = String(bytes / MiB);
-      const measured = await measure(ctx, () => run('dd', ['if=/dev/zero', `of=${path.join(ctx.wsfsPoint, 'write100.bin')}`, 'bs=1M', `count=${count}`]));
-      const baseline = await run('dd', ['if=/dev/zero', `of=${path.join(ctx.bindfsPoint, 'write100.bin')}`, 'bs=1M', `count=${count}`, 'conv=fsync']);
-      const ratio = baseline.ms / measured.wallMs;
+      // wsfs: open, write, close (the close uploads: saved means saved in the workspace);
+      // bindfs: open, write, fsync, close (saved means on disk). A new file in every round.
+      const rounds = await pairedRounds(
+        ctx.rounds,
+        async (round) => {
+          let phases: WritePhases | undefined;
+          const measured = await measure(ctx, async () => {
+            phases = await writeTimed(path.join(ctx.wsfsPoint, `write100-${round}.bin`), bytes, false);
+            return { ms: phases.totalMs };
+          });
+          return { ...measured, phases: phases! };
+        },
+        async (round) => {
+          const phases = await writeTimed(path.join(ctx.bindfsPoint, `write100-${round}.bin`), bytes, true);
+          await rm(path.join(ctx.local, `write100-${round}.bin`), { force: true });
+          return phases;
+        },
+      );
+      const ratio = ratios(rounds.wsfs.map((r) => r.wallMs), rounds.bindfs.map((r) => r.totalMs));
+      const phase = (values: number[]): string => formatSpread(spreadOf(values), 0, ' ms');
+      const summary = summarise(rounds.wsfs);
       return {
-        ...measured,
+        ...summary,
         name: 'write-100MiB',
-        ...throughput(bytes, measured.wallMs, baseline.ms),
-        notes: ['wsfs time includes the upload at close (saved means saved in the workspace)'],
+        ...throughput(bytes, summary.wallMs, spreadOf(rounds.bindfs.map((r) => r.totalMs)).median),
+        rounds: ctx.rounds,
+        ratio,
+        loadAverage: rounds.loadAverage,
+        notes: [
+          `${ctx.rounds} rounds; wsfs/bindfs throughput ${formatSpread(ratio)}x`,
+          `wsfs write phase ${phase(rounds.wsfs.map((r) => r.phases.writeMs))}, close (upload) ${phase(rounds.wsfs.map((r) => r.phases.closeMs))}`,
+          `bindfs write phase ${phase(rounds.bindfs.map((r) => r.writeMs))}, fsync ${phase(rounds.bindfs.map((r) => r.fsyncMs))}`,
+        ],
         targets: [
-          { description: `engine RSS grows < 64 MiB (${(measured.rssGrowthMiB ?? 0).toFixed(1)} MiB)`, met: (measured.rssGrowthMiB ?? 0) < 64 },
-          { description: `>= 0.6x bindfs write throughput (${ratio.toFixed(2)}x)`, met: ratio >= 0.6 },
+          { description: `engine RSS grows < 64 MiB (${(summary.rssGrowthMiB ?? 0).toFixed(1)} MiB)`, met: (summary.rssGrowthMiB ?? 0) < 64 },
+          { description: `>= 0.6x bindfs write throughput (median ${formatSpread(ratio)}x)`, met: ratio.median >= 0.6 },
         ],
       };
     },
@@ -264,6 +329,63 @@ async function measure(
     rssGrowthMiB: (peakRss - baseRss) / MiB,
     peakRssMiB: peakRss / MiB,
   };
+}
+
+/**
+ * The wsfs rounds of a workload as one result: the median wall time, the first round's requests
+ * and bytes (every round does the same), the largest RSS growth and peak.
+ */
+function summarise(samples: Array<Omit<WorkloadResult, 'name' | 'targets'>>): Omit<WorkloadResult, 'name' | 'targets'> {
+  const first = samples[0]!;
+  return {
+    ...first,
+    wallMs: spreadOf(samples.map((s) => s.wallMs)).median,
+    rssGrowthMiB: Math.max(...samples.map((s) => s.rssGrowthMiB ?? 0)),
+    peakRssMiB: Math.max(...samples.map((s) => s.peakRssMiB ?? 0)),
+  };
+}
+
+/** Per round, bindfs time over wsfs time: wsfs's throughput as a fraction of bindfs's. */
+function ratios(wsfsMs: number[], bindfsMs: number[]): Spread {
+  return spreadOf(wsfsMs.map((ms, round) => bindfsMs[round]! / ms));
+}
+
+/** How long each phase of writing a file took (ms), as the writer program measured it. */
+interface WritePhases {
+  openMs: number;
+  writeMs: number;
+  fsyncMs: number;
+  closeMs: number;
+  totalMs: number;
+}
+
+const WRITER = `import json, os, sys, time
+path, size, do_fsync = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+block = bytes(1 << 20)
+t0 = time.perf_counter()
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+t1 = time.perf_counter()
+left = size
+while left > 0:
+    view = memoryview(block)[:min(left, len(block))]
+    while view:
+        n = os.write(fd, view)
+        left -= n
+        view = view[n:]
+t2 = time.perf_counter()
+if do_fsync:
+    os.fsync(fd)
+t3 = time.perf_counter()
+os.close(fd)
+t4 = time.perf_counter()
+ms = lambda a, b: (b - a) * 1000
+print(json.dumps({"openMs": ms(t0, t1), "writeMs": ms(t1, t2), "fsyncMs": ms(t2, t3), "closeMs": ms(t3, t4), "totalMs": ms(t0, t4)}))
+`;
+
+/** Writes `bytes` zeros to `file` in 1 MiB write(2) calls (fsync before close when asked), timing each phase. */
+async function writeTimed(file: string, bytes: number, fsync: boolean): Promise<WritePhases> {
+  const { stdout } = await run('python3', ['-c', WRITER, file, String(bytes), fsync ? '1' : '0']);
+  return JSON.parse(stdout) as WritePhases;
 }
 
 function listingRequests(requests: Record<string, number>): number {

@@ -179,42 +179,50 @@ export const WORKLOADS: Workload[] = [
       const baseFile = path.join(ctx.bindfsPoint, 'read256.bin');
       await readAll(file); // fetch once into the engine's local copy
       let dropped = true;
-      // Each side: drop the page cache, a first read (from the local copy on disk), then a re-read
-      // right after it (dropping the page cache in between would measure another cold read).
-      const rounds = await pairedRounds(
-        ctx.rounds,
-        async () => {
-          dropped = (await dropPageCache()) && dropped;
-          const first = await measure(ctx, () => readAll(file));
-          return { first, again: await readAll(file) };
-        },
-        async () => {
-          await dropPageCache();
-          const first = await readAll(baseFile);
-          return { first, again: await readAll(baseFile) };
-        },
-      );
-      const ratioFirst = ratios(rounds.wsfs.map((r) => r.first.wallMs), rounds.bindfs.map((r) => r.first.ms));
-      const ratioAgain = ratios(rounds.wsfs.map((r) => r.again.ms), rounds.bindfs.map((r) => r.again.ms));
-      const againMs = spreadOf(rounds.wsfs.map((r) => r.again.ms)).median;
-      const baseAgainMs = spreadOf(rounds.bindfs.map((r) => r.again.ms)).median;
-      const first = rounds.wsfs.map((r) => r.first);
+      // Each side, each round: (1) with all page caches dropped, a first read (the engine's local
+      // copy and bindfs's file come from disk) and a re-read right after it (dropping the page cache
+      // in between would measure another cold read); (2) with only the mount's own pages evicted
+      // (fadvise DONTNEED through the mount), a first read whose backing file is in memory: the
+      // FUSE path alone, not the disk. (2) is what the target is judged on: it is what the 0.4x
+      // ceiling of a bare passthrough refers to, and it does not turn into a disk benchmark under load.
+      const side = async (target: string, measured: boolean): Promise<{ disk: Timed; again: Timed; memory: Timed }> => {
+        dropped = (await dropPageCache()) && dropped;
+        const timed = async (): Promise<Timed> => {
+          if (!measured) return { ms: (await readAll(target)).ms, totalRequests: 0 };
+          const result = await measure(ctx, () => readAll(target));
+          return { ms: result.wallMs, totalRequests: result.totalRequests, result };
+        };
+        const disk = await timed();
+        const again = await timed();
+        await evictFromPageCache(target);
+        return { disk, again, memory: await timed() };
+      };
+      const rounds = await pairedRounds(ctx.rounds, () => side(file, true), () => side(baseFile, false));
+      const ratio = (pick: (r: { disk: Timed; again: Timed; memory: Timed }) => Timed): Spread =>
+        ratios(rounds.wsfs.map((r) => pick(r).ms), rounds.bindfs.map((r) => pick(r).ms));
+      const ratioMemory = ratio((r) => r.memory);
+      const ratioDisk = ratio((r) => r.disk);
+      const ratioAgain = ratio((r) => r.again);
+      const median = (values: number[]): number => spreadOf(values).median;
+      const first = rounds.wsfs.map((r) => r.memory.result!);
+      const all = rounds.wsfs.flatMap((r) => [r.disk, r.again, r.memory]);
       return {
         ...summarise(first),
         name: 'cached-read-256MiB',
-        ...throughput(bytes, spreadOf(first.map((r) => r.wallMs)).median, spreadOf(rounds.bindfs.map((r) => r.first.ms)).median),
+        ...throughput(bytes, median(first.map((r) => r.wallMs)), median(rounds.bindfs.map((r) => r.memory.ms))),
         rounds: ctx.rounds,
-        ratio: ratioFirst,
+        ratio: ratioMemory,
         loadAverage: rounds.loadAverage,
         notes: [
-          `${ctx.rounds} rounds; first read wsfs/bindfs ${formatSpread(ratioFirst)}x; re-read ${formatSpread(ratioAgain)}x`,
-          `re-read ${mibs(bytes, againMs).toFixed(0)} MiB/s vs bindfs ${mibs(bytes, baseAgainMs).toFixed(0)} MiB/s (medians)`,
-          dropped ? 'page cache dropped before each first read' : 'could not drop the page cache (not root?): first reads may be warm',
+          `${ctx.rounds} rounds; first read, backing file in memory: wsfs/bindfs ${formatSpread(ratioMemory)}x (${mibs(bytes, median(first.map((r) => r.wallMs))).toFixed(0)} vs ${mibs(bytes, median(rounds.bindfs.map((r) => r.memory.ms))).toFixed(0)} MiB/s)`,
+          `first read from disk (all caches dropped): ${formatSpread(ratioDisk)}x (${mibs(bytes, median(rounds.wsfs.map((r) => r.disk.ms))).toFixed(0)} vs ${mibs(bytes, median(rounds.bindfs.map((r) => r.disk.ms))).toFixed(0)} MiB/s)`,
+          `re-read ${formatSpread(ratioAgain)}x (${mibs(bytes, median(rounds.wsfs.map((r) => r.again.ms))).toFixed(0)} vs ${mibs(bytes, median(rounds.bindfs.map((r) => r.again.ms))).toFixed(0)} MiB/s)`,
+          dropped ? 'page cache dropped before each round' : 'could not drop the page cache (not root?): first reads may be warm',
         ],
         targets: [
-          { description: `first cached read >= 0.4x bindfs (median ${formatSpread(ratioFirst)}x)`, met: ratioFirst.median >= 0.4 },
+          { description: `first cached read >= 0.4x bindfs (median ${formatSpread(ratioMemory)}x)`, met: ratioMemory.median >= 0.4 },
           { description: `re-read >= 3x bindfs (median ${formatSpread(ratioAgain)}x)`, met: ratioAgain.median >= 3 },
-          { description: 'no requests for a cached read', met: first.every((r) => r.totalRequests === 0) },
+          { description: 'no requests for a cached read', met: all.every((r) => r.totalRequests === 0) },
         ],
       };
     },
@@ -350,6 +358,9 @@ function ratios(wsfsMs: number[], bindfsMs: number[]): Spread {
   return spreadOf(wsfsMs.map((ms, round) => bindfsMs[round]! / ms));
 }
 
+/** A timed read, with the requests it cost when it ran on the wsfs mount. */
+type Timed = { ms: number; totalRequests: number; result?: Omit<WorkloadResult, 'name' | 'targets'> };
+
 /** How long each phase of writing a file took (ms), as the writer program measured it. */
 interface WritePhases {
   openMs: number;
@@ -427,15 +438,40 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return out;
 }
 
-/** Reads a whole file with `dd` in 1 MiB blocks. */
-function readAll(file: string): Promise<{ ms: number }> {
-  return run('dd', [`if=${file}`, 'of=/dev/null', 'bs=1M']);
+const READER = `import json, os, sys, time
+block = bytearray(1 << 20)
+t0 = time.perf_counter()
+fd = os.open(sys.argv[1], os.O_RDONLY)
+total = 0
+while True:
+    n = os.readv(fd, [block])
+    if n == 0:
+        break
+    total += n
+os.close(fd)
+print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "bytes": total}))
+`;
+
+/**
+ * Reads a whole file in 1 MiB read(2) calls, timed inside the reader from open to close: the
+ * spawn of a program (fork of a bench process holding gigabytes) is not part of a read that
+ * takes tens of milliseconds from the page cache.
+ */
+async function readAll(file: string): Promise<{ ms: number }> {
+  const { stdout } = await run('python3', ['-c', READER, file]);
+  return JSON.parse(stdout) as { ms: number };
 }
 
 function pattern(bytes: number): Buffer {
   const buffer = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i += 4096) buffer.writeUInt32LE(i / 4096, i);
   return buffer;
+}
+
+/** Evicts `file`'s pages from the page cache of the mount it is on (not those of what backs it). */
+async function evictFromPageCache(file: string): Promise<void> {
+  const script = 'import os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\nos.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)\nos.close(fd)\n';
+  await run('python3', ['-c', script, file]);
 }
 
 async function dropPageCache(): Promise<boolean> {

@@ -345,7 +345,7 @@ export class ContentCache {
     while (free - bytes < this.minFree) {
       const victim = this.victim();
       if (victim === undefined) {
-        this.fault(`less than ${formatBytes(this.minFree)} would stay free on the disk of the content cache`);
+        this.fault(`the disk of the content cache is almost full (${formatBytes(free)} free, ${formatBytes(bytes)} needed, and the cache leaves at least ${formatBytes(this.minFree)} free)`);
         return false;
       }
       free += victim.bytes;
@@ -573,5 +573,6 @@ function isDiskFull(error: unknown): boolean {
 
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  return `${Math.round(bytes / 1024 ** 2)} MiB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${Math.max(0, Math.round(bytes / 1024))} KiB`;
 }

@@ -54,6 +54,8 @@ export interface MountCliOptions {
   remotePath?: string;
   cacheDir?: string;
   cache: boolean;
+  cacheSize?: number;
+  cacheMinFree?: number;
   ttl: number;
   foreground?: boolean;
   debug?: boolean;
@@ -178,6 +180,8 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
       ...(host !== undefined && { host }),
       ...(options.profile !== undefined && { profile: options.profile }),
       ...(options.cacheDir !== undefined && { cacheDir: resolve(options.cacheDir) }),
+      ...(options.cacheSize !== undefined && { cacheLimitBytes: options.cacheSize }),
+      ...(options.cacheMinFree !== undefined && { cacheMinFreeBytes: options.cacheMinFree }),
     };
     await engine.request(command, 120_000);
   } catch (error) {

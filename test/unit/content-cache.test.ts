@@ -257,6 +257,28 @@ describe('ContentCache', () => {
     assert.match(problems.at(-1)!.message, /full/);
   });
 
+  it('a folder in use by another live engine is not used: uncached, with a problem naming it', async () => {
+    const { cache: first, name } = fresh();
+    await first.prepare();
+    await first.close();
+    const { writeFile: write } = await import('node:fs/promises');
+    await write(join(dir, name, 'cache', 'lock'), `${process.ppid}\n`); // a live process that is not us
+    const before = problems.length;
+    const second = make(name);
+    const bytes = source('shared');
+    const lease = await second.acquire(v(21), bytes.download);
+    assert.equal(await readFile(lease.file, 'utf8'), 'shared');
+    lease.release();
+    assert.equal(second.enabled, false);
+    assert.equal(problems.length, before + 1);
+    assert.match(problems.at(-1)!.message, new RegExp(`another wsfs engine \\(pid ${process.ppid}\\)`));
+    assert.match(problems.at(-1)!.fix ?? '', /own --cache-dir/);
+    await second.setEnabled(true);
+    assert.equal(second.enabled, false, 'switching on reports the problem again');
+    await second.close();
+    assert.equal(await readFile(join(dir, name, 'cache', 'lock'), 'utf8'), `${process.ppid}\n`, 'the other engine keeps its lock');
+  });
+
   it('passes a remote failure through (it does not switch the cache off)', async () => {
     const { cache } = fresh();
     const remote = Object.assign(new Error('folder has too many children'), { code: 'ENOSPC' }); // no syscall: not local

@@ -6,7 +6,7 @@
 // to download: the caller passes the download.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheUsage } from '../../shared/cache-usage';
 import type { CacheDisabledProblem } from '../../shared/problem';
@@ -24,6 +24,9 @@ const INDEX_DELAY_MS = 1_000;
 /** Sizes remembered for versions not kept (stat of a notebook with the cache off), at most. */
 const SIZE_MEMO_LIMIT = 10_000;
 const DATA = 'data';
+/** The file naming the engine (pid) that uses a cache folder; a second live engine does not. */
+const LOCK = 'lock';
+const DISK_FIX = 'free some disk space (or clear the cache, or mount with another --cache-dir or a smaller --cache-size), then switch the cache on again';
 
 /** Construction options; places, limits, clock and the disk probe are injected. */
 export interface ContentCacheOptions {
@@ -87,6 +90,8 @@ export class ContentCache {
   private readonly diskFree: (dir: string) => Promise<number>;
   private readonly onProblem: ((problem: CacheDisabledProblem) => void) | undefined;
   private mode: Mode;
+  /** Set when the folder could not be set up: switching on reports it again instead. */
+  private unusable: { reason: string; fix?: string } | undefined;
   /** Kept entries by key, least recently used first (a use moves an entry to the end). */
   private readonly entries = new Map<string, Entry>();
   /** objectKey → key of the newest kept version of that object and format. */
@@ -136,6 +141,7 @@ export class ContentCache {
     await this.prepare();
     this.mode = enabled ? { kind: 'on' } : { kind: 'off' };
     this.logger.info(`content cache switched ${enabled ? 'on' : 'off'}`);
+    if (enabled && this.unusable !== undefined) this.fault(this.unusable.reason, this.unusable.fix);
   }
 
   /** The byte size of `fingerprint`'s content when known without downloading. */
@@ -233,7 +239,13 @@ export class ContentCache {
     await this.flush();
   }
 
-  /** Waits for background checksums and writes the index now (unmount). */
+  /** Writes the index and lets go of the cache folder (unmount); the cache is not used afterwards. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.unusable === undefined) await rm(join(this.dir, LOCK), { force: true });
+  }
+
+  /** Waits for background checksums and writes the index now. */
   async flush(): Promise<void> {
     await Promise.all([...this.hashing]);
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
@@ -252,8 +264,9 @@ export class ContentCache {
       await this.loadIndex();
     } catch (error) {
       // Copies then live only while open (in the transient folder); the mount keeps working.
-      if (isDiskFull(error)) this.fault(`the cache folder cannot be set up: the disk is full`);
-      else this.fault(`the cache folder cannot be used (${(error as Error).message})`);
+      const fix = (error as { fix?: string }).fix;
+      this.unusable = isDiskFull(error) ? { reason: 'the cache folder cannot be set up: the disk is full' } : { reason: `the cache folder cannot be used: ${(error as Error).message}`, ...(fix !== undefined && { fix }) };
+      this.fault(this.unusable.reason, this.unusable.fix);
     }
   }
 
@@ -261,6 +274,14 @@ export class ContentCache {
     await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
     await chmod(this.dir, 0o700);
     await chmod(this.dataDir, 0o700);
+    const lock = join(this.dir, LOCK);
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && pidAlive(holder)) {
+      throw Object.assign(new Error(`another wsfs engine (pid ${holder}) uses it`), {
+        fix: `give each mount its own --cache-dir; if no wsfs engine runs as pid ${holder}, delete ${lock}`,
+      });
+    }
+    await writeFile(lock, `${process.pid}\n`, { mode: 0o600 });
     let records: CacheIndexRecord[] = [];
     try {
       const index = await readCacheIndex(this.dir);
@@ -493,8 +514,8 @@ export class ContentCache {
     if (this.sizes.size > SIZE_MEMO_LIMIT) this.sizes.delete(this.sizes.keys().next().value!);
   }
 
-  /** Switches the cache off because of the disk; the mount keeps working uncached. */
-  private fault(reason: string): void {
+  /** Switches the cache off because of its folder or disk; the mount keeps working uncached. */
+  private fault(reason: string, fix = DISK_FIX): void {
     if (this.mode.kind !== 'on') return;
     this.mode = { kind: 'faulted', reason };
     const message = `The content cache was switched off: ${reason} (${this.dir}). Files are now read from the workspace on every open.`;
@@ -502,7 +523,7 @@ export class ContentCache {
     this.onProblem?.({
       kind: 'cache-disabled',
       message,
-      fix: 'free some disk space (or clear the cache, or mount with another --cache-dir or a smaller --cache-size), then switch the cache on again',
+      fix,
     });
   }
 
@@ -541,6 +562,15 @@ export class ContentCache {
       }
     });
     return this.saving;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

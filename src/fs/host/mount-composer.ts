@@ -62,7 +62,7 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     flushAll: () => filesystem.flushAll(),
     unmount: async () => {
       await session.unmount();
-      await cache.flush();
+      await cache.close();
     },
     onUnmounted: (listener) => {
       session.on('unmounted', (event: { external: boolean }) => {

@@ -80,9 +80,15 @@ interface OpenFile {
   uploaded?: ContentFingerprint;
 }
 
+/** A pinned local copy of a version and a descriptor on it, held by one read handle. */
+interface OpenCopy {
+  fd: NodeFileHandle;
+  lease: CacheLease;
+}
+
 /** An open handle. `position`-less: every read and write names its offset. */
 type Handle =
-  | { kind: 'remote'; file: OpenFile; writable: boolean; append: boolean; copy?: { fd: NodeFileHandle; lease: CacheLease } }
+  | { kind: 'remote'; file: OpenFile; writable: boolean; append: boolean; copy?: OpenCopy; opening?: Promise<OpenCopy> }
   | { kind: 'local-only'; path: string; fd: NodeFileHandle };
 
 /**
@@ -262,7 +268,11 @@ export class WorkspaceFs implements Filesystem {
     if (h.kind === 'local-only') return (await h.fd.read(buffer, 0, length, position)).bytesRead;
     const staging = h.file.staging;
     if (staging !== undefined && staging.isOpen) return staging.read(buffer, length, position);
-    h.copy ??= await this.openCopy(h.file.path, h.file.entry, h.file.presentation);
+    if (h.copy === undefined) {
+      // Concurrent first reads of one handle share one copy (else one lease would never be released).
+      h.opening ??= this.openCopy(h.file.path, h.file.entry, h.file.presentation).finally(() => delete h.opening);
+      h.copy = await h.opening;
+    }
     return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
   }
 
@@ -518,7 +528,7 @@ export class WorkspaceFs implements Filesystem {
       if (found.presentation.kind === 'DIRECTORY') throw new FsError('EISDIR', `${local} is a folder`);
       file = { path: local, handles: 0, entry: found.entry, presentation: found.presentation, created: false, unlinked: false };
     }
-    let copy: { fd: NodeFileHandle; lease: CacheLease } | undefined;
+    let copy: OpenCopy | undefined;
     if (writable) {
       if (file.staging === undefined) file.staging = await this.stagingFor(local, file.entry, file.presentation, truncating);
       if (truncating) await file.staging.truncate(0, this.now());
@@ -831,7 +841,7 @@ export class WorkspaceFs implements Filesystem {
   }
 
   /** An open descriptor on a pinned copy of `entry`, for a read handle (both end at release). */
-  private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<{ fd: NodeFileHandle; lease: CacheLease }> {
+  private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<OpenCopy> {
     const lease = await this.localCopyOf(local, entry, presentation);
     try {
       return { fd: await open(lease.file, 'r'), lease };

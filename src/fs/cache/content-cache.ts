@@ -175,9 +175,14 @@ export class ContentCache {
     let flight = this.inFlight.get(key);
     if (flight === undefined) {
       const created = { promise: Promise.resolve(undefined as unknown as Entry), waiters: 1 };
-      created.promise = this.fetch(fingerprint, key, download, () => created.waiters).finally(() => {
+      // Closing the flight and reading its waiter count happen in one synchronous step, so no
+      // caller joins a flight after its entry was pinned for the waiters it had.
+      const close = (): number => {
         if (this.inFlight.get(key) === created) this.inFlight.delete(key);
-      });
+        return created.waiters;
+      };
+      created.promise = this.fetch(fingerprint, key, download, close);
+      void created.promise.catch(close);
       this.inFlight.set(key, created);
       flight = created;
     } else {
@@ -311,8 +316,8 @@ export class ContentCache {
     this.scheduleSave();
   }
 
-  /** Downloads `fingerprint` into a kept or transient file; pins the entry `waiters()` times. */
-  private async fetch(fingerprint: ContentFingerprint, key: string, download: (target: string) => Promise<unknown>, waiters: () => number): Promise<Entry> {
+  /** Downloads `fingerprint` into a kept or transient file; closes the flight and pins the entry once per waiter. */
+  private async fetch(fingerprint: ContentFingerprint, key: string, download: (target: string) => Promise<unknown>, closeFlight: () => number): Promise<Entry> {
     const keep = this.enabled && fingerprint.modifiedAt !== undefined && (await this.makeRoom(fingerprint.size ?? 0));
     let entry: Entry | undefined;
     let kept = false;
@@ -347,7 +352,7 @@ export class ContentCache {
     }
     this.counters.bytesFetched += entry.bytes;
     this.rememberSize(fingerprint, entry.bytes);
-    entry.pins += waiters();
+    entry.pins += closeFlight();
     if (kept) this.install(entry);
     return entry;
   }

@@ -4,7 +4,7 @@
 // disk full, and the permission bits of what it writes.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ContentCache, type ContentCacheOptions } from '../../src/fs/cache/content-cache';
@@ -25,6 +25,12 @@ function source(content: string | (() => string)): { download: (target: string) 
     },
     calls: () => calls,
   };
+}
+
+/** Waits (at most 500 ms) for `file` to be deleted (a release deletes without awaiting), then asserts it is. */
+async function gone(file: string): Promise<void> {
+  for (let i = 0; i < 100 && existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(existsSync(file), false, `${file} is deleted`);
 }
 
 describe('ContentCache', () => {
@@ -89,8 +95,7 @@ describe('ContentCache', () => {
     old.release();
     assert.equal(cache.sizeOf(v(8, 200)), 4);
     assert.deepEqual(cache.usage().files, 1);
-    for (let i = 0; i < 100 && existsSync(old.file); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.equal(existsSync(old.file), false);
+    await gone(old.file);
   });
 
   it('keeps its index across restarts (0700 folder, 0600 files) and serves with no download', async () => {
@@ -143,8 +148,7 @@ describe('ContentCache', () => {
     assert.equal(await readFile(lease.file, 'utf8'), 'sixsix');
     lease.release();
     assert.equal(cache.usage().files, 0);
-    for (let i = 0; i < 100 && existsSync(lease.file); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.equal(existsSync(lease.file), false);
+    await gone(lease.file);
   });
 
   it('guards the minimum free space: evicts first, then switches itself off with a problem', async () => {
@@ -182,7 +186,6 @@ describe('ContentCache', () => {
     served.release();
     await cache.flush();
     // Missing, and after a restart (first use per process verifies the checksum).
-    const { rm } = await import('node:fs/promises');
     await rm(served.file);
     const third = source('good bytes');
     (await cache.acquire(v(14), third.download)).release();
@@ -193,7 +196,6 @@ describe('ContentCache', () => {
     const onDisk = join(dir, name, 'cache', 'data', files[0]!);
     const info = await stat(onDisk);
     await writeFile(onDisk, 'good bytez');
-    const { utimes } = await import('node:fs/promises');
     await utimes(onDisk, info.atime, info.mtime); // even with the old mtime
     const restarted = make(name);
     const fourth = source('good bytes');
@@ -212,8 +214,7 @@ describe('ContentCache', () => {
     assert.equal(bytes.calls(), 2);
     assert.equal(await readFile(b.file, 'utf8'), 'off!');
     b.release();
-    for (let i = 0; i < 100 && existsSync(b.file); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.equal(existsSync(b.file), false);
+    await gone(b.file);
     assert.deepEqual(await readdir(join(dir, name, 'transient')), []);
     assert.equal(cache.sizeOf(v(15)), 4);
     const staged = join(dir, name, 'staged');
@@ -236,8 +237,7 @@ describe('ContentCache', () => {
     assert.deepEqual([cache.usage().files, cache.usage().bytesUsed], [0, 0]);
     assert.equal(await readFile(open.file, 'utf8'), 'two');
     open.release();
-    for (let i = 0; i < 100 && existsSync(open.file); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.equal(existsSync(open.file), false);
+    await gone(open.file);
   });
 
   it('disk full while keeping a download: switches off with a problem and serves the bytes uncached', async () => {
@@ -261,8 +261,7 @@ describe('ContentCache', () => {
     const { cache: first, name } = fresh();
     await first.prepare();
     await first.close();
-    const { writeFile: write } = await import('node:fs/promises');
-    await write(join(dir, name, 'cache', 'lock'), `${process.ppid}\n`); // a live process that is not us
+    await writeFile(join(dir, name, 'cache', 'lock'), `${process.ppid}\n`); // a live process that is not us
     const before = problems.length;
     const second = make(name);
     const bytes = source('shared');

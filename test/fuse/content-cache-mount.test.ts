@@ -1,6 +1,6 @@
 // The content cache through a real mount, the engine in a child process (spawnEngine) and the
 // emulator here counting downloads: a second engine over the same cache folder reads with zero
-// downloads; cache:set-enabled / cache:clear at run time without remounting; cache files
+// downloads, also after a kill -9 of the first; cache:set-enabled / cache:clear at run time without remounting; cache files
 // corrupted, truncated or deleted under the running mount still read correctly; and a full disk
 // in the cache folder (a small tmpfs; needs root) keeps the mount working uncached with a
 // `cache-disabled` problem — through the free-space guard (a file of known size) and through a
@@ -129,6 +129,29 @@ describe('content cache through a real mount', () => {
     const usage = await second.usage();
     assert.deepEqual([usage.enabled, usage.hits, usage.misses, usage.bytesFetched], [true, 2, 0, 0]);
     assert.ok(usage.files >= 2, 'the listing also cached the other notebooks (their sizes cost an export)');
+    await second.stop();
+  });
+
+  it('after a kill -9 of the engine, a new engine over the same cache folder reads correctly', async () => {
+    const kept = randomBytes(150_000);
+    const late = randomBytes(150_000);
+    emulator.tree.write(`${home}/killed-kept.bin`, { kind: 'FILE', content: kept });
+    emulator.tree.write(`${home}/killed-late.bin`, { kind: 'FILE', content: late });
+    const cacheDir = join(dir, 'killed-cache');
+    const first = await mount({ cacheDir });
+    assert.deepEqual(await readFile(join(first.mountPoint, 'killed-kept.bin')), kept);
+    await indexed(cacheDir);
+    assert.deepEqual(await readFile(join(first.mountPoint, 'killed-late.bin')), late);
+    first.engine.kill('SIGKILL'); // the second copy is most likely not in the index yet
+    await first.engine.exited;
+    await first.stop();
+
+    emulator.stats.reset();
+    const second = await mount({ cacheDir });
+    assert.deepEqual(await readFile(join(second.mountPoint, 'killed-kept.bin')), kept);
+    assert.deepEqual(await readFile(join(second.mountPoint, 'killed-late.bin')), late);
+    assert.ok(downloads(emulator) <= 1, `the indexed copy is served from the cache: ${JSON.stringify(emulator.stats.snapshot().requests)}`);
+    assert.ok((await second.usage()).hits >= 1);
     await second.stop();
   });
 

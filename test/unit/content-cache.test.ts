@@ -122,6 +122,32 @@ describe('ContentCache', () => {
     assert.equal(fetched.calls(), 1);
   });
 
+  it('after a crash: files no record names are deleted, a garbage index starts the cache empty', async () => {
+    const { cache, name } = fresh();
+    (await cache.acquire(v(30), source('indexed').download)).release();
+    await cache.close();
+    const folder = join(dir, name, 'cache');
+    // What a kill -9 can leave: a download cut short, a copy made after the last index write, a temp index.
+    await writeFile(join(folder, 'data', '31-100-RAW.0.abcd.part'), 'partial');
+    await writeFile(join(folder, 'data', '32-100-RAW.ffff'), 'unindexed');
+    await writeFile(join(folder, 'index.json.1234.tmp'), '{"format":');
+    const restarted = make(name);
+    const none = source('never');
+    const served = await restarted.acquire(v(30), none.download);
+    assert.equal(await readFile(served.file, 'utf8'), 'indexed');
+    served.release();
+    assert.equal(none.calls(), 0);
+    assert.deepEqual((await readdir(join(folder, 'data'))).length, 1, 'only the indexed copy is left');
+    assert.deepEqual((await readdir(folder)).sort(), ['data', 'index.json', 'lock'], 'the temp index is gone too');
+    await restarted.close();
+    await writeFile(join(folder, 'index.json'), 'not json at all');
+    const fresh2 = make(name);
+    const again = source('indexed');
+    (await fresh2.acquire(v(30), again.download)).release();
+    assert.equal(again.calls(), 1, 'an unreadable index is discarded with its copies');
+    assert.equal(fresh2.usage().files, 1);
+  });
+
   it('evicts the least recently used entry to stay under the limit, never a pinned one', async () => {
     const { cache } = fresh({ limitBytes: 10 });
     (await cache.acquire(v(1), source('aaaa').download)).release();

@@ -312,6 +312,9 @@ export class ContentCache {
     }
     // Files no record names: downloads cut short, copies of a crashed run, another index's data.
     for (const name of present) if (!used.has(name)) await rm(join(this.dataDir, name), { force: true, recursive: true });
+    for (const name of await readdir(this.dir)) {
+      if (name.startsWith(`${CACHE_INDEX_FILE}.`) && name.endsWith('.tmp')) await rm(join(this.dir, name), { force: true });
+    }
     this.enforce(0);
     this.scheduleSave();
   }

@@ -77,7 +77,15 @@ interface Entry {
 /** Why the cache switched itself off; `on`/`off` are the user's choice. */
 type Mode = { kind: 'on' } | { kind: 'off' } | { kind: 'faulted'; reason: string };
 
-/** The content cache of one mount. Errors: whatever `download` rejects with; local disk errors of transient copies. */
+/**
+ * The content cache of one mount. Errors: whatever `download` rejects with; local disk errors of
+ * transient copies. Local disk errors of the cache folder never reach a caller: the cache switches
+ * itself off (a `cache-disabled` problem) and serves transient copies.
+ *
+ * Concurrency: every map, counter and `mode` below changes only in synchronous stretches (between
+ * awaits), so they are always consistent with each other; code that awaits re-checks what it
+ * needs afterwards (a pin taken before an await keeps an entry's file from being deleted).
+ */
 export class ContentCache {
   private readonly dir: string;
   private readonly dataDir: string;
@@ -96,8 +104,11 @@ export class ContentCache {
   private readonly entries = new Map<string, Entry>();
   /** objectKey → key of the newest kept version of that object and format. */
   private readonly newest = new Map<string, string>();
+  /** Downloads running, by key; `waiters` counts the callers sharing each (pinned once each at the end). */
   private readonly inFlight = new Map<string, { promise: Promise<Entry>; waiters: number }>();
+  /** Byte sizes of versions seen (kept or not), oldest first, at most SIZE_MEMO_LIMIT. */
   private readonly sizes = new Map<string, number>();
+  /** Background checksums running (flush waits for them). */
   private readonly hashing = new Set<Promise<void>>();
   private bytesUsed = 0;
   private counters = { hits: 0, misses: 0, evictions: 0, bytesFetched: 0 };

@@ -56,6 +56,7 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
       debug: false,
     });
   } catch (error) {
+    await cache.close().catch(() => undefined);
     throw error instanceof MountError ? engineErrorFor(error) : error;
   }
   return {

@@ -98,6 +98,19 @@ describe('ContentCache', () => {
     await gone(old.file);
   });
 
+  it('adopts a working copy from another file system (copied, then the original removed)', { skip: !existsSync('/dev/shm') && 'needs /dev/shm (a tmpfs) as a second file system' }, async () => {
+    const { cache } = fresh();
+    const staged = join('/dev/shm', `wsfs-adopt-${process.pid}-${n}`);
+    await writeFile(staged, 'from elsewhere');
+    await cache.adopt(v(40), staged);
+    assert.equal(existsSync(staged), false);
+    const none = source('never');
+    const lease = await cache.acquire(v(40), none.download);
+    assert.equal(await readFile(lease.file, 'utf8'), 'from elsewhere');
+    assert.equal(none.calls(), 0);
+    lease.release();
+  });
+
   it('keeps its index across restarts (0700 folder, 0600 files) and serves with no download', async () => {
     const { cache, name } = fresh();
     const lease = await cache.acquire(v(9), source('persisted').download);

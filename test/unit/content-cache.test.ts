@@ -33,6 +33,16 @@ async function gone(file: string): Promise<void> {
   assert.equal(existsSync(file), false, `${file} is deleted`);
 }
 
+/** Asserts `cache` serves `fingerprint` with `content` and no download. */
+async function servedWithoutDownload(cache: ContentCache, fingerprint: ContentFingerprint, content: string): Promise<void> {
+  const lease = await cache.acquire(fingerprint, () => Promise.reject(new Error(`no download expected for ${fingerprint.objectId}`)));
+  try {
+    assert.equal(await readFile(lease.file, 'utf8'), content);
+  } finally {
+    lease.release();
+  }
+}
+
 describe('ContentCache', () => {
   let dir: string;
   let n = 0;
@@ -104,11 +114,7 @@ describe('ContentCache', () => {
     await writeFile(staged, 'from elsewhere');
     await cache.adopt(v(40), staged);
     assert.equal(existsSync(staged), false);
-    const none = source('never');
-    const lease = await cache.acquire(v(40), none.download);
-    assert.equal(await readFile(lease.file, 'utf8'), 'from elsewhere');
-    assert.equal(none.calls(), 0);
-    lease.release();
+    await servedWithoutDownload(cache, v(40), 'from elsewhere');
   });
 
   it('keeps its index across restarts (0700 folder, 0600 files) and serves with no download', async () => {
@@ -121,11 +127,7 @@ describe('ContentCache', () => {
     assert.equal((await stat(join(folder, 'index.json'))).mode & 0o777, 0o600);
     assert.equal((await stat(lease.file)).mode & 0o777, 0o600);
     const again = make(name);
-    const none = source('never');
-    const served = await again.acquire(v(9), none.download);
-    assert.equal(await readFile(served.file, 'utf8'), 'persisted');
-    assert.equal(none.calls(), 0);
-    served.release();
+    await servedWithoutDownload(again, v(9), 'persisted');
     assert.deepEqual([again.usage().hits, again.usage().files], [1, 1]);
     // An index written for another workspace is not used (object ids are per workspace).
     await again.flush();
@@ -145,11 +147,7 @@ describe('ContentCache', () => {
     await writeFile(join(folder, 'data', '32-100-RAW.ffff'), 'unindexed');
     await writeFile(join(folder, 'index.json.1234.tmp'), '{"format":');
     const restarted = make(name);
-    const none = source('never');
-    const served = await restarted.acquire(v(30), none.download);
-    assert.equal(await readFile(served.file, 'utf8'), 'indexed');
-    served.release();
-    assert.equal(none.calls(), 0);
+    await servedWithoutDownload(restarted, v(30), 'indexed');
     assert.deepEqual((await readdir(join(folder, 'data'))).length, 1, 'only the indexed copy is left');
     assert.deepEqual((await readdir(folder)).sort(), ['data', 'index.json', 'lock'], 'the temp index is gone too');
     await restarted.close();

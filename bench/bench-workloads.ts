@@ -24,6 +24,8 @@ export interface BenchContext {
   rounds: number;
   latencyMs: number;
   wsfsPoint: string;
+  /** The same remote folder mounted with `--no-cache`. */
+  wsfsOffPoint: string;
   bindfsPoint: string;
 }
 
@@ -47,6 +49,8 @@ export interface WorkloadResult {
   rssGrowthMiB?: number;
   peakRssMiB?: number;
   notes?: string[];
+  /** The same measurement on the `--no-cache` mount (read workloads; one run). */
+  cacheOff?: { wallMs: number; totalRequests: number; throughputMiBs?: number };
   targets: Target[];
   /** Rounds behind the figures: wall times are medians, requests are those of the first round. */
   rounds?: number;
@@ -60,7 +64,7 @@ export interface WorkloadResult {
 export interface Workload {
   name: string;
   prepare(context: BenchContext): Promise<void>;
-  run(context: BenchContext & { wsfs: BenchMount; bindfs: BenchMount }): Promise<WorkloadResult>;
+  run(context: BenchContext & { wsfs: BenchMount; wsfsOff: BenchMount; bindfs: BenchMount }): Promise<WorkloadResult>;
 }
 
 const WALK_DIRS = (quick: boolean): number => (quick ? 20 : 200);
@@ -156,8 +160,11 @@ export const WORKLOADS: Workload[] = [
         },
       );
       const ratio = ratios(rounds.wsfs.map((r) => r.wallMs), rounds.bindfs.map((r) => r.ms));
+      // Cache off: a cold read downloads once, as with the cache on.
+      const off = await measureOff(ctx, () => readAll(path.join(ctx.wsfsOffPoint, 'read100-0.bin')), bytes);
       return {
         ...summarise(rounds.wsfs),
+        cacheOff: off,
         name: 'cold-read-100MiB',
         ...throughput(bytes, spreadOf(rounds.wsfs.map((r) => r.wallMs)).median, spreadOf(rounds.bindfs.map((r) => r.ms)).median),
         rounds: ctx.rounds,
@@ -198,6 +205,11 @@ export const WORKLOADS: Workload[] = [
         return { disk, again, memory: await timed() };
       };
       const rounds = await pairedRounds(ctx.rounds, () => side(file, true), () => side(baseFile, false));
+      // Cache off: the "cached" read is another download (every open reads from the workspace).
+      const offFile = path.join(ctx.wsfsOffPoint, 'read256.bin');
+      await readAll(offFile);
+      await dropPageCache();
+      const off = await measureOff(ctx, () => readAll(offFile), bytes);
       const ratio = (pick: (r: { disk: Timed; again: Timed; memory: Timed }) => Timed): Spread =>
         ratios(rounds.wsfs.map((r) => pick(r).ms), rounds.bindfs.map((r) => pick(r).ms));
       const ratioMemory = ratio((r) => r.memory);
@@ -208,6 +220,7 @@ export const WORKLOADS: Workload[] = [
       const all = rounds.wsfs.flatMap((r) => [r.disk, r.again, r.memory]);
       return {
         ...summarise(first),
+        cacheOff: off,
         name: 'cached-read-256MiB',
         ...throughput(bytes, median(first.map((r) => r.wallMs)), median(rounds.bindfs.map((r) => r.memory.ms))),
         rounds: ctx.rounds,
@@ -217,6 +230,7 @@ export const WORKLOADS: Workload[] = [
           `${ctx.rounds} rounds; first read, backing file in memory: wsfs/bindfs ${formatSpread(ratioMemory)}x (${mibs(bytes, median(first.map((r) => r.wallMs))).toFixed(0)} vs ${mibs(bytes, median(rounds.bindfs.map((r) => r.memory.ms))).toFixed(0)} MiB/s)`,
           `first read from disk (all caches dropped): ${formatSpread(ratioDisk)}x (${mibs(bytes, median(rounds.wsfs.map((r) => r.disk.ms))).toFixed(0)} vs ${mibs(bytes, median(rounds.bindfs.map((r) => r.disk.ms))).toFixed(0)} MiB/s)`,
           `re-read ${formatSpread(ratioAgain)}x (${mibs(bytes, median(rounds.wsfs.map((r) => r.again.ms))).toFixed(0)} vs ${mibs(bytes, median(rounds.bindfs.map((r) => r.again.ms))).toFixed(0)} MiB/s)`,
+          `cache off: the second read downloads again, ${(off.throughputMiBs ?? 0).toFixed(0)} MiB/s with ${off.totalRequests} requests`,
           dropped ? 'page cache dropped before each round' : 'could not drop the page cache (not root?): first reads may be warm',
         ],
         targets: [
@@ -307,12 +321,15 @@ export const WORKLOADS: Workload[] = [
       const status = (dir: string): Promise<{ ms: number }> => run('git', ['-C', dir, 'status', '--porcelain']);
       const cold = await measure(ctx, () => status(path.join(ctx.wsfsPoint, 'repo')));
       const warm = await measure(ctx, () => status(path.join(ctx.wsfsPoint, 'repo')));
+      await status(path.join(ctx.wsfsOffPoint, 'repo'));
+      const off = await measureOff(ctx, () => status(path.join(ctx.wsfsOffPoint, 'repo')));
       await status(path.join(ctx.bindfsPoint, 'repo'));
       const baseline = await status(path.join(ctx.bindfsPoint, 'repo'));
       return {
         ...warm,
         name: 'git-status-1000',
         baselineMs: baseline.ms,
+        cacheOff: off,
         notes: [`first (cold) status ${cold.wallMs.toFixed(0)} ms with ${cold.totalRequests} requests; figures are the second (warm) status`],
         targets: [],
       };
@@ -397,6 +414,13 @@ print(json.dumps({"openMs": ms(t0, t1), "writeMs": ms(t1, t2), "fsyncMs": ms(t2,
 async function writeTimed(file: string, bytes: number, fsync: boolean): Promise<WritePhases> {
   const { stdout } = await run('python3', ['-c', WRITER, file, String(bytes), fsync ? '1' : '0']);
   return JSON.parse(stdout) as WritePhases;
+}
+
+/** Runs `work` against the `--no-cache` mount with fresh request counters: time, requests, throughput. */
+async function measureOff(ctx: BenchContext, work: () => Promise<{ ms: number }>, bytes?: number): Promise<NonNullable<WorkloadResult['cacheOff']>> {
+  ctx.emulator.stats.reset();
+  const { ms } = await work();
+  return { wallMs: ms, totalRequests: ctx.emulator.stats.total(), ...(bytes !== undefined && { throughputMiBs: mibs(bytes, ms) }) };
 }
 
 function listingRequests(requests: Record<string, number>): number {

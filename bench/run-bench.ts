@@ -1,8 +1,9 @@
 // `npm run bench [--quick] [--rounds N] [workload…]`: named workloads against a real wsfs mount of
 // the emulator (20 ms latency per request), each beside the same workload on a bindfs passthrough
 // measured in the same run; the throughput workloads run N interleaved rounds (default 5) and
-// report medians and ranges, so the ratios hold on a noisy machine. Prints a table and JSON (also
-// written to test-results/bench.json). A benchmark, not a test: it never fails the build.
+// report medians and ranges, so the ratios hold on a noisy machine; the read workloads also run on
+// a second mount with the content cache off (`--no-cache`), shown side by side. Prints a table and
+// JSON (also written to test-results/bench.json). A benchmark, not a test: it never fails the build.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,18 +31,23 @@ async function main(): Promise<void> {
     const local = path.join(scratch, 'local');
     const bindfsPoint = path.join(scratch, 'bindfs');
     const wsfsPoint = path.join(scratch, 'wsfs');
-    await Promise.all([mkdir(local), mkdir(bindfsPoint), mkdir(wsfsPoint)]);
-    const context: BenchContext = { emulator, home: `/Users/${USER}`, local, scratch, quick, rounds, latencyMs, wsfsPoint, bindfsPoint };
+    const wsfsOffPoint = path.join(scratch, 'wsfs-no-cache');
+    await Promise.all([mkdir(local), mkdir(bindfsPoint), mkdir(wsfsPoint), mkdir(wsfsOffPoint)]);
+    const context: BenchContext = { emulator, home: `/Users/${USER}`, local, scratch, quick, rounds, latencyMs, wsfsPoint, wsfsOffPoint, bindfsPoint };
     const selected = WORKLOADS.filter((workload) => only.length === 0 || only.includes(workload.name));
     for (const workload of selected) await workload.prepare(context);
     const bindfs = await mountBindfs(local, bindfsPoint);
     mounts.push(bindfs);
-    const wsfs = await mountWsfs({ host: emulator.host, token: emulator.token, remotePath: context.home, mountPoint: wsfsPoint, ttlSeconds: 60 });
+    const mount = (mountPoint: string, args: string[]): Promise<BenchMount> =>
+      mountWsfs({ host: emulator.host, token: emulator.token, remotePath: context.home, mountPoint, ttlSeconds: 60, args });
+    const wsfs = await mount(wsfsPoint, ['--cache-dir', path.join(scratch, 'cache')]);
     mounts.push(wsfs);
+    const wsfsOff = await mount(wsfsOffPoint, ['--no-cache', '--cache-dir', path.join(scratch, 'cache-off')]);
+    mounts.push(wsfsOff);
     for (const workload of selected) {
       process.stderr.write(`bench: ${workload.name}…\n`);
       const before = loadavg()[0]!;
-      const result = await workload.run({ ...context, wsfs, bindfs });
+      const result = await workload.run({ ...context, wsfs, wsfsOff, bindfs });
       results.push({ loadAverage: { before, after: loadavg()[0]! }, ...result });
     }
   } finally {
@@ -69,9 +75,10 @@ function printTable(results: WorkloadResult[]): void {
     String(r.totalRequests),
     r.rssGrowthMiB === undefined ? '' : `${r.rssGrowthMiB.toFixed(1)} MiB`,
     r.loadAverage === undefined ? '' : `${r.loadAverage.before.toFixed(1)}→${r.loadAverage.after.toFixed(1)}`,
+    r.cacheOff === undefined ? '' : `${r.cacheOff.wallMs.toFixed(0)} ms, ${r.cacheOff.totalRequests} req`,
     r.targets.map((t) => `${t.met ? 'ok' : 'MISSED'}: ${t.description}`).join('; '),
   ]);
-  const header = ['workload', 'wsfs', 'bindfs', 'wsfs tput', 'bindfs tput', 'ratio: median (range)', 'requests', 'engine RSS +', 'load', 'targets'];
+  const header = ['workload', 'wsfs', 'bindfs', 'wsfs tput', 'bindfs tput', 'ratio: median (range)', 'requests', 'engine RSS +', 'load', 'cache off', 'targets'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);

@@ -1,8 +1,9 @@
 // The fuse-native operations table: a thin translation between the patched fuse-native handler
 // signatures (docs/fuse-binding.md) and the path-based Filesystem port. Every handler is async,
 // never throws synchronously and calls its callback exactly once; errno comes from errno-map.ts.
-// It holds no filesystem state (handles, caches, staging belong to the Filesystem) and does not
-// mount anything (mount-session.ts does).
+// It holds no filesystem state (handles, caches, staging belong to the Filesystem), only which
+// handles it registered with the binding for read-through, and does not mount anything
+// (mount-session.ts does).
 import { constants as fsConstants } from 'node:fs';
 import type Fuse from 'fuse-native';
 import { FsError } from '../errors';

@@ -320,8 +320,8 @@ export class WorkspaceSupervisor {
         this.deps.listener.usage({ workspaceId: this.workspaceId, at: this.deps.clock.now(), ...event.stats });
         return;
       case 'transfer:progress': {
-        const { kind: _kind, ...transfer } = event;
-        this.deps.listener.transfer({ workspaceId: this.workspaceId, ...transfer });
+        const { transferId, direction, path, phase, bytesDone, bytesTotal } = event;
+        this.deps.listener.transfer({ workspaceId: this.workspaceId, transferId, direction, path, phase, bytesDone, bytesTotal });
         return;
       }
       case 'engine:problem':

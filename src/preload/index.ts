@@ -11,7 +11,8 @@ interface ApiDescription {
   events: typeof API_EVENTS;
 }
 
-const description = ipcRenderer.sendSync('api:describe') as ApiDescription;
+const description = ipcRenderer.sendSync('api:describe') as ApiDescription | null;
+if (description === null) throw new Error('wsfs: this page is not the wsfs window; window.api is not available');
 const api: Record<string, unknown> = {};
 
 for (const [method, channel] of Object.entries(description.methods)) {

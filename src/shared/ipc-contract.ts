@@ -215,7 +215,12 @@ export interface PushEvents {
   'problem:cleared': { problemId: string };
   /** Quit progress ("finishing uploads"). */
   'quit:progress': QuitProgress;
+  /** The tray asked to show a view (Settings…); also in the page hash (`index.html#settings`) when the window opens. */
+  'window:view': { view: AppView };
 }
+
+/** The window's top-level views. */
+export type AppView = 'status' | 'cache' | 'settings';
 
 /** A push event name. */
 export type PushEvent = keyof PushEvents;
@@ -255,6 +260,7 @@ export const API_EVENTS = {
   onProblemRaised: 'problem:raised',
   onProblemCleared: 'problem:cleared',
   onQuitProgress: 'quit:progress',
+  onShowView: 'window:view',
 } as const satisfies Record<string, PushEvent>;
 
 type Methods = typeof API_METHODS;

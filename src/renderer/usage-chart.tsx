@@ -46,7 +46,15 @@ function buildOptions(width: number, height: number): uPlot.Options {
       { label: 'Traffic', scale: 'rate', stroke: traffic, width: 1.5, dash: [4, 3], points: { show: false } },
     ],
     axes: [
-      { stroke: text, grid: { show: false }, ticks: { show: false }, font: '11px system-ui, sans-serif', size: 28 },
+      {
+        stroke: text,
+        grid: { show: false },
+        ticks: { show: false },
+        font: '11px system-ui, sans-serif',
+        size: 24,
+        space: 70,
+        values: (_u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+      },
       axis('bytes', 3, formatBytes),
       axis('rate', 1, formatRate),
     ],

@@ -276,7 +276,7 @@ export function WorkspaceForm({ editing, focusToken, onSaved, onCancel }: Worksp
           values.mountPoint === '' && suggested !== '' ? `Leave empty to use ${suggested}.` : 'An empty folder on this computer; created if missing.',
         )}
         <div className="field field-wide">
-          <label className="inline-field">
+          <label className="check-row">
             <input type="checkbox" checked={values.autoMount} onChange={(e) => set('autoMount', e.target.checked)} />
             Mount when wsfs starts
           </label>

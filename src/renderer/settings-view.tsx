@@ -74,6 +74,7 @@ function NumberSetting(props: { label: string; detail: string; unit: string; val
 export function SettingsView(props: SettingsViewProps): React.JSX.Element {
   const g = props.settings;
   const uid = useId();
+  const [confirming, setConfirming] = useState<string | undefined>(undefined);
   const round = (n: number): number => Math.round(n * 10) / 10;
   return (
     <>
@@ -85,28 +86,50 @@ export function SettingsView(props: SettingsViewProps): React.JSX.Element {
       </h2>
       <section className="card" aria-labelledby={`${uid}-ws`}>
         {props.workspaces.length === 0 && <p className="muted list-row">No workspaces yet.</p>}
-        {props.workspaces.map((w) => (
-          <div className="list-row" key={w.settings.id} data-workspace={w.settings.id}>
-            <div className="list-row-text">
-              <strong>{w.settings.name}</strong>
-              <span>
-                {hostLabel(w)} → {w.settings.mountPoint}
-              </span>
+        {props.workspaces.map((w) =>
+          confirming === w.settings.id ? (
+            <div className="list-row confirm-row" key={w.settings.id} data-workspace={w.settings.id} role="group" aria-label={`Remove ${w.settings.name}?`}>
+              <div className="list-row-text">
+                <strong>Remove {w.settings.name}?</strong>
+                <span>It is unmounted first; its saved token is deleted from the keychain. Files on the workspace stay.</span>
+              </div>
+              <button type="button" className="button" onClick={() => setConfirming(undefined)} autoFocus>
+                Keep
+              </button>
+              <button
+                type="button"
+                className="button button-danger"
+                onClick={() => {
+                  setConfirming(undefined);
+                  props.onRemove(w.settings.id);
+                }}
+              >
+                Remove
+              </button>
             </div>
-            <button type="button" className="button" onClick={() => props.onEdit(w.settings.id)} aria-label={`Edit ${w.settings.name}`}>
-              Edit
-            </button>
-            <button
-              type="button"
-              className="button button-danger"
-              onClick={() => props.onRemove(w.settings.id)}
-              disabled={props.running(`remove:${w.settings.id}`)}
-              aria-label={`Remove ${w.settings.name}`}
-            >
-              Remove
-            </button>
-          </div>
-        ))}
+          ) : (
+            <div className="list-row" key={w.settings.id} data-workspace={w.settings.id}>
+              <div className="list-row-text">
+                <strong>{w.settings.name}</strong>
+                <span>
+                  {hostLabel(w)} → {w.settings.mountPoint}
+                </span>
+              </div>
+              <button type="button" className="button" onClick={() => props.onEdit(w.settings.id)} aria-label={`Edit ${w.settings.name}`}>
+                Edit
+              </button>
+              <button
+                type="button"
+                className="button button-danger"
+                onClick={() => setConfirming(w.settings.id)}
+                disabled={props.running(`remove:${w.settings.id}`)}
+                aria-label={`Remove ${w.settings.name}`}
+              >
+                {props.running(`remove:${w.settings.id}`) ? 'Removing…' : 'Remove'}
+              </button>
+            </div>
+          ),
+        )}
         <div className="form-actions">
           <button type="button" className="button button-primary" onClick={props.onAdd}>
             Add workspace

@@ -217,7 +217,13 @@ export function WorkspaceForm({ editing, focusToken, onSaved, onCancel }: Worksp
   const demo = values.authKind === 'demo';
   const tokenHint = editing?.hasToken === true ? 'A token is saved in the keychain. Type a new one to replace it.' : 'Goes straight to the system keychain; never shown again.';
   return (
-    <form className="card workspace-form" onSubmit={(e) => void save(e)} noValidate aria-labelledby={`${uid}-title`}>
+    <form
+      className="card workspace-form"
+      onSubmit={(e) => void save(e)}
+      onKeyDown={(e) => e.key === 'Escape' && onCancel()}
+      noValidate
+      aria-labelledby={`${uid}-title`}
+    >
       <div className="view-title">
         <h1 id={`${uid}-title`}>{isNew ? 'Add a workspace' : `Edit ${editing.settings.name}`}</h1>
       </div>

@@ -39,7 +39,7 @@ function buildOptions(width: number, height: number): uPlot.Options {
     height,
     legend: { show: false },
     cursor: { show: false },
-    scales: { x: { time: true }, bytes: { range: (_u, _min, max) => [0, Math.max(max, 1024)] }, rate: { range: (_u, _min, max) => [0, Math.max(max, 1024)] } },
+    scales: { x: { time: true }, bytes: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1024)] }, rate: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1024)] } },
     series: [
       {},
       { label: 'Cache used', scale: 'bytes', stroke: used, width: 2, fill: `${used}33`, points: { show: false } },

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheDir } from '../cache/cache-location';
 import type { Logger } from '../logger';
 import { DatabricksRemote } from '../remote/databricks-remote';
 import { createRemoteConfig, resolveRemoteConfig, type RemoteSettings } from '../remote/remote-config';
@@ -12,13 +13,17 @@ import { RetryPolicy } from '../remote/retry-policy';
 import type { EngineConnection, EngineFactory, MountedEngine, MountPlan } from './engine-host';
 
 /** Mounts a checked connection; the last piece wired (WorkspaceFs + FuseMountSession). */
-export type MountComposer = (plan: MountPlan, places: { stateDir: string; tempDir: string }) => Promise<MountedEngine>;
+export type MountComposer = (plan: MountPlan, places: { stateDir: string; cacheDir: string; tempDir: string }) => Promise<MountedEngine>;
+
+/** The id of a mount point in default folder names. */
+function mountId(mountPoint: string): string {
+  return createHash('sha256').update(mountPoint).digest('hex').slice(0, 16);
+}
 
 /** The default engine state folder for a mount point (journal, staging); no secrets. */
 function defaultStateDir(mountPoint: string): string {
   const base = process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state');
-  const key = createHash('sha256').update(mountPoint).digest('hex').slice(0, 16);
-  return join(base, 'wsfs', key);
+  return join(base, 'wsfs', mountId(mountPoint));
 }
 
 /** The real factory of the engine process. */
@@ -39,7 +44,8 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
       return { host: origin.origin, remote };
     },
     async mount(plan: MountPlan): Promise<MountedEngine> {
-      const stateDir = plan.cacheDir ?? defaultStateDir(plan.mountPoint);
+      const stateDir = defaultStateDir(plan.mountPoint);
+      const cacheDir = plan.cacheDir ?? defaultCacheDir(mountId(plan.mountPoint), { platform: process.platform, home: homedir(), xdgCacheHome: process.env['XDG_CACHE_HOME'] });
       // The mount's own client, with the full retry budget (the check's is deliberately short).
       const config = createRemoteConfig(plan.settings);
       await resolveRemoteConfig(config);
@@ -50,7 +56,7 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
         retry: new RetryPolicy({ onRetry: (event) => log.debug('retrying a request', { ...event }) }),
         onExchange: (event) => log.debug('request', { ...event }),
       });
-      return compose({ ...plan, connection: { host: plan.connection.host, remote } }, { stateDir, tempDir });
+      return compose({ ...plan, connection: { host: plan.connection.host, remote } }, { stateDir, cacheDir, tempDir });
     },
   };
 }

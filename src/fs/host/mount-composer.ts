@@ -1,7 +1,9 @@
-// Wires a checked connection into a mount: metadata cache -> WorkspaceFs -> FuseMountSession
+// Wires a checked connection into a mount: metadata cache + content cache -> WorkspaceFs -> FuseMountSession
 // (ARCHITECTURE.md §2: host is a composition root). MountError reasons of the session become the
 // host's error codes (mount-preflight.ts engineErrorFor), with the session's own message and fix.
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ContentCache } from '../cache/content-cache';
 import { MountError } from '../fuse/mount-checks';
 import { FuseMountSession } from '../fuse/mount-session';
 import { MetadataCache } from '../meta/metadata-cache';
@@ -10,7 +12,7 @@ import type { MountedEngine, MountPlan } from './engine-host';
 import { engineErrorFor } from './mount-preflight';
 
 /** The real MountComposer: builds the engine's pieces for `plan` and mounts them. */
-export async function composeMount(plan: MountPlan, places: { stateDir: string; tempDir: string }): Promise<MountedEngine> {
+export async function composeMount(plan: MountPlan, places: { stateDir: string; cacheDir: string; tempDir: string }): Promise<MountedEngine> {
   const logger = plan.logger;
   await mkdir(places.stateDir, { recursive: true, mode: 0o700 });
   const remote = plan.connection.remote;
@@ -21,9 +23,22 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     ttlMs: plan.ttlSeconds * 1000,
     onPrefetchError: (path, error) => logger.child('meta').debug('prefetch failed', { path, error }),
   });
+  const cache = new ContentCache({
+    dir: places.cacheDir,
+    transientDir: join(places.stateDir, 'transient'),
+    workspace: plan.connection.host,
+    enabled: plan.cacheEnabled,
+    now: Date.now,
+    logger: logger.child('cache'),
+    onProblem: plan.onProblem,
+    ...(plan.cacheLimitBytes !== undefined && { limitBytes: plan.cacheLimitBytes }),
+    ...(plan.cacheMinFreeBytes !== undefined && { minFreeBytes: plan.cacheMinFreeBytes }),
+  });
+  await cache.prepare();
   const filesystem = new WorkspaceFs({
     remote,
     metadata,
+    cache,
     stateDir: places.stateDir,
     logger: logger.child('fs'),
     now: Date.now,
@@ -47,11 +62,15 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     flushAll: () => filesystem.flushAll(),
     unmount: async () => {
       await session.unmount();
+      await cache.flush();
     },
     onUnmounted: (listener) => {
       session.on('unmounted', (event: { external: boolean }) => {
         if (event.external) listener();
       });
     },
+    cacheUsage: () => cache.usage(),
+    setCacheEnabled: (enabled) => cache.setEnabled(enabled),
+    clearCache: () => cache.clear(),
   };
 }

@@ -95,6 +95,8 @@ function applyPush(model: AppModel, action: Extract<AppAction, { kind: 'push' }>
       const progress = action.payload;
       return { ...model, quitting: progress.phase !== 'done', workspacesFinishing: progress.workspacesRemaining };
     }
+    case 'window:view':
+      return model; // Which tab shows is the app component's state, not the model's.
     default:
       return assertNever(action);
   }

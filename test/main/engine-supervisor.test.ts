@@ -108,7 +108,20 @@ describe('engine supervisor (real engines, real mounts)', () => {
         const state = relaunch.controller.state().workspaces.find((w) => w.settings.id === demo.id)?.state;
         assert.equal(state?.kind, 'mounted', JSON.stringify(state));
         assert.ok((await readdir(demo.mountPoint)).includes('Getting Started.py'));
+        // Quit: the engine flushes and unmounts; progress is pushed; nothing stays mounted.
+        const progress: unknown[] = [];
+        const states: string[] = [];
+        relaunch.controller.onEvent((event, payload) => {
+          if (event === 'quit:progress') progress.push(payload);
+          if (event === 'mount:state') states.push((payload as { state: WorkspaceState }).state.kind);
+        });
         await relaunch.controller.quit();
+        assert.deepEqual(progress, [
+          { phase: 'finishing-uploads', workspacesRemaining: 1 },
+          { phase: 'done', workspacesRemaining: 0 },
+        ]);
+        assert.deepEqual(states, ['stopping', 'stopped']);
+        assert.equal(relaunch.controller.state().quitting, true);
         assert.ok(!(await mountedPoints()).includes(demo.mountPoint));
       } finally {
         for (const e of relaunch.engines) e.kill('SIGKILL');
@@ -153,7 +166,11 @@ describe('engine supervisor (real engines, real mounts)', () => {
       const bad = await app.invoke('workspace:test-connection', { target: { kind: 'draft', host: emulator.host, auth: { kind: 'token' }, token: 'dapi-wrong-token-123' } });
       assert.equal(bad.ok === false && bad.code, 'unauthenticated');
 
-      // Removing the workspace unmounts it and deletes its token.
+      // Edits to a mounted workspace apply at the next mount; the running mount stays where it is.
+      const moved = await app.invoke('workspace:update', { workspaceId: id, patch: { mountPoint: join(app.home, 'elsewhere') } });
+      assert.equal(moved.state.kind === 'mounted' && moved.state.mountPoint, added.settings.mountPoint);
+
+      // Removing the workspace unmounts it (where it is mounted) and deletes its token.
       await app.invoke('workspace:remove', { workspaceId: id });
       assert.ok(!(await mountedPoints()).includes(added.settings.mountPoint));
       assert.equal(await app.secrets.get(id), undefined);

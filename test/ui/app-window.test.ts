@@ -157,19 +157,28 @@ describe('the app window', { timeout: 240_000 }, () => {
       const ok = await waitForText(page, '[data-field="connection-result"]', (t) => t.startsWith('Connected'));
       assert.ok(ok.includes(emulator.userName), ok);
 
-      // A mount point that is busy (a non-empty folder) is refused with a clear message.
+      // Main refuses the home folder (it would hide the user's files, and holds the demo's mount point); the form shows why at the field.
+      await page.getByLabel('Mount point').fill(backend.home);
+      await page.getByRole('button', { name: 'Add workspace' }).click();
+      const refused = await waitForText(page, 'input[name="mountPoint"] ~ span', (t) => /overlaps|hide/.test(t));
+      assert.match(refused, /choose (another|an empty) folder/i);
+      assert.equal(await page.getByLabel('Mount point').getAttribute('aria-invalid'), 'true');
+
+      // A busy mount point (a folder with files in it) is accepted, but Mount says what is wrong and how to fix it.
       const busy = path.join(backend.home, 'busy-folder');
       await mkdir(busy, { recursive: true });
       await writeFile(path.join(busy, 'keep.txt'), 'mine');
       await page.getByLabel('Mount point').fill(busy);
       await page.getByRole('button', { name: 'Add workspace' }).click();
-      const busyMessage = await waitForText(page, 'input[name="mountPoint"] ~ span, .form-error', (t) => /empty|in use|busy|exists/i.test(t), 10_000).catch(async () => {
-        // Main may accept the folder and refuse at mount time instead: then Mount says why.
-        const card = page.locator('article.workspace-card', { hasText: 'Analytics' });
-        await card.getByRole('button', { name: 'Mount Analytics' }).click();
-        return waitForText(page, 'article.workspace-card:has-text("Analytics") .problem', (t) => /empty/i.test(t), MOUNT_TIMEOUT);
-      });
-      assert.match(busyMessage, /empty/i);
+      const card = page.locator('article.workspace-card', { hasText: 'Analytics' });
+      await card.waitFor();
+      await card.getByRole('button', { name: 'Mount Analytics' }).click();
+      await card.locator('.badge[data-state="failed"]').waitFor({ timeout: MOUNT_TIMEOUT });
+      const problem = (await card.locator('.problem').first().textContent()) ?? '';
+      assert.match(problem, /not empty/);
+      assert.match(problem, /Choose an empty folder/);
+      assert.ok(await card.getByRole('button', { name: 'Retry' }).isVisible());
+      await light.screenshot('status-problem-light');
       assert.ok(!JSON.stringify(await page.content()).includes(emulator.token), 'the token is never shown');
       assert.deepEqual(light.errors, []);
     } finally {

@@ -1,8 +1,8 @@
 // The window's shell: header with the three tabs (Status, Cache, Settings; arrow keys move
 // between them), the first-run screen, the workspace form, and the one place that turns user
 // intents into window.api invokes. Views below it only render and call back.
-import { useRef, useState, type KeyboardEvent } from 'react';
-import type { SettingsPatch } from '../shared/ipc-contract';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { AppView, SettingsPatch } from '../shared/ipc-contract';
 import { wsfsApi } from './api';
 import { CacheView } from './cache-view';
 import { FirstRun } from './first-run';
@@ -13,7 +13,7 @@ import { useActions } from './use-actions';
 import { useAppModel } from './use-app-model';
 import { WorkspaceForm } from './workspace-form';
 
-type Tab = 'status' | 'cache' | 'settings';
+type Tab = AppView;
 const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
   { id: 'status', label: 'Status' },
   { id: 'cache', label: 'Cache' },
@@ -23,11 +23,17 @@ const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
 /** The form shown instead of the current tab's content, if any. */
 type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; workspaceId: string; focusToken: boolean };
 
+/** The view named in the page's hash (`index.html#settings`, as main opens it), else Status. */
+function initialTab(): Tab {
+  const named = window.location.hash.slice(1);
+  return TABS.find((t) => t.id === named)?.id ?? 'status';
+}
+
 /** The whole window. */
 export function App(): React.JSX.Element {
   const [model, dispatch] = useAppModel();
   const actions = useActions();
-  const [tab, setTab] = useState<Tab>('status');
+  const [tab, setTab] = useState<Tab>(initialTab);
   const [editing, setEditing] = useState<Editing>({ kind: 'none' });
   const tabRefs = useRef<Record<Tab, HTMLButtonElement | null>>({ status: null, cache: null, settings: null });
   const api = wsfsApi;
@@ -36,6 +42,14 @@ export function App(): React.JSX.Element {
     setTab(next);
     setEditing({ kind: 'none' });
   };
+  // The tray's "Settings…" / "Open wsfs…" while the window is open.
+  useEffect(() => {
+    try {
+      return wsfsApi().onShowView(({ view }) => show(view));
+    } catch {
+      return undefined; // no window.api: useAppModel already shows why
+    }
+  }, []);
   const onTabKey = (event: KeyboardEvent<HTMLButtonElement>): void => {
     const at = TABS.findIndex((t) => t.id === tab);
     const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[event.key];

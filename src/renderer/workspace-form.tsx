@@ -59,12 +59,12 @@ function draftOf(v: Values): WorkspaceDraft {
   return draft;
 }
 
-/** Main refuses with `channel.field.sub: …`; the form field that message is about, if any. */
+/** Main refuses with `path.to.field: …` (`workspace:add.draft.host: …`, `mountPoint: …`); the form field it names, if any. */
 function fieldOfError(message: string): Field | undefined {
-  const match = /^(?:workspace:(?:add|update)|token:set)\.(?:draft\.|patch\.)?(\w+)/.exec(message);
-  const field = match?.[1];
+  const path = /^([\w:.]+): /.exec(message)?.[1];
+  const field = path?.split('.').pop();
   if (field === 'auth') return 'profile';
-  return field === 'name' || field === 'host' || field === 'token' || field === 'remotePath' || field === 'mountPoint' ? field : undefined;
+  return field === 'name' || field === 'host' || field === 'profile' || field === 'token' || field === 'remotePath' || field === 'mountPoint' ? field : undefined;
 }
 
 /** Props of WorkspaceForm. */

@@ -1,16 +1,18 @@
 // Test helper: the built renderer (dist/renderer) in headless Debian Chromium, driven by
-// playwright-core, with `window.api` built from shared/ipc-contract's name tables exactly as the
-// preload builds it — but bridged to a backend in the test process (the real app controller)
-// through `page.exposeBinding`. Serves the page from a 127.0.0.1 server (ES modules do not load
-// from file://). Owns the browser's life and screenshots; asserts nothing.
-import { mkdir, readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+// playwright-core, loaded from file:// as Electron's loadFile does, with `window.api` built from
+// shared/ipc-contract's name tables exactly as the preload builds it — but bridged to a backend in
+// the test process (the real app controller) through `page.exposeBinding`, which also passes the
+// calling frame's URL for main's sender check. Owns the browser and screenshots; asserts nothing.
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { API_EVENTS, API_METHODS, type IpcResult, type PushEvent, type PushEvents } from '../../src/shared/ipc-contract';
 
 /** Where the bundled renderer is (tests run from dist/test/<tier>/). */
 export const RENDERER_DIR = path.resolve(__dirname, '../../renderer');
+/** The page main loads, as a file:// URL. */
+export const RENDERER_PAGE_URL = pathToFileURL(path.join(RENDERER_DIR, 'index.html')).href;
 /** Where screenshots go (gitignored). */
 export const SCREENSHOT_DIR = path.resolve(__dirname, '../../../test-results/ui');
 /** Debian's Chromium (`apt-get install chromium`). */
@@ -18,8 +20,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /** What the window talks to: main's invoke handler and its push events. */
 export interface UiBackend {
-  /** Handles one invoke exactly as main's ipcMain handler does (checks included). */
-  invoke(channel: string, request: unknown): Promise<IpcResult<unknown>>;
+  /** Handles one invoke from the frame at `senderUrl` exactly as main's ipcMain handler does (checks included). */
+  invoke(channel: string, request: unknown, senderUrl: string): Promise<IpcResult<unknown>>;
   /** Subscribes to push events; returns the unsubscribe function. */
   subscribe(listener: <E extends PushEvent>(event: E, payload: PushEvents[E]) => void): () => void;
 }
@@ -38,34 +40,11 @@ export interface UiWindow {
   invokes: string[];
   /** Console errors and page errors seen so far (CSP violations show up here). */
   errors: string[];
+  /** Requests outside the renderer's folder, refused. */
+  blocked: string[];
   /** Saves a full-page screenshot as test-results/ui/NAME.png; returns its path. */
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
-}
-
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.txt': 'text/plain' };
-
-/** Serves RENDERER_DIR on 127.0.0.1 with the CSP the app's window has. */
-async function serveRenderer(): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const name = path.posix.normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '') || 'index.html';
-    const file = path.join(RENDERER_DIR, name);
-    if (!file.startsWith(RENDERER_DIR + path.sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    readFile(file).then(
-      (body) => {
-        res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': "default-src 'self'" });
-        res.end(body);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no server address');
-  return { url: `http://127.0.0.1:${address.port}/index.html`, server };
 }
 
 /** Builds `window.api` in the page: the same shape the preload exposes (functions only, frozen). */
@@ -130,7 +109,6 @@ export async function closeBrowser(): Promise<void> {
 
 /** Opens the renderer in a fresh browser context bridged to `backend`; resolves once it drew its first frame. */
 export async function openUiWindow(backend: UiBackend, options: UiWindowOptions = {}): Promise<UiWindow> {
-  const { url, server } = await serveRenderer();
   const b = await sharedBrowser();
   const context: BrowserContext = await b.newContext({
     viewport: { width: options.width ?? 900, height: options.height ?? 720 },
@@ -138,8 +116,15 @@ export async function openUiWindow(backend: UiBackend, options: UiWindowOptions 
     deviceScaleFactor: 1,
     reducedMotion: 'reduce',
   });
-  // Only the page's own server is reachable: anything else is a bug (and would leave the machine).
-  await context.route('**/*', (route) => (route.request().url().startsWith(url.replace(/index\.html$/, '')) ? route.continue() : route.abort()));
+  // Only the renderer's own files load (as in the app's session): anything else is a bug.
+  const rendererRoot = pathToFileURL(RENDERER_DIR).href + '/';
+  const blocked: string[] = [];
+  await context.route('**/*', (route) => {
+    const requested = route.request().url();
+    if (requested.startsWith(rendererRoot)) return route.continue();
+    blocked.push(requested);
+    return route.abort();
+  });
   const page = await context.newPage();
   const invokes: string[] = [];
   const errors: string[] = [];
@@ -147,21 +132,22 @@ export async function openUiWindow(backend: UiBackend, options: UiWindowOptions 
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.exposeBinding('wsfsInvoke', async (_source, channel: string, request: unknown) => {
+  await page.exposeBinding('wsfsInvoke', async (source, channel: string, request: unknown) => {
     invokes.push(channel);
-    return backend.invoke(channel, request);
+    return backend.invoke(channel, request, source.frame.url());
   });
   await page.addInitScript(installApi, { methods: API_METHODS, events: API_EVENTS });
   const pushes: Array<Promise<unknown>> = [];
   const unsubscribe = backend.subscribe((event, payload) => {
     pushes.push(page.evaluate(([e, p]) => (globalThis as unknown as { wsfsPush?: (e: string, p: unknown) => void }).wsfsPush?.(e, p), [event, payload] as const).catch(() => undefined));
   });
-  await page.goto(url);
+  await page.goto(RENDERER_PAGE_URL);
   await page.locator('main#content').waitFor({ timeout: 15_000 });
   return {
     page,
     invokes,
     errors,
+    blocked,
     screenshot: async (name) => {
       await mkdir(SCREENSHOT_DIR, { recursive: true });
       const file = path.join(SCREENSHOT_DIR, `${name}.png`);
@@ -172,7 +158,6 @@ export async function openUiWindow(backend: UiBackend, options: UiWindowOptions 
       unsubscribe();
       await Promise.allSettled(pushes);
       await context.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

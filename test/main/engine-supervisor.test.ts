@@ -133,6 +133,35 @@ describe('engine supervisor (real engines, real mounts)', () => {
     await app.invoke('workspace:update', { workspaceId: demo.id, patch: { autoMount: false } });
   });
 
+  it('retries an unreachable workspace with back-off, gives up after the last attempt, and Unmount cancels a retry', async () => {
+    // Port 9 is refused at once by the HTTP client: the engine reports `unreachable` quickly.
+    const added = await app.invoke('workspace:add', { draft: { name: 'Unreachable', host: 'http://127.0.0.1:9', auth: { kind: 'token' }, remotePath: '~' }, token: 'dapi0123456789abcdef' });
+    const id = added.settings.id;
+    const engines = app.engines.length;
+    const first = (await app.invoke('mount:start', { workspaceId: id })).state;
+    assert.equal(first.kind === 'failed' && first.code, 'unreachable', JSON.stringify(first));
+    assert.equal(first.kind === 'failed' && first.retryAt, clock.now() + BACKOFF.baseMs);
+    assert.ok(first.kind === 'failed' && /check the host name/.test(first.fix ?? ''), 'the engine fix is kept');
+    clock.advance(BACKOFF.baseMs);
+    const second = await stateOf(app, id, (s) => s.kind === 'failed' && s.attempts === 2);
+    assert.equal(second.kind === 'failed' && second.retryAt, clock.now() + 2 * BACKOFF.baseMs);
+    clock.advance(2 * BACKOFF.baseMs);
+    const last = await stateOf(app, id, (s) => s.kind === 'failed' && s.attempts === 3);
+    assert.equal(last.kind === 'failed' && last.retryAt, undefined);
+    assert.match(last.kind === 'failed' ? last.fix ?? '' : '', /check the host name.*; wsfs gave up after 3 attempts: press Mount to try again/);
+    assert.equal(app.engines.length, engines + 3);
+    clock.advance(BACKOFF.maxMs);
+    assert.equal(app.engines.length, engines + 3, 'no retry after giving up');
+
+    // Mount again, then Unmount while the retry is pending: nothing restarts.
+    await app.invoke('mount:start', { workspaceId: id });
+    assert.deepEqual((await app.invoke('mount:stop', { workspaceId: id })).state, { kind: 'stopped' });
+    clock.advance(BACKOFF.maxMs);
+    assert.equal(app.engines.length, engines + 4);
+    assert.ok(app.engines.every((e) => e.connection.exitStatus !== undefined), 'an engine process is still running');
+    await app.invoke('workspace:remove', { workspaceId: id });
+  });
+
   describe('with a token workspace on an emulator', () => {
     let emulator: WorkspaceEmulator;
     before(async () => {

@@ -262,7 +262,7 @@ export class WorkspaceSupervisor {
         void this.enqueue(async () => (this.current.kind === 'failed' && this.engine === undefined ? this.mount(attempt) : this.current));
       }, delay);
     } else if (retry) {
-      state.fix = fix ?? `gave up after ${this.failures} attempts; press Mount to try again, and see the log`;
+      state.fix = `${fix === undefined ? '' : `${fix}; `}wsfs gave up after ${this.failures} attempts: press Mount to try again, and see the log`;
     }
     this.note(`failed (${code}): ${message}`);
     this.setState(state);

@@ -195,6 +195,11 @@ describe('engine supervisor (real engines, real mounts)', () => {
       const bad = await app.invoke('workspace:test-connection', { target: { kind: 'draft', host: emulator.host, auth: { kind: 'token' }, token: 'dapi-wrong-token-123' } });
       assert.equal(bad.ok === false && bad.code, 'unauthenticated');
 
+      // The token is in no log file and no engine's command line or environment.
+      for (const name of await readdir(join(app.dir, 'logs'))) assert.ok(!(await readFile(join(app.dir, 'logs', name), 'utf8')).includes(emulator.token), name);
+      const running = app.engines.at(-1)!;
+      for (const file of ['cmdline', 'environ']) assert.ok(!(await readFile(`/proc/${running.pid}/${file}`, 'utf8')).includes(emulator.token), file);
+
       // Edits to a mounted workspace apply at the next mount; the running mount stays where it is.
       const moved = await app.invoke('workspace:update', { workspaceId: id, patch: { mountPoint: join(app.home, 'elsewhere') } });
       assert.equal(moved.state.kind === 'mounted' && moved.state.mountPoint, added.settings.mountPoint);

@@ -95,7 +95,15 @@ export class AppController {
       }
     }
     await Promise.all(settings.workspaces.map((workspace) => this.clearStaleMount(workspace)));
-    await Promise.all(settings.workspaces.filter((w) => w.autoMount).map((w) => this.supervisor(w.id).start()));
+    await Promise.all(
+      settings.workspaces
+        .filter((w) => w.autoMount)
+        .map((w) =>
+          this.supervisor(w.id)
+            .start()
+            .catch((error: Error) => this.problems.raise({ kind: 'other', message: `Cannot mount "${w.name}" at start: ${error.message}` }, w.id)),
+        ),
+    );
   }
 
   /** Quit: every engine flushes its uploads and unmounts ("finishing uploads"); never leaves a dead mount. */
@@ -151,6 +159,7 @@ export class AppController {
       'app:get-state': async () => this.state(),
       'mount:start': async ({ workspaceId }) => {
         this.find(workspaceId);
+        if (this.quitting) throw new AppError('busy', 'wsfs is quitting; start it again to mount.');
         await this.supervisor(workspaceId).start();
         return this.viewOf(workspaceId);
       },

@@ -122,6 +122,7 @@ describe('engine supervisor (real engines, real mounts)', () => {
         ]);
         assert.deepEqual(states, ['stopping', 'stopped']);
         assert.equal(relaunch.controller.state().quitting, true);
+        await assert.rejects(relaunch.invoke('mount:start', { workspaceId: demo.id }), /wsfs is quitting/);
         assert.ok(!(await mountedPoints()).includes(demo.mountPoint));
       } finally {
         for (const e of relaunch.engines) e.kill('SIGKILL');

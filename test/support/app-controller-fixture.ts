@@ -15,7 +15,7 @@ import { AppController } from '../../src/main/app-controller';
 import type { Clock } from '../../src/main/clock';
 import { systemClock } from '../../src/main/clock';
 import { HttpConnectionTester } from '../../src/main/connection-tester';
-import { RecordingDesktop } from '../../src/main/desktop';
+import { RecordingDesktop } from './recording-desktop';
 import { IpcRouter, samePage } from '../../src/main/ipc-router';
 import { MemorySecretStore } from '../../src/main/secrets/memory-secret-store';
 import type { SecretStore } from '../../src/main/secrets/secret-store';

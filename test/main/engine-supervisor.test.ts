@@ -53,6 +53,10 @@ describe('engine supervisor (real engines, real mounts)', () => {
     assert.ok((await mountedPoints()).includes(mountPoint));
     assert.ok((await readdir(mountPoint)).includes('Getting Started.py'));
     assert.match(await readFile(join(mountPoint, 'Getting Started.py'), 'utf8'), /^# Databricks notebook source/);
+    await app.invoke('folder:open', { workspaceId: demo.settings.id });
+    await app.invoke('folder:copy-path', { workspaceId: demo.settings.id });
+    assert.deepEqual(app.desktop.openedFolders, [mountPoint]);
+    assert.equal(app.desktop.clipboard, mountPoint);
 
     // Stats are polled once a second of the (manual) clock and pushed at most once a second.
     const usage = app.next('cache:usage', (s) => s.workspaceId === demo.settings.id);

@@ -273,7 +273,10 @@ export class AppController {
     await this.deps.secrets.delete(workspaceId);
     this.withToken.delete(workspaceId);
     const settings = this.deps.settings.read();
+    const removed = this.find(workspaceId, settings);
     this.write({ ...settings, workspaces: settings.workspaces.filter((w) => w.id !== workspaceId) });
+    // The mount point folder wsfs created goes too, but only while it is empty.
+    await this.deps.mounts.removeEmptyFolder(removed.mountPoint);
     this.problems.forget(workspaceId);
     this.usage.forget(workspaceId);
     this.emitList();

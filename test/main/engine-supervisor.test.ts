@@ -4,6 +4,7 @@
 // back-off, unmount, stale-mount cleanup and auto-mount at start, needs-sign-in and a token renewal.
 // Time for back-off and stats polling is a ManualClock; nothing sleeps for a timer.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -208,11 +209,13 @@ describe('engine supervisor (real engines, real mounts)', () => {
       // Edits to a mounted workspace apply at the next mount; the running mount stays where it is.
       const moved = await app.invoke('workspace:update', { workspaceId: id, patch: { mountPoint: join(app.home, 'elsewhere') } });
       assert.equal(moved.state.kind === 'mounted' && moved.state.mountPoint, added.settings.mountPoint);
+      await app.invoke('workspace:update', { workspaceId: id, patch: { mountPoint: added.settings.mountPoint } });
 
       // Removing the workspace unmounts it (where it is mounted) and deletes its token.
       await app.invoke('workspace:remove', { workspaceId: id });
       assert.ok(!(await mountedPoints()).includes(added.settings.mountPoint));
       assert.equal(await app.secrets.get(id), undefined);
+      assert.equal(existsSync(added.settings.mountPoint), false, 'the empty mount point folder should be removed');
       assert.equal(app.controller.state().workspaces.some((w) => w.settings.id === id), false);
     });
   });

@@ -88,6 +88,11 @@ describe('the app window', { timeout: 240_000 }, () => {
     assert.match((await page.locator('.chart-canvas').getAttribute('aria-label')) ?? '', /cache now [1-9]/);
     await light.screenshot('cache-light');
 
+    // Clear cache empties it (the file stays readable: it is fetched again on the next read).
+    await page.getByRole('button', { name: `Clear cache of ${name}` }).click();
+    await waitForText(page, '.meter-label span:last-child', (t) => parseSize(t) === 0);
+    assert.equal(await page.locator('.stat:has-text("Files") dd').textContent(), '0');
+
     await page.getByRole('tab', { name: 'Status' }).click();
     await light.screenshot('status-light');
 
@@ -170,6 +175,8 @@ describe('the app window', { timeout: 240_000 }, () => {
       await writeFile(path.join(busy, 'keep.txt'), 'mine');
       await page.getByLabel('Mount point').fill(busy);
       await page.getByRole('button', { name: 'Add workspace' }).click();
+      await page.getByRole('heading', { name: 'Add a workspace' }).waitFor({ state: 'detached' });
+      await page.getByRole('tab', { name: /^Status/ }).click();
       const card = page.locator('article.workspace-card', { hasText: 'Analytics' });
       await card.waitFor();
       await card.getByRole('button', { name: 'Mount Analytics' }).click();
@@ -180,6 +187,45 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.ok(await card.getByRole('button', { name: 'Retry' }).isVisible());
       await light.screenshot('status-problem-light');
       assert.ok(!JSON.stringify(await page.content()).includes(emulator.token), 'the token is never shown');
+      assert.deepEqual(light.errors, []);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it('sign-in: a workspace without a token asks for one, and mounts once it is given', async () => {
+    const page = light.page;
+    const emulator = await WorkspaceEmulator.start({ seed: 'demo' });
+    try {
+      await page.getByRole('tab', { name: /^Status/ }).click();
+      await page.getByRole('button', { name: 'Add workspace' }).click();
+      await page.getByLabel('Name').fill('Team');
+      await page.getByLabel('Workspace URL').fill(emulator.host);
+      await page.getByRole('button', { name: 'Add workspace' }).click();
+      const card = page.locator('article.workspace-card', { hasText: 'Team' });
+      await card.getByRole('button', { name: 'Mount Team' }).click();
+      await card.locator('.badge[data-state="needs-sign-in"]').waitFor({ timeout: MOUNT_TIMEOUT });
+
+      await card.getByRole('button', { name: 'Sign in again' }).click();
+      await page.getByRole('heading', { name: 'Edit Team' }).waitFor();
+      assert.equal(await page.evaluate<string | null>("document.activeElement?.getAttribute('name') ?? null"), 'token', 'the token field has the focus');
+      await page.keyboard.type(emulator.token);
+      // Saving the token resumes the mount by itself.
+      await page.keyboard.press('Enter');
+      await card.locator('.badge[data-state="mounted"]').waitFor({ timeout: MOUNT_TIMEOUT });
+      const mountPoint = (await card.locator('[data-field="mount-point"]').textContent()) ?? '';
+      const listing = await readdir(mountPoint);
+      assert.ok(listing.includes('Getting Started.py'), `files: ${listing.join(', ')} at ${mountPoint}`);
+      assert.ok(!(await page.content()).includes(emulator.token), 'the token is never shown');
+
+      await page.getByRole('tab', { name: 'Settings' }).click();
+      await page.getByRole('button', { name: 'Edit Team' }).click();
+      assert.match((await page.locator('input[name="token"] ~ span').textContent()) ?? '', /saved in the keychain/);
+      assert.equal(await page.getByLabel('New token').inputValue(), '', 'the saved token is not sent back');
+      await page.keyboard.press('Escape');
+      await page.getByRole('tab', { name: /^Status/ }).click();
+      await card.getByRole('button', { name: 'Unmount Team' }).click();
+      await card.locator('.badge[data-state="stopped"]').waitFor({ timeout: MOUNT_TIMEOUT });
       assert.deepEqual(light.errors, []);
     } finally {
       await emulator.stop();
@@ -210,7 +256,7 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.getByRole('heading', { name: 'Add a workspace' }).waitFor();
     assert.equal(await page.evaluate<string | null>("document.activeElement?.getAttribute('name') ?? null"), 'name', 'the form starts at its first field');
     await page.keyboard.press('Escape');
-    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Add a workspace' }).count(), 0, 'Escape closes the form');
   });
 });

@@ -134,6 +134,7 @@ export function App(): React.JSX.Element {
       <StatusView
         workspaces={model.workspaces}
         problems={model.problems}
+        usage={model.usage}
         running={actions.running}
         on={{ mount, unmount, openFolder, fix, addWorkspace, dismiss: (problemId) => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId })) }}
       />

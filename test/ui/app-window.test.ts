@@ -57,6 +57,10 @@ describe('the app window', { timeout: 240_000 }, () => {
     const page = light.page;
     await page.getByRole('heading', { name: 'Your Databricks workspace, as a folder' }).waitFor();
     await light.screenshot('first-run-light');
+    const darkFirst = await openUiWindow(backend, { colorScheme: 'dark' });
+    await darkFirst.page.getByRole('button', { name: 'Try the demo workspace' }).waitFor();
+    await darkFirst.screenshot('first-run-dark');
+    await darkFirst.close();
 
     await page.getByRole('button', { name: 'Try the demo workspace' }).click();
     const card = page.locator('article.workspace-card').first();
@@ -69,7 +73,9 @@ describe('the app window', { timeout: 240_000 }, () => {
 
     await page.getByRole('button', { name: `Mount ${name}` }).click();
     await card.locator('.badge[data-state="mounted"]').waitFor({ timeout: MOUNT_TIMEOUT });
-    assert.ok(await page.getByRole('button', { name: `Open folder of ${name}` }).isEnabled());
+    await page.getByRole('button', { name: `Open folder of ${name}` }).click();
+    for (let i = 0; i < 50 && !backend.fixture.desktop.openedFolders.includes(mountPoint); i++) await page.waitForTimeout(100);
+    assert.deepEqual(backend.fixture.desktop.openedFolders, [mountPoint], 'Open folder asks the desktop to open the mount point');
 
     // Nothing has been read yet: note the cache's figures, then list and read through the mount.
     await page.getByRole('tab', { name: 'Cache' }).click();
@@ -88,18 +94,6 @@ describe('the app window', { timeout: 240_000 }, () => {
     assert.match((await page.locator('.chart-canvas').getAttribute('aria-label')) ?? '', /cache now [1-9]/);
     await light.screenshot('cache-light');
 
-    // Clear cache empties it (the file stays readable: it is fetched again on the next read).
-    await page.getByRole('button', { name: `Clear cache of ${name}` }).click();
-    await waitForText(page, '.meter-label span:last-child', (t) => parseSize(t) === 0);
-    assert.equal(await page.locator('.stat:has-text("Files") dd').textContent(), '0');
-
-    await page.getByRole('tab', { name: 'Status' }).click();
-    await light.screenshot('status-light');
-
-    await page.getByRole('tab', { name: 'Settings' }).click();
-    await page.getByRole('heading', { name: 'Settings' }).waitFor();
-    await light.screenshot('settings-light');
-
     // Dark theme: a second window on the same controller, while the demo is mounted.
     const dark = await openUiWindow(backend, { colorScheme: 'dark' });
     try {
@@ -116,6 +110,19 @@ describe('the app window', { timeout: 240_000 }, () => {
     } finally {
       await dark.close();
     }
+
+    // Clear cache empties it (the file stays readable: it is fetched again on the next read).
+    await page.getByRole('button', { name: `Clear cache of ${name}` }).click();
+    await waitForText(page, '.meter-label span:last-child', (t) => parseSize(t) === 0);
+    assert.equal(await page.locator('.stat:has-text("Files") dd').textContent(), '0');
+
+    await page.getByRole('tab', { name: 'Status' }).click();
+    await light.screenshot('status-light');
+
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await light.screenshot('settings-light');
+
     assert.ok(luminance(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')) > 0.8, 'light background');
 
     await page.getByRole('tab', { name: 'Status' }).click();

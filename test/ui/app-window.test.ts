@@ -239,6 +239,33 @@ describe('the app window', { timeout: 240_000 }, () => {
     }
   });
 
+  it('general settings apply as soon as they change, and a bad size says the range', async () => {
+    const page = light.page;
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).click();
+    await page.getByLabel('Cache size limit').fill('0');
+    await page.getByLabel('Cache size limit').press('Enter');
+    assert.match((await page.locator('.toggle-row:has-text("Cache size limit") p').textContent()) ?? '', /from 0\.1 to 1024/);
+    await page.getByLabel('Cache size limit').fill('2');
+    await page.getByLabel('Cache size limit').press('Enter');
+    await page.getByRole('radio', { name: /Upload in the background/ }).check();
+    await page.getByRole('switch', { name: 'Launch at login' }).click();
+    let saved = await backend.fixture.invoke('settings:get');
+    for (let i = 0; i < 50 && saved.launchAtLogin !== true; i++) {
+      await page.waitForTimeout(100);
+      saved = await backend.fixture.invoke('settings:get');
+    }
+    assert.deepEqual(
+      { cache: saved.cache.enabled, limit: saved.cache.limitBytes, upload: saved.uploadMode, login: saved.launchAtLogin },
+      { cache: false, limit: 2 * 1024 ** 3, upload: 'background', login: true },
+    );
+    await page.getByRole('tab', { name: 'Cache' }).click();
+    await page.getByText('The content cache is off').waitFor();
+    await page.getByRole('button', { name: 'Turn it on in Settings' }).click();
+    await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).click();
+    assert.equal(await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).isChecked(), true);
+  });
+
   it('keyboard: tabs with arrow keys, buttons with Enter, visible focus', async () => {
     const page = light.page;
     await page.getByRole('tab', { name: 'Status' }).click();

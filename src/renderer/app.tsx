@@ -20,8 +20,8 @@ const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
   { id: 'settings', label: 'Settings' },
 ];
 
-/** The form shown instead of the current tab's content, if any. */
-type Editing = { kind: 'none' } | { kind: 'new' } | { kind: 'edit'; workspaceId: string; focusToken: boolean };
+/** The form shown instead of the current tab's content, if any, and the tab to show once it is saved or cancelled. */
+type Editing = { kind: 'none' } | { kind: 'new'; returnTo: Tab } | { kind: 'edit'; workspaceId: string; focusToken: boolean; returnTo: Tab };
 
 /** The view named in the page's hash (`index.html#settings`, as main opens it), else Status. */
 function initialTab(): Tab {
@@ -74,7 +74,7 @@ export function App(): React.JSX.Element {
     switch (what) {
       case 'sign-in':
         setTab('settings');
-        setEditing({ kind: 'edit', workspaceId: id, focusToken: true });
+        setEditing({ kind: 'edit', workspaceId: id, focusToken: true, returnTo: 'status' });
         return;
       case 'retry':
         mount(id);
@@ -91,7 +91,7 @@ export function App(): React.JSX.Element {
   };
   const addWorkspace = (): void => {
     setTab('settings');
-    setEditing({ kind: 'new' });
+    setEditing({ kind: 'new', returnTo: 'status' });
   };
   const updateSettings = (patch: SettingsPatch): void =>
     void actions.run(`settings:${Object.keys(patch).join(',')}`, async () => dispatch({ kind: 'push', event: 'settings:value', payload: { settings: await api().updateSettings({ patch }) } }));
@@ -122,10 +122,9 @@ export function App(): React.JSX.Element {
         focusToken={editing.kind === 'edit' && editing.focusToken}
         onSaved={(view) => {
           dispatch({ kind: 'workspace-view', view });
-          setEditing({ kind: 'none' });
-          if (editing.kind === 'new') setTab('status');
+          show(editing.returnTo);
         }}
-        onCancel={() => setEditing({ kind: 'none' })}
+        onCancel={() => show(editing.returnTo)}
       />
     );
   } else if (tab === 'status') {
@@ -135,6 +134,7 @@ export function App(): React.JSX.Element {
       <StatusView
         workspaces={model.workspaces}
         problems={model.problems}
+        usage={model.usage}
         running={actions.running}
         on={{ mount, unmount, openFolder, fix, addWorkspace, dismiss: (problemId) => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId })) }}
       />
@@ -158,8 +158,8 @@ export function App(): React.JSX.Element {
         workspaces={model.workspaces}
         settings={model.settings}
         running={actions.running}
-        onAdd={addWorkspace}
-        onEdit={(id) => setEditing({ kind: 'edit', workspaceId: id, focusToken: false })}
+        onAdd={() => setEditing({ kind: 'new', returnTo: 'settings' })}
+        onEdit={(id) => setEditing({ kind: 'edit', workspaceId: id, focusToken: false, returnTo: 'settings' })}
         onRemove={remove}
         onUpdate={updateSettings}
       />

@@ -130,7 +130,7 @@ export function SettingsView(props: SettingsViewProps): React.JSX.Element {
             </div>
           ),
         )}
-        <div className="form-actions">
+        <div className="form-actions list-actions">
           <button type="button" className="button button-primary" onClick={props.onAdd}>
             Add workspace
           </button>

@@ -1,7 +1,9 @@
 // The Status view: one card per workspace with its state, host, remote path and mount point,
 // Mount/Unmount and Open folder, and its problems with their fixes. Renders what the model says;
 // the shell passes the callbacks that invoke main.
-import type { AppProblem, WorkspaceView } from '../shared/ipc-contract';
+import { cacheHitRate } from '../shared/cache-usage';
+import type { AppProblem, UsageSample, WorkspaceView } from '../shared/ipc-contract';
+import { formatBytes, formatCount, formatPercent } from './format';
 import { ProblemList, type Fix } from './problem-list';
 import { ActionButton, StateBadge } from './ui-kit';
 import { primaryAction } from './workspace-state';
@@ -20,8 +22,17 @@ export interface StatusHandlers {
 export interface StatusViewProps {
   workspaces: WorkspaceView[];
   problems: AppProblem[];
+  usage: Record<string, UsageSample>;
   running: (key: string) => boolean;
   on: StatusHandlers;
+}
+
+/** One line about the cache of a running workspace; a dash otherwise (the row is always there, so nothing moves). */
+function cacheLine(sample: UsageSample | undefined, mounted: boolean): string {
+  if (sample === undefined || !mounted) return '—';
+  if (!sample.cache.enabled) return 'Off';
+  const files = sample.cache.files;
+  return `${formatBytes(sample.cache.bytesUsed)} in ${formatCount(files)} file${files === 1 ? '' : 's'} · hit rate ${formatPercent(cacheHitRate(sample.cache))}`;
 }
 
 /** Where a workspace lives, in words. */
@@ -29,7 +40,8 @@ export function hostLabel(view: WorkspaceView): string {
   return view.settings.auth.kind === 'demo' ? 'Built-in demo workspace' : view.settings.host;
 }
 
-function WorkspaceCard({ view, problems, running, on }: { view: WorkspaceView; problems: AppProblem[]; running: StatusViewProps['running']; on: StatusHandlers }): React.JSX.Element {
+function WorkspaceCard(props: { view: WorkspaceView; problems: AppProblem[]; sample: UsageSample | undefined; running: StatusViewProps['running']; on: StatusHandlers }): React.JSX.Element {
+  const { view, problems, running, on } = props;
   const { settings, state } = view;
   const id = settings.id;
   const action = primaryAction(state);
@@ -69,6 +81,10 @@ function WorkspaceCard({ view, problems, running, on }: { view: WorkspaceView; p
         <dd>{settings.remotePath}</dd>
         <dt>Mount point</dt>
         <dd data-field="mount-point">{mountPoint}</dd>
+        <dt>Cache</dt>
+        <dd className="plain" data-field="cache">
+          {cacheLine(props.sample, state.kind === 'mounted')}
+        </dd>
       </dl>
       <ProblemList workspaceName={settings.name} state={state} problems={problems} onFix={(fix) => on.fix(id, fix)} onDismiss={on.dismiss} />
     </article>
@@ -76,7 +92,7 @@ function WorkspaceCard({ view, problems, running, on }: { view: WorkspaceView; p
 }
 
 /** Every workspace with state and actions, and problems not tied to one workspace. */
-export function StatusView({ workspaces, problems, running, on }: StatusViewProps): React.JSX.Element {
+export function StatusView({ workspaces, problems, usage, running, on }: StatusViewProps): React.JSX.Element {
   const general = problems.filter((p) => p.workspaceId === undefined || !workspaces.some((w) => w.settings.id === p.workspaceId));
   return (
     <>
@@ -87,7 +103,14 @@ export function StatusView({ workspaces, problems, running, on }: StatusViewProp
         </button>
       </div>
       {workspaces.map((view) => (
-        <WorkspaceCard key={view.settings.id} view={view} problems={problems.filter((p) => p.workspaceId === view.settings.id)} running={running} on={on} />
+        <WorkspaceCard
+          key={view.settings.id}
+          view={view}
+          problems={problems.filter((p) => p.workspaceId === view.settings.id)}
+          sample={usage[view.settings.id]}
+          running={running}
+          on={on}
+        />
       ))}
       {general.length > 0 && (
         <section className="card" aria-label="Other problems">

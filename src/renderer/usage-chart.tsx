@@ -10,7 +10,7 @@ import type { StatsSample } from './stats-history';
 /** Props of UsageChart. */
 export interface UsageChartProps {
   samples: readonly StatsSample[];
-  /** Seconds shown on the time axis, ending now. */
+  /** Longest span of the time axis, ending at the last sample; shorter (down to a minute) while the history is. */
   windowSeconds: number;
   height?: number;
 }
@@ -39,7 +39,7 @@ function buildOptions(width: number, height: number): uPlot.Options {
     height,
     legend: { show: false },
     cursor: { show: false },
-    scales: { x: { time: true }, bytes: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1024)] }, rate: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1024)] } },
+    scales: { x: { time: false }, bytes: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1024)] }, rate: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1024)] } },
     series: [
       {},
       { label: 'Cache used', scale: 'bytes', stroke: used, width: 2, fill: `${used}33`, points: { show: false } },
@@ -52,8 +52,9 @@ function buildOptions(width: number, height: number): uPlot.Options {
         ticks: { show: false },
         font: '11px system-ui, sans-serif',
         size: 24,
-        space: 70,
-        values: (_u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+        space: 60,
+        incrs: [10, 15, 30, 60, 120, 300],
+        values: (_u, splits) => splits.map(agoLabel),
       },
       axis('bytes', 3, formatBytes),
       axis('rate', 1, formatRate),
@@ -61,16 +62,47 @@ function buildOptions(width: number, height: number): uPlot.Options {
   };
 }
 
+/** Seconds the axis spans: the history's length, at least a minute, at most `windowSeconds`. */
+function spanOf(samples: readonly StatsSample[], windowSeconds: number): number {
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  const span = first === undefined || last === undefined ? 0 : (last.at - first.at) / 1000;
+  return Math.min(windowSeconds, Math.max(60, Math.ceil(span / 60) * 60));
+}
+
+/** An x value (seconds relative to the last sample, <= 0) as `now`, `30 s ago`, `2 min ago`. */
+function agoLabel(seconds: number): string {
+  const ago = Math.round(-seconds);
+  if (ago <= 0) return 'now';
+  return ago < 60 || ago % 60 !== 0 ? `${ago} s ago` : `${ago / 60} min ago`;
+}
+
 function toData(samples: readonly StatsSample[], windowSeconds: number): uPlot.AlignedData {
-  const now = samples.length > 0 ? samples[samples.length - 1]!.at / 1000 : Date.now() / 1000;
-  const start = now - windowSeconds;
-  const shown = samples.filter((s) => s.at / 1000 >= start);
-  // Anchor both ends so the time axis always spans the whole window (no jumping scale).
-  const xs = [start, ...shown.map((s) => s.at / 1000), now];
-  const first = shown[0];
-  const last = shown[shown.length - 1];
-  const used = [first?.bytesUsed ?? null, ...shown.map((s) => s.bytesUsed), last?.bytesUsed ?? null];
-  const rate = [first ? 0 : null, ...shown.map((s) => s.bytesPerSecond), last?.bytesPerSecond ?? null];
+  // x is seconds relative to the last sample, so the axis reads "2 min ago … now".
+  const now = samples.length > 0 ? samples[samples.length - 1]!.at / 1000 : 0;
+  const span = spanOf(samples, windowSeconds);
+  const shown = samples.filter((s) => s.at / 1000 >= now - span);
+  const xs: number[] = [];
+  const used: Array<number | null> = [];
+  const rate: Array<number | null> = [];
+  for (const sample of shown) {
+    const x = sample.at / 1000 - now;
+    if (xs.length > 0 && x <= xs[xs.length - 1]!) continue;
+    xs.push(x);
+    used.push(sample.bytesUsed);
+    rate.push(sample.bytesPerSecond);
+  }
+  // The axis always spans the whole window (no jumping scale): empty points at its ends.
+  if (xs.length === 0 || xs[0]! > -span) {
+    xs.unshift(-span);
+    used.unshift(null);
+    rate.unshift(null);
+  }
+  if (xs[xs.length - 1]! < 0) {
+    xs.push(0);
+    used.push(null);
+    rate.push(null);
+  }
   return [xs, used, rate];
 }
 
@@ -108,11 +140,11 @@ export function UsageChart({ samples, windowSeconds, height = 140 }: UsageChartP
 
   const last = samples[samples.length - 1];
   const peak = samples.reduce((m, s) => Math.max(m, s.bytesPerSecond), 0);
-  const minutes = Math.round(windowSeconds / 60);
+  const minutes = Math.round(spanOf(samples, windowSeconds) / 60);
   const summary =
     last === undefined
-      ? `No samples yet for the last ${minutes} minutes.`
-      : `Over the last ${minutes} minutes: cache now ${formatBytes(last.bytesUsed)}, traffic peak ${formatRate(peak)}.`;
+      ? 'No samples yet.'
+      : `Over the last ${minutes === 1 ? 'minute' : `${minutes} minutes`}: cache now ${formatBytes(last.bytesUsed)}, traffic peak ${formatRate(peak)}.`;
   return (
     <figure className="chart">
       <div ref={box} className="chart-canvas" style={{ height }} role="img" aria-label={summary} />

@@ -57,6 +57,10 @@ describe('the app window', { timeout: 240_000 }, () => {
     const page = light.page;
     await page.getByRole('heading', { name: 'Your Databricks workspace, as a folder' }).waitFor();
     await light.screenshot('first-run-light');
+    const darkFirst = await openUiWindow(backend, { colorScheme: 'dark' });
+    await darkFirst.page.getByRole('button', { name: 'Try the demo workspace' }).waitFor();
+    await darkFirst.screenshot('first-run-dark');
+    await darkFirst.close();
 
     await page.getByRole('button', { name: 'Try the demo workspace' }).click();
     const card = page.locator('article.workspace-card').first();
@@ -69,7 +73,9 @@ describe('the app window', { timeout: 240_000 }, () => {
 
     await page.getByRole('button', { name: `Mount ${name}` }).click();
     await card.locator('.badge[data-state="mounted"]').waitFor({ timeout: MOUNT_TIMEOUT });
-    assert.ok(await page.getByRole('button', { name: `Open folder of ${name}` }).isEnabled());
+    await page.getByRole('button', { name: `Open folder of ${name}` }).click();
+    for (let i = 0; i < 50 && !backend.fixture.desktop.openedFolders.includes(mountPoint); i++) await page.waitForTimeout(100);
+    assert.deepEqual(backend.fixture.desktop.openedFolders, [mountPoint], 'Open folder asks the desktop to open the mount point');
 
     // Nothing has been read yet: note the cache's figures, then list and read through the mount.
     await page.getByRole('tab', { name: 'Cache' }).click();
@@ -88,13 +94,6 @@ describe('the app window', { timeout: 240_000 }, () => {
     assert.match((await page.locator('.chart-canvas').getAttribute('aria-label')) ?? '', /cache now [1-9]/);
     await light.screenshot('cache-light');
 
-    await page.getByRole('tab', { name: 'Status' }).click();
-    await light.screenshot('status-light');
-
-    await page.getByRole('tab', { name: 'Settings' }).click();
-    await page.getByRole('heading', { name: 'Settings' }).waitFor();
-    await light.screenshot('settings-light');
-
     // Dark theme: a second window on the same controller, while the demo is mounted.
     const dark = await openUiWindow(backend, { colorScheme: 'dark' });
     try {
@@ -111,6 +110,19 @@ describe('the app window', { timeout: 240_000 }, () => {
     } finally {
       await dark.close();
     }
+
+    // Clear cache empties it (the file stays readable: it is fetched again on the next read).
+    await page.getByRole('button', { name: `Clear cache of ${name}` }).click();
+    await waitForText(page, '.meter-label span:last-child', (t) => parseSize(t) === 0);
+    assert.equal(await page.locator('.stat:has-text("Files") dd').textContent(), '0');
+
+    await page.getByRole('tab', { name: 'Status' }).click();
+    await light.screenshot('status-light');
+
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await light.screenshot('settings-light');
+
     assert.ok(luminance(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')) > 0.8, 'light background');
 
     await page.getByRole('tab', { name: 'Status' }).click();
@@ -170,6 +182,8 @@ describe('the app window', { timeout: 240_000 }, () => {
       await writeFile(path.join(busy, 'keep.txt'), 'mine');
       await page.getByLabel('Mount point').fill(busy);
       await page.getByRole('button', { name: 'Add workspace' }).click();
+      await page.getByRole('heading', { name: 'Add a workspace' }).waitFor({ state: 'detached' });
+      await page.getByRole('tab', { name: /^Status/ }).click();
       const card = page.locator('article.workspace-card', { hasText: 'Analytics' });
       await card.waitFor();
       await card.getByRole('button', { name: 'Mount Analytics' }).click();
@@ -184,6 +198,72 @@ describe('the app window', { timeout: 240_000 }, () => {
     } finally {
       await emulator.stop();
     }
+  });
+
+  it('sign-in: a workspace without a token asks for one, and mounts once it is given', async () => {
+    const page = light.page;
+    const emulator = await WorkspaceEmulator.start({ seed: 'demo' });
+    try {
+      await page.getByRole('tab', { name: /^Status/ }).click();
+      await page.getByRole('button', { name: 'Add workspace' }).click();
+      await page.getByLabel('Name').fill('Team');
+      await page.getByLabel('Workspace URL').fill(emulator.host);
+      await page.getByRole('button', { name: 'Add workspace' }).click();
+      const card = page.locator('article.workspace-card', { hasText: 'Team' });
+      await card.getByRole('button', { name: 'Mount Team' }).click();
+      await card.locator('.badge[data-state="needs-sign-in"]').waitFor({ timeout: MOUNT_TIMEOUT });
+
+      await card.getByRole('button', { name: 'Sign in again' }).click();
+      await page.getByRole('heading', { name: 'Edit Team' }).waitFor();
+      assert.equal(await page.evaluate<string | null>("document.activeElement?.getAttribute('name') ?? null"), 'token', 'the token field has the focus');
+      await page.keyboard.type(emulator.token);
+      // Saving the token resumes the mount by itself.
+      await page.keyboard.press('Enter');
+      await card.locator('.badge[data-state="mounted"]').waitFor({ timeout: MOUNT_TIMEOUT });
+      const mountPoint = (await card.locator('[data-field="mount-point"]').textContent()) ?? '';
+      const listing = await readdir(mountPoint);
+      assert.ok(listing.includes('Getting Started.py'), `files: ${listing.join(', ')} at ${mountPoint}`);
+      assert.ok(!(await page.content()).includes(emulator.token), 'the token is never shown');
+
+      await page.getByRole('tab', { name: 'Settings' }).click();
+      await page.getByRole('button', { name: 'Edit Team' }).click();
+      assert.match((await page.locator('input[name="token"] ~ span').textContent()) ?? '', /saved in the keychain/);
+      assert.equal(await page.getByLabel('New token').inputValue(), '', 'the saved token is not sent back');
+      await page.keyboard.press('Escape');
+      await page.getByRole('tab', { name: /^Status/ }).click();
+      await card.getByRole('button', { name: 'Unmount Team' }).click();
+      await card.locator('.badge[data-state="stopped"]').waitFor({ timeout: MOUNT_TIMEOUT });
+      assert.deepEqual(light.errors, []);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it('general settings apply as soon as they change, and a bad size says the range', async () => {
+    const page = light.page;
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).click();
+    await page.getByLabel('Cache size limit').fill('0');
+    await page.getByLabel('Cache size limit').press('Enter');
+    assert.match((await page.locator('.toggle-row:has-text("Cache size limit") p').textContent()) ?? '', /from 0\.1 to 1024/);
+    await page.getByLabel('Cache size limit').fill('2');
+    await page.getByLabel('Cache size limit').press('Enter');
+    await page.getByRole('radio', { name: /Upload in the background/ }).check();
+    await page.getByRole('switch', { name: 'Launch at login' }).click();
+    let saved = await backend.fixture.invoke('settings:get');
+    for (let i = 0; i < 50 && saved.launchAtLogin !== true; i++) {
+      await page.waitForTimeout(100);
+      saved = await backend.fixture.invoke('settings:get');
+    }
+    assert.deepEqual(
+      { cache: saved.cache.enabled, limit: saved.cache.limitBytes, upload: saved.uploadMode, login: saved.launchAtLogin },
+      { cache: false, limit: 2 * 1024 ** 3, upload: 'background', login: true },
+    );
+    await page.getByRole('tab', { name: 'Cache' }).click();
+    await page.getByText('The content cache is off').waitFor();
+    await page.getByRole('button', { name: 'Turn it on in Settings' }).click();
+    await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).click();
+    assert.equal(await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).isChecked(), true);
   });
 
   it('keyboard: tabs with arrow keys, buttons with Enter, visible focus', async () => {
@@ -210,7 +290,7 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.getByRole('heading', { name: 'Add a workspace' }).waitFor();
     assert.equal(await page.evaluate<string | null>("document.activeElement?.getAttribute('name') ?? null"), 'name', 'the form starts at its first field');
     await page.keyboard.press('Escape');
-    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Add a workspace' }).count(), 0, 'Escape closes the form');
   });
 });

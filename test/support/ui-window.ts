@@ -3,7 +3,7 @@
 // shared/ipc-contract's name tables exactly as the preload builds it — but bridged to a backend in
 // the test process (the real app controller) through `page.exposeBinding`, which also passes the
 // calling frame's URL for main's sender check. Owns the browser and screenshots; asserts nothing.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -44,6 +44,8 @@ export interface UiWindow {
   blocked: string[];
   /** Saves a full-page screenshot as test-results/ui/NAME.png; returns its path. */
   screenshot(name: string): Promise<string>;
+  /** WCAG 2 A/AA violations axe-core finds on the page as it is now (contrast included), as `rule: target` lines. */
+  accessibilityViolations(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -153,6 +155,14 @@ export async function openUiWindow(backend: UiBackend, options: UiWindowOptions 
       const file = path.join(SCREENSHOT_DIR, `${name}.png`);
       await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
       return file;
+    },
+    accessibilityViolations: async () => {
+      // Evaluated through the DevTools protocol, which the page's CSP does not govern; the page itself still runs no injected script.
+      if ((await page.evaluate<boolean>("typeof axe !== 'undefined'")) === false) {
+        await page.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
+      }
+      return page.evaluate<string[]>(`axe.run(document, { preload: false, runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+        .then((r) => r.violations.flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1, 2).join(''))))`);
     },
     close: async () => {
       unsubscribe();

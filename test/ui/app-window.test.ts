@@ -57,9 +57,11 @@ describe('the app window', { timeout: 240_000 }, () => {
     const page = light.page;
     await page.getByRole('heading', { name: 'Your Databricks workspace, as a folder' }).waitFor();
     await light.screenshot('first-run-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'first-run-light: accessibility');
     const darkFirst = await openUiWindow(backend, { colorScheme: 'dark' });
     await darkFirst.page.getByRole('button', { name: 'Try the demo workspace' }).waitFor();
     await darkFirst.screenshot('first-run-dark');
+    assert.deepEqual(await darkFirst.accessibilityViolations(), [], 'first-run-dark: accessibility');
     await darkFirst.close();
 
     await page.getByRole('button', { name: 'Try the demo workspace' }).click();
@@ -93,6 +95,7 @@ describe('the app window', { timeout: 240_000 }, () => {
     assert.notEqual(await page.locator('.stat:has-text("Files") dd').textContent(), '0');
     assert.match((await page.locator('.chart-canvas').getAttribute('aria-label')) ?? '', /cache now [1-9]/);
     await light.screenshot('cache-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'cache-light: accessibility');
 
     // Dark theme: a second window on the same controller, while the demo is mounted.
     const dark = await openUiWindow(backend, { colorScheme: 'dark' });
@@ -101,11 +104,14 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.ok(luminance(bg) < 0.2, `dark background, got ${bg}`);
       await dark.page.locator('.badge[data-state="mounted"]').waitFor();
       await dark.screenshot('status-dark');
+      assert.deepEqual(await dark.accessibilityViolations(), [], 'status-dark: accessibility');
       await dark.page.getByRole('tab', { name: 'Cache' }).click();
       await dark.page.locator('.meter').waitFor();
       await dark.screenshot('cache-dark');
+      assert.deepEqual(await dark.accessibilityViolations(), [], 'cache-dark: accessibility');
       await dark.page.getByRole('tab', { name: 'Settings' }).click();
       await dark.screenshot('settings-dark');
+      assert.deepEqual(await dark.accessibilityViolations(), [], 'settings-dark: accessibility');
       assert.deepEqual(dark.errors, []);
     } finally {
       await dark.close();
@@ -118,10 +124,12 @@ describe('the app window', { timeout: 240_000 }, () => {
 
     await page.getByRole('tab', { name: 'Status' }).click();
     await light.screenshot('status-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'status-light: accessibility');
 
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     await light.screenshot('settings-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'settings-light: accessibility');
 
     assert.ok(luminance(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')) > 0.8, 'light background');
 
@@ -156,6 +164,8 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.equal(await page.evaluate<string | null>("document.activeElement?.getAttribute('name') ?? null"), 'host', 'focus moves to the first bad field');
       assert.ok(!light.invokes.slice(invokesBefore).includes('workspace:add'), 'nothing sent while the form is invalid');
       await light.screenshot('form-errors-light');
+      assert.deepEqual(await light.accessibilityViolations(), [], 'form-errors-light: accessibility');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'form-errors-light: accessibility');
 
       // Test connection against a real emulator: a wrong token gets the workspace's own error.
       await page.getByLabel('Workspace URL').fill(emulator.host);
@@ -193,6 +203,8 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.match(problem, /Choose an empty folder/);
       assert.ok(await card.getByRole('button', { name: 'Retry' }).isVisible());
       await light.screenshot('status-problem-light');
+      assert.deepEqual(await light.accessibilityViolations(), [], 'status-problem-light: accessibility');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'status-problem-light: accessibility');
       assert.ok(!JSON.stringify(await page.content()).includes(emulator.token), 'the token is never shown');
       assert.deepEqual(light.errors, []);
     } finally {
@@ -263,7 +275,8 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.getByText('The content cache is off').waitFor();
     await page.getByRole('button', { name: 'Turn it on in Settings' }).click();
     await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).click();
-    assert.equal(await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).isChecked(), true);
+    await page.getByRole('switch', { name: 'Keep downloaded files on this computer', checked: true }).waitFor();
+    assert.equal((await backend.fixture.invoke('settings:get')).cache.enabled, true);
   });
 
   it('keyboard: tabs with arrow keys, buttons with Enter, visible focus', async () => {

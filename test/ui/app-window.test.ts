@@ -73,8 +73,12 @@ describe('the app window', { timeout: 240_000 }, () => {
     const mountPoint = (await card.locator('[data-field="mount-point"]').textContent()) ?? '';
     assert.ok(mountPoint.startsWith(backend.home), `mount point ${mountPoint} under the test home`);
 
+    const boxBefore = { button: await page.getByRole('button', { name: `Mount ${name}` }).boundingBox(), card: await card.boundingBox() };
     await page.getByRole('button', { name: `Mount ${name}` }).click();
     await card.locator('.badge[data-state="mounted"]').waitFor({ timeout: MOUNT_TIMEOUT });
+    // No layout jump: Unmount sits exactly where Mount was, and the card keeps its size.
+    const boxAfter = { button: await page.getByRole('button', { name: `Unmount ${name}` }).boundingBox(), card: await card.boundingBox() };
+    assert.deepEqual(boxAfter, boxBefore);
     await page.getByRole('button', { name: `Open folder of ${name}` }).click();
     for (let i = 0; i < 50 && !backend.fixture.desktop.openedFolders.includes(mountPoint); i++) await page.waitForTimeout(100);
     assert.deepEqual(backend.fixture.desktop.openedFolders, [mountPoint], 'Open folder asks the desktop to open the mount point');

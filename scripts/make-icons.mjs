@@ -124,13 +124,20 @@ for (const state of ['idle', 'mounted', 'busy', 'problem']) {
   }
 }
 
-// App icon: a rounded square in the brand orange with a white folder and a cloud-sync arc.
+// App icon: a rounded square in the brand orange with a white folder holding stacked layers
+// (the workspace's tree, as files).
+const ORANGE_BG = [255, 84, 47, 255];
+const layer = (cy) => polygon([[0.5, cy - 0.07], [0.68, cy], [0.5, cy + 0.07], [0.32, cy]]);
+const layerGap = (cy) => polygon([[0.5, cy - 0.035], [0.74, cy + 0.06], [0.5, cy + 0.155], [0.26, cy + 0.06]]);
 const appLayers = [
-  [roundRect(0.06, 0.06, 0.94, 0.94, 0.2), [255, 84, 47, 255]],
-  [roundRect(0.2, 0.28, 0.48, 0.4, 0.04), WHITE],
-  [roundRect(0.2, 0.34, 0.8, 0.74, 0.05), WHITE],
-  [minus(circle(0.5, 0.56, 0.14), circle(0.5, 0.56, 0.09)), [255, 84, 47, 255]],
-  [polygon([[0.5, 0.38], [0.6, 0.47], [0.5, 0.47]]), [255, 84, 47, 255]],
+  [roundRect(0.06, 0.06, 0.94, 0.94, 0.2), ORANGE_BG],
+  [roundRect(0.17, 0.24, 0.47, 0.36, 0.04), WHITE],
+  [roundRect(0.17, 0.3, 0.83, 0.8, 0.06), WHITE],
+  [layer(0.64), ORANGE_BG],
+  [layerGap(0.5), WHITE],
+  [layer(0.55), ORANGE_BG],
+  [layerGap(0.41), WHITE],
+  [layer(0.46), ORANGE_BG],
 ];
 for (const size of [1024, 512, 256]) writeFileSync(join(out, size === 1024 ? 'icon.png' : `icon-${size}.png`), png(size, render(size, appLayers)));
 console.log(`[icons] wrote ${out}`);

@@ -95,7 +95,15 @@ export class AppController {
       }
     }
     await Promise.all(settings.workspaces.map((workspace) => this.clearStaleMount(workspace)));
-    await Promise.all(settings.workspaces.filter((w) => w.autoMount).map((w) => this.supervisor(w.id).start()));
+    await Promise.all(
+      settings.workspaces
+        .filter((w) => w.autoMount)
+        .map((w) =>
+          this.supervisor(w.id)
+            .start()
+            .catch((error: Error) => this.problems.raise({ kind: 'other', message: `Cannot mount "${w.name}" at start: ${error.message}` }, w.id)),
+        ),
+    );
   }
 
   /** Quit: every engine flushes its uploads and unmounts ("finishing uploads"); never leaves a dead mount. */
@@ -151,6 +159,7 @@ export class AppController {
       'app:get-state': async () => this.state(),
       'mount:start': async ({ workspaceId }) => {
         this.find(workspaceId);
+        if (this.quitting) throw new AppError('busy', 'wsfs is quitting; start it again to mount.');
         await this.supervisor(workspaceId).start();
         return this.viewOf(workspaceId);
       },
@@ -264,7 +273,10 @@ export class AppController {
     await this.deps.secrets.delete(workspaceId);
     this.withToken.delete(workspaceId);
     const settings = this.deps.settings.read();
+    const removed = this.find(workspaceId, settings);
     this.write({ ...settings, workspaces: settings.workspaces.filter((w) => w.id !== workspaceId) });
+    // The mount point folder wsfs created goes too, but only while it is empty.
+    await this.deps.mounts.removeEmptyFolder(removed.mountPoint);
     this.problems.forget(workspaceId);
     this.usage.forget(workspaceId);
     this.emitList();

@@ -5,31 +5,33 @@
 // then lets the app exit, so no dead mount is left behind. All behaviour lives in app-controller.ts.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { app, dialog } from 'electron';
 import { AppController } from './app-controller';
 import { systemClock } from './clock';
 import { HttpConnectionTester } from './connection-tester';
+import { registerAppScheme, serveRenderer } from './electron/app-protocol';
 import { AppWindow, secureSession } from './electron/app-window';
 import { ElectronDesktop } from './electron/electron-desktop';
 import { registerIpc } from './electron/electron-ipc';
 import { ElectronTray } from './electron/electron-tray';
 import { utilityProcessEngineSpawner } from './electron/utility-process-engine-spawner';
-import { IpcRouter, sameFilePage } from './ipc-router';
+import { IpcRouter, samePage } from './ipc-router';
+import { APP_PAGE_URL } from './renderer-files';
 import { KeytarSecretStore } from './secrets/keytar-secret-store';
 import { ElectronSettingsStore } from './settings/electron-settings-store';
 import { SystemMountTable } from './supervisor/mount-table';
 import { trayModel, type TrayAction } from './tray/tray-model';
 
-/** The page, preload and icons, relative to the app's root (the repository, or app.asar). */
+/** The renderer bundle, preload and icons, relative to the app's root (the repository, or app.asar). */
 const root = app.getAppPath();
-const PAGE = join(root, 'dist', 'renderer', 'index.html');
+const RENDERER = join(root, 'dist', 'renderer');
 const PRELOAD = join(root, 'dist', 'src', 'preload', 'index.js');
 const ICONS = join(root, 'assets', 'icons');
 
 async function main(): Promise<void> {
   await app.whenReady();
   secureSession();
+  serveRenderer(RENDERER);
   let settings: ElectronSettingsStore;
   try {
     settings = new ElectronSettingsStore({ cwd: app.getPath('userData') });
@@ -54,8 +56,8 @@ async function main(): Promise<void> {
     platform: process.platform,
     version: app.getVersion(),
   });
-  const window = new AppWindow(PAGE, PRELOAD, join(ICONS, 'icon-512.png'));
-  const trusted = sameFilePage(pathToFileURL(PAGE).href);
+  const window = new AppWindow(APP_PAGE_URL, PRELOAD, join(ICONS, 'icon-512.png'));
+  const trusted = samePage(APP_PAGE_URL);
   registerIpc(new IpcRouter(controller, trusted), trusted, controller, window);
 
   const onAction = (action: TrayAction): void => {
@@ -131,6 +133,7 @@ function assertNever(value: never): never {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  registerAppScheme();
   main().catch((error: unknown) => {
     dialog.showErrorBox('wsfs stopped', (error as Error).stack ?? String(error));
     app.exit(1);

@@ -1,5 +1,5 @@
 // The gate every renderer request passes: the channel must be one of the contract's, the sender must
-// be our own window (its file:// page), and the argument must pass the channel's run-time check;
+// be our own window (its page on the app:// origin), and the argument must pass the channel's run-time check;
 // only then does the controller's handler run. Every outcome becomes an IpcResult, so the renderer
 // gets a message that names the problem and the fix. Knows nothing of Electron (the glue passes the URL).
 import { checkRequest, isInvokeChannel, type IpcError, type IpcResult } from '../shared/ipc-contract';
@@ -9,14 +9,14 @@ import type { AppController } from './app-controller';
 /** True if a request from the frame at `url` may be served. */
 export type SenderCheck = (url: string) => boolean;
 
-/** A SenderCheck accepting exactly the page `pageUrl` (a file:// URL), with any hash or query. */
-export function sameFilePage(pageUrl: string): SenderCheck {
+/** A SenderCheck accepting exactly the page `pageUrl` (on the app's `app:` origin, or a `file:` URL), with any hash or query. */
+export function samePage(pageUrl: string): SenderCheck {
   const page = new URL(pageUrl);
-  if (page.protocol !== 'file:') throw new TypeError(`the app's page must be a file:// URL, got ${page.protocol}`);
+  if (page.protocol !== 'app:' && page.protocol !== 'file:') throw new TypeError(`the app's page must be an app:// or file:// URL, got ${page.protocol}`);
   return (url) => {
     try {
       const sender = new URL(url);
-      return sender.protocol === 'file:' && sender.host === page.host && sender.pathname === page.pathname;
+      return sender.protocol === page.protocol && sender.host === page.host && sender.pathname === page.pathname;
     } catch {
       return false;
     }

@@ -4,6 +4,7 @@
 // from the two name tables below. Tokens go renderer -> main only (`token:set`, `workspace:add`);
 // no response or event ever carries one. Pure types and pure functions: no runtime imports.
 import type { CacheUsage, TransferSummary } from './cache-usage';
+import type { TransferProgressEvent } from './engine-protocol';
 import type { Problem } from './problem';
 import {
   checkAuth,
@@ -61,17 +62,8 @@ export interface UsageSample {
   transfers: TransferSummary;
 }
 
-/** Progress of one transfer of one workspace. */
-export interface TransferView {
-  workspaceId: string;
-  transferId: string;
-  direction: 'upload' | 'download';
-  /** Mount-relative path. */
-  path: string;
-  phase: 'queued' | 'running' | 'done' | 'failed';
-  bytesDone: number;
-  bytesTotal: number;
-}
+/** Progress of one transfer of one workspace (the engine's `transfer:progress`, tagged with its workspace). */
+export type TransferView = Omit<TransferProgressEvent, 'kind'> & { workspaceId: string };
 
 /** A problem the user has not dismissed yet. */
 export interface AppProblem {

@@ -4,6 +4,7 @@
 // back-off, unmount, stale-mount cleanup and auto-mount at start, needs-sign-in and a token renewal.
 // Time for back-off and stats polling is a ManualClock; nothing sleeps for a timer.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +54,10 @@ describe('engine supervisor (real engines, real mounts)', () => {
     assert.ok((await mountedPoints()).includes(mountPoint));
     assert.ok((await readdir(mountPoint)).includes('Getting Started.py'));
     assert.match(await readFile(join(mountPoint, 'Getting Started.py'), 'utf8'), /^# Databricks notebook source/);
+    await app.invoke('folder:open', { workspaceId: demo.settings.id });
+    await app.invoke('folder:copy-path', { workspaceId: demo.settings.id });
+    assert.deepEqual(app.desktop.openedFolders, [mountPoint]);
+    assert.equal(app.desktop.clipboard, mountPoint);
 
     // Stats are polled once a second of the (manual) clock and pushed at most once a second.
     const usage = app.next('cache:usage', (s) => s.workspaceId === demo.settings.id);
@@ -108,7 +113,21 @@ describe('engine supervisor (real engines, real mounts)', () => {
         const state = relaunch.controller.state().workspaces.find((w) => w.settings.id === demo.id)?.state;
         assert.equal(state?.kind, 'mounted', JSON.stringify(state));
         assert.ok((await readdir(demo.mountPoint)).includes('Getting Started.py'));
+        // Quit: the engine flushes and unmounts; progress is pushed; nothing stays mounted.
+        const progress: unknown[] = [];
+        const states: string[] = [];
+        relaunch.controller.onEvent((event, payload) => {
+          if (event === 'quit:progress') progress.push(payload);
+          if (event === 'mount:state') states.push((payload as { state: WorkspaceState }).state.kind);
+        });
         await relaunch.controller.quit();
+        assert.deepEqual(progress, [
+          { phase: 'finishing-uploads', workspacesRemaining: 1 },
+          { phase: 'done', workspacesRemaining: 0 },
+        ]);
+        assert.deepEqual(states, ['stopping', 'stopped']);
+        assert.equal(relaunch.controller.state().quitting, true);
+        await assert.rejects(relaunch.invoke('mount:start', { workspaceId: demo.id }), /wsfs is quitting/);
         assert.ok(!(await mountedPoints()).includes(demo.mountPoint));
       } finally {
         for (const e of relaunch.engines) e.kill('SIGKILL');
@@ -118,6 +137,35 @@ describe('engine supervisor (real engines, real mounts)', () => {
       await unmountUnder(app.dir);
     }
     await app.invoke('workspace:update', { workspaceId: demo.id, patch: { autoMount: false } });
+  });
+
+  it('retries an unreachable workspace with back-off, gives up after the last attempt, and Unmount cancels a retry', async () => {
+    // Port 9 is refused at once by the HTTP client: the engine reports `unreachable` quickly.
+    const added = await app.invoke('workspace:add', { draft: { name: 'Unreachable', host: 'http://127.0.0.1:9', auth: { kind: 'token' }, remotePath: '~' }, token: 'dapi0123456789abcdef' });
+    const id = added.settings.id;
+    const engines = app.engines.length;
+    const first = (await app.invoke('mount:start', { workspaceId: id })).state;
+    assert.equal(first.kind === 'failed' && first.code, 'unreachable', JSON.stringify(first));
+    assert.equal(first.kind === 'failed' && first.retryAt, clock.now() + BACKOFF.baseMs);
+    assert.ok(first.kind === 'failed' && /check the host name/.test(first.fix ?? ''), 'the engine fix is kept');
+    clock.advance(BACKOFF.baseMs);
+    const second = await stateOf(app, id, (s) => s.kind === 'failed' && s.attempts === 2);
+    assert.equal(second.kind === 'failed' && second.retryAt, clock.now() + 2 * BACKOFF.baseMs);
+    clock.advance(2 * BACKOFF.baseMs);
+    const last = await stateOf(app, id, (s) => s.kind === 'failed' && s.attempts === 3);
+    assert.equal(last.kind === 'failed' && last.retryAt, undefined);
+    assert.match(last.kind === 'failed' ? last.fix ?? '' : '', /check the host name.*; wsfs gave up after 3 attempts: press Mount to try again/);
+    assert.equal(app.engines.length, engines + 3);
+    clock.advance(BACKOFF.maxMs);
+    assert.equal(app.engines.length, engines + 3, 'no retry after giving up');
+
+    // Mount again, then Unmount while the retry is pending: nothing restarts.
+    await app.invoke('mount:start', { workspaceId: id });
+    assert.deepEqual((await app.invoke('mount:stop', { workspaceId: id })).state, { kind: 'stopped' });
+    clock.advance(BACKOFF.maxMs);
+    assert.equal(app.engines.length, engines + 4);
+    assert.ok(app.engines.every((e) => e.connection.exitStatus !== undefined), 'an engine process is still running');
+    await app.invoke('workspace:remove', { workspaceId: id });
   });
 
   describe('with a token workspace on an emulator', () => {
@@ -153,10 +201,21 @@ describe('engine supervisor (real engines, real mounts)', () => {
       const bad = await app.invoke('workspace:test-connection', { target: { kind: 'draft', host: emulator.host, auth: { kind: 'token' }, token: 'dapi-wrong-token-123' } });
       assert.equal(bad.ok === false && bad.code, 'unauthenticated');
 
-      // Removing the workspace unmounts it and deletes its token.
+      // The token is in no log file and no engine's command line or environment.
+      for (const name of await readdir(join(app.dir, 'logs'))) assert.ok(!(await readFile(join(app.dir, 'logs', name), 'utf8')).includes(emulator.token), name);
+      const running = app.engines.at(-1)!;
+      for (const file of ['cmdline', 'environ']) assert.ok(!(await readFile(`/proc/${running.pid}/${file}`, 'utf8')).includes(emulator.token), file);
+
+      // Edits to a mounted workspace apply at the next mount; the running mount stays where it is.
+      const moved = await app.invoke('workspace:update', { workspaceId: id, patch: { mountPoint: join(app.home, 'elsewhere') } });
+      assert.equal(moved.state.kind === 'mounted' && moved.state.mountPoint, added.settings.mountPoint);
+      await app.invoke('workspace:update', { workspaceId: id, patch: { mountPoint: added.settings.mountPoint } });
+
+      // Removing the workspace unmounts it (where it is mounted) and deletes its token.
       await app.invoke('workspace:remove', { workspaceId: id });
       assert.ok(!(await mountedPoints()).includes(added.settings.mountPoint));
       assert.equal(await app.secrets.get(id), undefined);
+      assert.equal(existsSync(added.settings.mountPoint), false, 'the empty mount point folder should be removed');
       assert.equal(app.controller.state().workspaces.some((w) => w.settings.id === id), false);
     });
   });

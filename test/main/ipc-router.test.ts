@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sameFilePage } from '../../src/main/ipc-router';
+import { samePage } from '../../src/main/ipc-router';
 import { startAppController, type AppFixture } from '../support/app-controller-fixture';
 
 describe('IPC router', () => {
@@ -21,13 +21,17 @@ describe('IPC router', () => {
   });
 
   it('accepts only our own page as sender', () => {
-    const trusted = sameFilePage('file:///opt/wsfs/resources/app.asar/dist/renderer/index.html');
+    const trusted = samePage('file:///opt/wsfs/resources/app.asar/dist/renderer/index.html');
     assert.ok(trusted('file:///opt/wsfs/resources/app.asar/dist/renderer/index.html'));
     assert.ok(trusted('file:///opt/wsfs/resources/app.asar/dist/renderer/index.html#/settings'));
     assert.ok(!trusted('file:///tmp/evil.html'));
     assert.ok(!trusted('https://example.com/dist/renderer/index.html'));
     assert.ok(!trusted('not a url'));
-    assert.throws(() => sameFilePage('http://127.0.0.1/index.html'), /file:\/\/ URL/);
+    assert.throws(() => samePage('http://127.0.0.1/index.html'), /app:\/\/ or file:\/\/ URL/);
+    const app = samePage('app://wsfs/index.html');
+    assert.ok(app('app://wsfs/index.html#settings'));
+    assert.ok(!app('app://other/index.html'));
+    assert.ok(!app('file:///index.html'));
   });
 
   it('refuses a foreign sender before looking at the request', async () => {

@@ -2,7 +2,7 @@
 // settings file, real engine child processes, real mounts under a temp home) behind the real
 // IpcRouter, trusting exactly the built renderer's page — what Electron main wires to ipcMain,
 // minus Electron. Owns nothing else; `stop()` quits the controller and cleans up.
-import { IpcRouter, sameFilePage } from '../../src/main/ipc-router';
+import { IpcRouter, samePage } from '../../src/main/ipc-router';
 import { startAppController, type AppFixture } from './app-controller-fixture';
 import { RENDERER_PAGE_URL, type UiBackend } from './ui-window';
 
@@ -17,7 +17,7 @@ export interface AppBackend extends UiBackend {
 /** Starts the controller on temp folders. */
 export async function startAppBackend(): Promise<AppBackend> {
   const fixture = await startAppController();
-  const router = new IpcRouter(fixture.controller, sameFilePage(RENDERER_PAGE_URL));
+  const router = new IpcRouter(fixture.controller, samePage(RENDERER_PAGE_URL));
   return {
     fixture,
     home: fixture.home,

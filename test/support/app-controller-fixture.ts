@@ -15,8 +15,8 @@ import { AppController } from '../../src/main/app-controller';
 import type { Clock } from '../../src/main/clock';
 import { systemClock } from '../../src/main/clock';
 import { HttpConnectionTester } from '../../src/main/connection-tester';
-import { RecordingDesktop } from '../../src/main/desktop';
-import { IpcRouter, sameFilePage } from '../../src/main/ipc-router';
+import { RecordingDesktop } from './recording-desktop';
+import { IpcRouter, samePage } from '../../src/main/ipc-router';
 import { MemorySecretStore } from '../../src/main/secrets/memory-secret-store';
 import type { SecretStore } from '../../src/main/secrets/secret-store';
 import { ElectronSettingsStore } from '../../src/main/settings/electron-settings-store';
@@ -90,7 +90,7 @@ export async function startAppController(options: AppFixtureOptions = {}): Promi
     version: 'test',
     ...(options.backoff !== undefined && { backoff: options.backoff }),
   });
-  const router = new IpcRouter(controller, sameFilePage(pageUrl));
+  const router = new IpcRouter(controller, samePage(pageUrl));
   if (options.start !== false) await controller.start();
   return {
     controller,

@@ -1,9 +1,11 @@
 // The one app window and the security rules for every web contents: context isolation, sandbox,
-// no Node in the page, a strict CSP (also sent as a header), no remote content (every non-file
-// request is cancelled), no permissions, navigation and new windows blocked. Created on demand and
-// hidden, not destroyed, on close (the app lives in the tray).
+// no Node in the page, a strict CSP (sent as a header by app-protocol.ts; the page also declares
+// it), no remote content (every request that is not to the app's own origin is cancelled), no
+// permissions, navigation and new windows blocked. Created on demand and hidden, not destroyed, on
+// close (the app lives in the tray).
 import { app, BrowserWindow, session, type WebContents } from 'electron';
 import type { AppView } from '../../shared/ipc-contract';
+import { APP_ORIGIN } from '../renderer-files';
 
 /** The CSP of the renderer (the page also declares it in a meta tag). */
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -13,17 +15,12 @@ export function secureSession(): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
-  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith('file://') && !details.url.startsWith('devtools://') }));
-  ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith(`${APP_ORIGIN}/`) && !details.url.startsWith('devtools://') }));
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
 }
 
 function lockDown(contents: WebContents): void {
-  contents.on('will-navigate', (event, url) => {
-    if (url !== contents.getURL()) event.preventDefault();
-  });
+  contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
@@ -35,7 +32,7 @@ export class AppWindow {
   private quitting = false;
 
   constructor(
-    private readonly pagePath: string,
+    private readonly pageUrl: string,
     private readonly preloadPath: string,
     private readonly iconPath: string,
   ) {}
@@ -91,7 +88,7 @@ export class AppWindow {
       event.preventDefault();
       window.hide();
     });
-    void window.loadFile(this.pagePath, { hash: view });
+    void window.loadURL(`${this.pageUrl}#${view}`);
     return window;
   }
 }

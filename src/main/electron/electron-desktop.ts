@@ -36,8 +36,10 @@ export class ElectronDesktop implements Desktop {
       await rm(file, { force: true });
       return;
     }
-    const exec = process.env['APPIMAGE'] ?? process.execPath;
+    // An AppImage must be started as itself; from a source tree, Electron needs the app's folder.
+    const appImage = process.env['APPIMAGE'];
+    const exec = appImage !== undefined ? `"${appImage}"` : app.isPackaged ? `"${process.execPath}"` : `"${process.execPath}" "${app.getAppPath()}"`;
     await mkdir(dir, { recursive: true });
-    await writeFile(file, `[Desktop Entry]\nType=Application\nName=wsfs\nComment=Databricks workspace as a folder\nExec="${exec}" --hidden\nIcon=wsfs\nX-GNOME-Autostart-enabled=true\n`);
+    await writeFile(file, `[Desktop Entry]\nType=Application\nName=wsfs\nComment=Databricks workspace as a folder\nExec=${exec} --hidden\nIcon=wsfs\nX-GNOME-Autostart-enabled=true\n`);
   }
 }

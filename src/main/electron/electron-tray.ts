@@ -1,6 +1,6 @@
 // The tray icon and menu on Electron: renders a TrayModel (tray-model.ts) — the icon for its state
 // (template images on macOS), the tooltip and the menu — and sends clicks back as TrayActions.
-// Holds no state of its own beyond the last rendered model.
+// Holds no state of its own beyond the last rendered model (an unchanged model is not re-rendered).
 import { join } from 'node:path';
 import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
 import type { TrayAction, TrayItem, TrayModel } from '../tray/tray-model';
@@ -9,6 +9,8 @@ import type { TrayAction, TrayItem, TrayModel } from '../tray/tray-model';
 export class ElectronTray {
   private readonly tray: Tray;
   private lastIcon: string | undefined;
+  /** The last rendered model (JSON): usage pushes arrive every second and rarely change the menu. */
+  private lastModel = '';
 
   constructor(
     private readonly iconsDir: string,
@@ -19,6 +21,9 @@ export class ElectronTray {
 
   /** Shows `model`. */
   render(model: TrayModel): void {
+    const json = JSON.stringify(model);
+    if (json === this.lastModel) return;
+    this.lastModel = json;
     if (model.icon !== this.lastIcon) {
       this.tray.setImage(this.image(model.icon));
       this.lastIcon = model.icon;

@@ -4,7 +4,7 @@
 // through a mount it supervises (no deadlock: the engines are other processes, and every check here
 // is asynchronous and bounded).
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -19,6 +19,8 @@ export interface MountTable {
   lazyUnmount(path: string): Promise<void>;
   /** Creates the folder (and parents) if missing. */
   ensureFolder(path: string): Promise<void>;
+  /** Removes the folder if it is empty and not a mount point; true if removed. Never removes content. */
+  removeEmptyFolder(path: string): Promise<boolean>;
 }
 
 /** Decodes the octal escapes of /proc/mounts (`\040` is a space). */
@@ -84,5 +86,13 @@ export class SystemMountTable implements MountTable {
 
   async ensureFolder(path: string): Promise<void> {
     await mkdir(path, { recursive: true });
+  }
+
+  async removeEmptyFolder(path: string): Promise<boolean> {
+    if (await this.isMounted(path)) return false;
+    return rmdir(path).then(
+      () => true,
+      () => false,
+    );
   }
 }

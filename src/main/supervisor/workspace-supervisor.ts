@@ -58,11 +58,16 @@ const SIGN_IN = new Set(['unauthenticated', 'no-credentials']);
 
 /** Supervises the engine of one workspace. */
 export class WorkspaceSupervisor {
-  // `current`, `engine`, `failures`, `mountedAt` change only inside an operation of `serial`
-  // (start, stop, restart, crash handling), so no two operations interleave across their awaits.
-  // `retry` and `statsTimer` are timers; they only enqueue operations.
+  // `current`, `engine`, `mountPoint`, `failures`, `mountedAt` change only inside an operation of
+  // `serial` (start, stop, restart, crash handling), so no two operations interleave across their
+  // awaits — except that `onEngineExit` clears `engine` the moment the process ends. `retry` and
+  // `statsTimer` are timers; they only enqueue operations or send stats requests.
   private current: WorkspaceState = { kind: 'stopped' };
   private engine: EngineProcess | undefined;
+  /** Where the current (or last) engine mounts: edits to the settings apply at the next mount only. */
+  private mountPoint = '';
+  /** The workspace's name at the last mount (for messages). */
+  private name = '';
   private failures = 0;
   private mountedAt = 0;
   private retry: TimerHandle | undefined;
@@ -130,7 +135,7 @@ export class WorkspaceSupervisor {
         return this.mount(1);
       }
       await engine.connection.request({ kind: 'engine:set-credentials', token });
-      if (this.current.kind === 'needs-sign-in') this.setState({ kind: 'mounted', mountPoint: this.plan().mount.mountPoint, since: this.mountedAt });
+      if (this.current.kind === 'needs-sign-in') this.setState({ kind: 'mounted', mountPoint: this.mountPoint, since: this.mountedAt });
       return this.current;
     });
   }
@@ -147,8 +152,16 @@ export class WorkspaceSupervisor {
   // Operations (run inside `serial`).
 
   private async mount(attempt: number): Promise<WorkspaceState> {
-    const plan = this.plan();
+    let plan: MountPlan;
+    try {
+      plan = this.plan();
+    } catch {
+      // The workspace was removed while a retry was pending.
+      this.setState({ kind: 'stopped' });
+      return this.current;
+    }
     const { workspace, mount } = plan;
+    this.name = workspace.name;
     this.setState({ kind: 'starting', attempt });
     let token: string | undefined;
     if (workspace.auth.kind === 'token') {
@@ -170,6 +183,7 @@ export class WorkspaceSupervisor {
     } catch (error) {
       return this.fail('mount-point-unusable', `Cannot use ${mount.mountPoint}: ${(error as Error).message}`, false, 'choose another mount point in Settings');
     }
+    this.mountPoint = mount.mountPoint;
     let engine: EngineProcess;
     try {
       engine = await this.deps.spawn({ demo: plan.demo, logPath: this.deps.logPath(workspace.id) });
@@ -205,10 +219,9 @@ export class WorkspaceSupervisor {
     this.stopStats();
     await this.clearMount(mountPoint);
     if (this.deps.clock.now() - this.mountedAt >= this.deps.backoff.stableMs) this.failures = 0;
-    const workspace = this.plan().workspace;
     this.deps.listener.problem(this.workspaceId, {
       kind: 'disconnected',
-      message: `The engine of "${workspace.name}" stopped unexpectedly (${describeExit(exit)}); ${mountPoint} was unmounted.`,
+      message: `The engine of "${this.name}" stopped unexpectedly (${describeExit(exit)}); ${mountPoint} was unmounted.`,
       fix: 'wsfs restarts it automatically; see the log if it keeps happening',
     });
     return this.fail('engine-crashed', `The engine stopped unexpectedly (${describeExit(exit)}).`, true);
@@ -231,8 +244,7 @@ export class WorkspaceSupervisor {
   private needsSignIn(message: string): WorkspaceState {
     this.failures = 0;
     this.setState({ kind: 'needs-sign-in', message });
-    const name = this.plan().workspace.name;
-    this.deps.listener.problem(this.workspaceId, { kind: 'needs-sign-in', message: `${name}: ${message}`, fix: 'enter a new token in Settings' });
+    this.deps.listener.problem(this.workspaceId, { kind: 'needs-sign-in', message: `${this.name}: ${message}`, fix: 'enter a new token in Settings' });
     return this.current;
   }
 
@@ -250,7 +262,7 @@ export class WorkspaceSupervisor {
         void this.enqueue(async () => (this.current.kind === 'failed' && this.engine === undefined ? this.mount(attempt) : this.current));
       }, delay);
     } else if (retry) {
-      state.fix = fix ?? `gave up after ${this.failures} attempts; press Mount to try again, and see the log`;
+      state.fix = `${fix === undefined ? '' : `${fix}; `}wsfs gave up after ${this.failures} attempts: press Mount to try again, and see the log`;
     }
     this.note(`failed (${code}): ${message}`);
     this.setState(state);
@@ -280,7 +292,7 @@ export class WorkspaceSupervisor {
       }
     }
     if (this.engine === engine) this.engine = undefined;
-    await this.clearMount(this.plan().mount.mountPoint);
+    await this.clearMount(this.mountPoint);
   }
 
   private async clearMount(mountPoint: string): Promise<void> {
@@ -301,7 +313,7 @@ export class WorkspaceSupervisor {
     this.stopStats();
     const state = this.current;
     if (state.kind !== 'mounted' && state.kind !== 'needs-sign-in') return;
-    const mountPoint = this.plan().mount.mountPoint;
+    const mountPoint = this.mountPoint;
     if (exit.code === 0 && exit.signal === null) {
       // The engine ended on its own after the mount went away (e.g. `fusermount -u` by the user).
       void this.enqueue(async () => {

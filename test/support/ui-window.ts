@@ -1,5 +1,5 @@
 // Test helper: the built renderer (dist/renderer) in headless Debian Chromium, driven by
-// playwright-core, loaded from file:// as Electron's loadFile does, with `window.api` built from
+// playwright-core, loaded from file:// (the app serves it on app://wsfs), with `window.api` built from
 // shared/ipc-contract's name tables exactly as the preload builds it — but bridged to a backend in
 // the test process (the real app controller) through `page.exposeBinding`, which also passes the
 // calling frame's URL for main's sender check. Owns the browser and screenshots; asserts nothing.
@@ -11,7 +11,7 @@ import { API_EVENTS, API_METHODS, type IpcResult, type PushEvent, type PushEvent
 
 /** Where the bundled renderer is (tests run from dist/test/<tier>/). */
 export const RENDERER_DIR = path.resolve(__dirname, '../../renderer');
-/** The page main loads, as a file:// URL. */
+/** The renderer's page as a file:// URL (main's sender check accepts file:// pages as it does app://wsfs). */
 export const RENDERER_PAGE_URL = pathToFileURL(path.join(RENDERER_DIR, 'index.html')).href;
 /** Where screenshots go (gitignored). */
 export const SCREENSHOT_DIR = path.resolve(__dirname, '../../../test-results/ui');

@@ -36,6 +36,8 @@ export function App(): React.JSX.Element {
   const [tab, setTab] = useState<Tab>(initialTab);
   const [editing, setEditing] = useState<Editing>({ kind: 'none' });
   const tabRefs = useRef<Record<Tab, HTMLButtonElement | null>>({ status: null, cache: null, settings: null });
+  /** Numbers settings changes, so each runs (and fails) on its own. */
+  const settingsCalls = useRef(0);
   const api = wsfsApi;
 
   const show = (next: Tab): void => {
@@ -93,8 +95,15 @@ export function App(): React.JSX.Element {
     setTab('settings');
     setEditing({ kind: 'new', returnTo: 'status' });
   };
-  const updateSettings = (patch: SettingsPatch): void =>
-    void actions.run(`settings:${Object.keys(patch).join(',')}`, async () => dispatch({ kind: 'push', event: 'settings:value', payload: { settings: await api().updateSettings({ patch }) } }));
+  const updateSettings = (patch: SettingsPatch): void => {
+    dispatch({ kind: 'settings-patched', patch });
+    void actions
+      .run(`settings:${(settingsCalls.current += 1)}`, async () => dispatch({ kind: 'push', event: 'settings:value', payload: { settings: await api().updateSettings({ patch }) } }))
+      .then(async (ok) => {
+        // Refused: show what main really has again (the alert says why).
+        if (!ok) dispatch({ kind: 'push', event: 'settings:value', payload: { settings: await api().getSettings() } });
+      });
+  };
   const remove = (id: string): void =>
     void actions.run(`remove:${id}`, async () => {
       await api().removeWorkspace({ workspaceId: id });

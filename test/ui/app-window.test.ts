@@ -310,4 +310,21 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Add a workspace' }).count(), 0, 'Escape closes the form');
   });
+
+  it('quit: says it is finishing uploads while the engines flush and unmount', async () => {
+    const page = light.page;
+    await page.getByRole('tab', { name: /^Status/ }).click();
+    const card = page.locator('article.workspace-card').first();
+    const name = (await card.locator('h2').textContent()) ?? '';
+    await page.getByRole('button', { name: `Mount ${name}` }).click();
+    await card.locator('.badge[data-state="mounted"]').waitFor({ timeout: MOUNT_TIMEOUT });
+    await page.evaluate(`window.sawQuitNotice = false;
+      new MutationObserver(() => { if (document.body.textContent.includes('Finishing uploads before quitting')) window.sawQuitNotice = true; })
+        .observe(document.body, { subtree: true, childList: true, characterData: true });`);
+    await backend.fixture.controller.quit();
+    await card.locator('.badge[data-state="stopped"]').waitFor({ timeout: MOUNT_TIMEOUT });
+    assert.equal(await page.evaluate<boolean>('window.sawQuitNotice'), true, 'the quit notice was shown');
+    assert.equal(await page.getByText('Finishing uploads before quitting').count(), 0, 'and is gone once done');
+    assert.deepEqual(light.errors, []);
+  });
 });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { EngineStats } from '../../src/shared/cache-usage';
 import { WORKSPACE_STATE_KINDS, type AppState, type UsageSample, type WorkspaceState, type WorkspaceView } from '../../src/shared/ipc-contract';
 import { DEFAULT_GENERAL_SETTINGS } from '../../src/shared/settings';
-import { INITIAL_MODEL, reduceApp, type AppModel } from '../../src/renderer/app-model';
+import { INITIAL_MODEL, patchSettings, reduceApp, type AppModel } from '../../src/renderer/app-model';
 import { addSample, HISTORY_SECONDS } from '../../src/renderer/stats-history';
 import { primaryAction, stateBadge } from '../../src/renderer/workspace-state';
 
@@ -128,5 +128,14 @@ describe('workspace state wording', () => {
     assert.equal(primaryAction(samples['needs-sign-in']), 'mount');
     assert.equal(primaryAction(samples.starting), 'busy');
     assert.equal(stateBadge({ kind: 'failed', code: 'x', message: 'm', attempts: 2, retryAt: 5 }).label, 'Retrying soon');
+  });
+});
+
+describe('optimistic settings', () => {
+  it('merges cache fields and restores the default location', () => {
+    const base = { ...DEFAULT_GENERAL_SETTINGS, cache: { ...DEFAULT_GENERAL_SETTINGS.cache, location: '/x' } };
+    const next = patchSettings(base, { cache: { enabled: false, location: null }, uploadMode: 'background' });
+    assert.deepEqual(next, { ...base, uploadMode: 'background', cache: { enabled: false, limitBytes: base.cache.limitBytes } });
+    assert.equal(base.cache.location, '/x', 'the old value is not changed');
   });
 });

@@ -67,6 +67,7 @@ export function App(): React.JSX.Element {
   const unmount = (id: string): void =>
     void actions.run(`stop:${id}`, async () => dispatch({ kind: 'workspace-view', view: await api().stopMount({ workspaceId: id }) }));
   const openFolder = (id: string): void => void actions.run(`open:${id}`, () => api().openFolder({ workspaceId: id }));
+  const copyPath = (id: string): void => void actions.run(`copy:${id}`, () => api().copyMountPath({ workspaceId: id }));
   const addDemo = (): void =>
     void actions.run('demo', async () => {
       dispatch({ kind: 'workspace-view', view: await api().addDemo() });
@@ -145,7 +146,7 @@ export function App(): React.JSX.Element {
         problems={model.problems}
         usage={model.usage}
         running={actions.running}
-        on={{ mount, unmount, openFolder, fix, addWorkspace, dismiss: (problemId) => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId })) }}
+        on={{ mount, unmount, openFolder, copyPath, fix, addWorkspace, dismiss: (problemId) => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId })) }}
       />
     );
   } else if (tab === 'cache') {

@@ -82,6 +82,9 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: `Open folder of ${name}` }).click();
     for (let i = 0; i < 50 && !backend.fixture.desktop.openedFolders.includes(mountPoint); i++) await page.waitForTimeout(100);
     assert.deepEqual(backend.fixture.desktop.openedFolders, [mountPoint], 'Open folder asks the desktop to open the mount point');
+    await page.getByRole('button', { name: `Copy mount point of ${name}` }).click();
+    for (let i = 0; i < 50 && backend.fixture.desktop.clipboard !== mountPoint; i++) await page.waitForTimeout(100);
+    assert.equal(backend.fixture.desktop.clipboard, mountPoint, 'Copy puts the mount point on the clipboard');
 
     // Nothing has been read yet: note the cache's figures, then list and read through the mount.
     await page.getByRole('tab', { name: 'Cache' }).click();

@@ -6,7 +6,7 @@ import type { AppView, SettingsPatch } from '../shared/ipc-contract';
 import { wsfsApi } from './api';
 import { CacheView } from './cache-view';
 import { FirstRun } from './first-run';
-import type { Fix } from './problem-list';
+import { problemRows, type Fix } from './problem-rows';
 import { SettingsView } from './settings-view';
 import { StatusView } from './status-view';
 import { useActions } from './use-actions';
@@ -112,7 +112,9 @@ export function App(): React.JSX.Element {
     });
 
   const firstRun = model.phase === 'ready' && model.workspaces.length === 0;
-  const problemCount = model.problems.length + model.workspaces.filter((w) => w.state.kind === 'failed' || w.state.kind === 'needs-sign-in').length;
+  const problemCount =
+    model.workspaces.reduce((n, w) => n + problemRows(w.state, model.problems.filter((p) => p.workspaceId === w.settings.id)).length, 0) +
+    model.problems.filter((p) => !model.workspaces.some((w) => w.settings.id === p.workspaceId)).length;
   const editedView = editing.kind === 'edit' ? model.workspaces.find((w) => w.settings.id === editing.workspaceId) : undefined;
 
   let content: React.JSX.Element;

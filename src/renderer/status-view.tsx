@@ -4,7 +4,8 @@
 import { cacheHitRate } from '../shared/cache-usage';
 import type { AppProblem, UsageSample, WorkspaceView } from '../shared/ipc-contract';
 import { formatBytes, formatCount, formatPercent } from './format';
-import { ProblemList, type Fix } from './problem-list';
+import { ProblemList } from './problem-list';
+import type { Fix } from './problem-rows';
 import { ActionButton, StateBadge } from './ui-kit';
 import { primaryAction } from './workspace-state';
 

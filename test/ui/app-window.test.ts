@@ -119,6 +119,14 @@ describe('the app window', { timeout: 240_000 }, () => {
       await dark.page.getByRole('tab', { name: 'Settings' }).click();
       await dark.screenshot('settings-dark');
       assert.deepEqual(await dark.accessibilityViolations(), [], 'settings-dark: accessibility');
+      await dark.page.getByRole('button', { name: 'Add workspace' }).click();
+      await dark.page.getByLabel('Name').fill('Analytics');
+      await dark.page.getByLabel('Workspace URL').fill('http://example.com');
+      await dark.page.getByRole('button', { name: 'Add workspace' }).click();
+      await dark.page.locator('input[name="host"][aria-invalid="true"]').waitFor();
+      await dark.screenshot('form-errors-dark');
+      assert.deepEqual(await dark.accessibilityViolations(), [], 'form-errors-dark: accessibility');
+      await dark.page.keyboard.press('Escape');
       assert.deepEqual(dark.errors, []);
     } finally {
       await dark.close();

@@ -88,7 +88,7 @@ export function SettingsView(props: SettingsViewProps): React.JSX.Element {
         {props.workspaces.length === 0 && <p className="muted list-row">No workspaces yet.</p>}
         {props.workspaces.map((w) =>
           confirming === w.settings.id ? (
-            <div className="list-row confirm-row" key={w.settings.id} data-workspace={w.settings.id} role="group" aria-label={`Remove ${w.settings.name}?`}>
+            <div className="list-row confirm-row" key={`${w.settings.id}:confirm`} data-workspace={w.settings.id} role="group" aria-label={`Remove ${w.settings.name}?`}>
               <div className="list-row-text">
                 <strong>Remove {w.settings.name}?</strong>
                 <span>It is unmounted first; its saved token is deleted from the keychain. Files on the workspace stay.</span>

@@ -266,6 +266,22 @@ describe('the app window', { timeout: 240_000 }, () => {
     }
   });
 
+  it('remove asks first, then the workspace and its token are gone', async () => {
+    const page = light.page;
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const id = (await page.locator('.list-row', { hasText: 'Analytics' }).getAttribute('data-workspace')) ?? '';
+    await page.getByRole('button', { name: 'Remove Analytics' }).click();
+    const confirm = page.getByRole('group', { name: 'Remove Analytics?' });
+    assert.match((await confirm.textContent()) ?? '', /token is deleted from the keychain/);
+    assert.equal(await page.evaluate<string | null>('document.activeElement?.textContent ?? null'), 'Keep', 'the safe choice has the focus');
+    await confirm.getByRole('button', { name: 'Remove' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.list-row', { hasText: 'Analytics' }).count(), 0);
+    const state = await backend.fixture.invoke('app:get-state');
+    assert.ok(!state.workspaces.some((w) => w.settings.id === id), 'gone from the settings');
+    assert.equal(await backend.fixture.secrets.get(id), undefined, 'its token is gone');
+  });
+
   it('general settings apply as soon as they change, and a bad size says the range', async () => {
     const page = light.page;
     await page.getByRole('tab', { name: 'Settings' }).click();

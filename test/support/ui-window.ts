@@ -29,6 +29,8 @@ export interface UiBackend {
 /** Options of `openUiWindow`. */
 export interface UiWindowOptions {
   colorScheme?: 'light' | 'dark';
+  /** The view main names in the page's hash (`index.html#settings`). */
+  view?: string;
   width?: number;
   height?: number;
 }
@@ -143,7 +145,7 @@ export async function openUiWindow(backend: UiBackend, options: UiWindowOptions 
   const unsubscribe = backend.subscribe((event, payload) => {
     pushes.push(page.evaluate(([e, p]) => (globalThis as unknown as { wsfsPush?: (e: string, p: unknown) => void }).wsfsPush?.(e, p), [event, payload] as const).catch(() => undefined));
   });
-  await page.goto(RENDERER_PAGE_URL);
+  await page.goto(options.view === undefined ? RENDERER_PAGE_URL : `${RENDERER_PAGE_URL}#${options.view}`);
   await page.locator('main#content').waitFor({ timeout: 15_000 });
   return {
     page,

@@ -310,6 +310,16 @@ describe('the app window', { timeout: 240_000 }, () => {
     assert.equal((await backend.fixture.invoke('settings:get')).cache.enabled, true);
   });
 
+  it('opens on the view main names in the page hash (the tray menu: Settings…)', async () => {
+    const settings = await openUiWindow(backend, { view: 'settings' });
+    try {
+      await settings.page.getByRole('heading', { name: 'Settings' }).waitFor();
+      assert.equal(await settings.page.getByRole('tab', { name: 'Settings' }).getAttribute('aria-selected'), 'true');
+    } finally {
+      await settings.close();
+    }
+  });
+
   it('keyboard: tabs with arrow keys, buttons with Enter, visible focus', async () => {
     const page = light.page;
     await page.getByRole('tab', { name: 'Status' }).click();

@@ -31,6 +31,20 @@ export function FirstRun({ onTryDemo, onAddWorkspace, addingDemo }: FirstRunProp
           Add a workspace
         </button>
       </div>
+      <ul className="features">
+        <li>
+          <strong>Notebooks as files</strong>
+          <span>.py, .sql, .scala and .r, with the Databricks header</span>
+        </li>
+        <li>
+          <strong>Fast on repeat</strong>
+          <span>Files you opened are cached on this computer</span>
+        </li>
+        <li>
+          <strong>Nothing lost</strong>
+          <span>Every save reaches the workspace, or stays on disk with a clear message</span>
+        </li>
+      </ul>
     </section>
   );
 }

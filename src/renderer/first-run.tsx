@@ -1,5 +1,6 @@
-// The first-run screen: what wsfs does in one sentence and the two ways to start — the built-in
-// demo workspace (no account needed) or a real workspace. Stateless; the shell runs the actions.
+// The first-run screen: what wsfs does in one sentence, the two ways to start — the built-in
+// demo workspace (no account needed) or a real workspace — and three lines on what to expect.
+// Stateless; the shell runs the actions.
 
 /** Props of FirstRun. */
 export interface FirstRunProps {

@@ -32,7 +32,7 @@ function Toggle(props: { label: string; detail: string; checked: boolean; onChan
 }
 
 /** A number field applied on blur or Enter, with its own range message. */
-function NumberSetting(props: { label: string; detail: string; unit: string; value: number; min: number; max: number; step: number; onApply: (v: number) => void }): React.JSX.Element {
+function NumberSetting(props: { label: string; detail: string; unit: string; value: number; min: number; max: number; step: number | 'any'; onApply: (v: number) => void }): React.JSX.Element {
   const id = useId();
   const [text, setText] = useState(String(props.value));
   useEffect(() => setText(String(props.value)), [props.value]);
@@ -155,7 +155,7 @@ export function SettingsView(props: SettingsViewProps): React.JSX.Element {
               value={round(g.cache.limitBytes / GIB)}
               min={round(SETTINGS_LIMITS.minCacheBytes / GIB)}
               max={SETTINGS_LIMITS.maxCacheBytes / GIB}
-              step={0.5}
+              step="any"
               onApply={(gb) => props.onUpdate({ cache: { limitBytes: Math.round(gb * GIB) } })}
             />
           </section>

@@ -36,6 +36,7 @@ export function App(): React.JSX.Element {
   const [tab, setTab] = useState<Tab>(initialTab);
   const [editing, setEditing] = useState<Editing>({ kind: 'none' });
   const tabRefs = useRef<Record<Tab, HTMLButtonElement | null>>({ status: null, cache: null, settings: null });
+  const contentRef = useRef<HTMLElement>(null);
   /** Numbers settings changes, so each runs (and fails) on its own. */
   const settingsCalls = useRef(0);
   const api = wsfsApi;
@@ -43,6 +44,11 @@ export function App(): React.JSX.Element {
   const show = (next: Tab): void => {
     setTab(next);
     setEditing({ kind: 'none' });
+  };
+  /** Leaves the form for `tab` and puts the focus at the top of the view (the form's controls are gone). */
+  const closeForm = (next: Tab): void => {
+    show(next);
+    requestAnimationFrame(() => contentRef.current?.focus());
   };
   // The tray's "Settings…" / "Open wsfs…" while the window is open.
   useEffect(() => {
@@ -109,6 +115,7 @@ export function App(): React.JSX.Element {
     void actions.run(`remove:${id}`, async () => {
       await api().removeWorkspace({ workspaceId: id });
       dispatch({ kind: 'workspace-removed', workspaceId: id });
+      requestAnimationFrame(() => contentRef.current?.focus()); // the row that had the focus is gone
     });
 
   const firstRun = model.phase === 'ready' && model.workspaces.length === 0;
@@ -134,9 +141,9 @@ export function App(): React.JSX.Element {
         focusToken={editing.kind === 'edit' && editing.focusToken}
         onSaved={(view) => {
           dispatch({ kind: 'workspace-view', view });
-          show(editing.returnTo);
+          closeForm(editing.returnTo);
         }}
-        onCancel={() => show(editing.returnTo)}
+        onCancel={() => closeForm(editing.returnTo)}
       />
     );
   } else if (tab === 'status') {
@@ -224,7 +231,7 @@ export function App(): React.JSX.Element {
           Finishing uploads before quitting ({model.workspacesFinishing} workspace{model.workspacesFinishing === 1 ? '' : 's'} left)…
         </p>
       )}
-      <main id="content" role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={-1}>
+      <main id="content" ref={contentRef} role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={-1}>
         {content}
       </main>
       <div aria-live="assertive" className="toast-region">

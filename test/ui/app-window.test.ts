@@ -345,6 +345,9 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.keyboard.press('Escape');
     await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Add a workspace' }).count(), 0, 'Escape closes the form');
+    await page.waitForFunction("document.activeElement?.id === 'content'", undefined, { timeout: 5_000 });
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate<string | null>('document.activeElement?.textContent ?? null'), 'Add workspace', 'the focus is back at the top of the view');
   });
 
   it('quit: says it is finishing uploads while the engines flush and unmount', async () => {

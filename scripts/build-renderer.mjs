@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the React renderer with esbuild into a static dist/renderer/: index.html (no inline
 // script or style, so the window's CSP `default-src 'self'` holds), app.js and app.css; the page
-// works from file:// (Electron's loadFile) because app.js is a classic deferred script.
+// works on the app's app://wsfs origin and from file:// (the UI tests) because app.js is a classic script.
 // Type-checking is not done here: `tsc -b` checks src/renderer through its own tsconfig.
 // Runs from `npm run build`, `prepare` and `pretest`; `--watch` rebuilds on change.
 import { build, context } from 'esbuild';
@@ -19,7 +19,7 @@ const options = {
   entryPoints: { app: 'src/renderer/main.tsx' },
   outdir,
   bundle: true,
-  // A classic script (not a module): Chromium refuses module scripts from file://, where the app loads it.
+  // A classic script (not a module): Chromium refuses module scripts from file://, where the UI tests load it.
   format: 'iife',
   platform: 'browser',
   target: ['chrome130'],

@@ -2,7 +2,7 @@
 // and push events into it: workspaces with their state, general settings, problems, transfers
 // in flight and the usage history per workspace. No React and no window.api here (use-app-model
 // wires them), so every transition is a plain function of (model, action).
-import type { AppProblem, AppState, PushEvents, TransferView, UsageSample, WorkspaceView } from '../shared/ipc-contract';
+import type { AppProblem, AppState, PushEvents, SettingsPatch, TransferView, UsageSample, WorkspaceView } from '../shared/ipc-contract';
 import type { GeneralSettings } from '../shared/settings';
 import { addSample, type StatsSample } from './stats-history';
 
@@ -44,6 +44,8 @@ export type AppAction =
   | { kind: 'load-failed'; message: string }
   | { kind: 'workspace-view'; view: WorkspaceView }
   | { kind: 'workspace-removed'; workspaceId: string }
+  /** A settings change shown at once, before main confirms it (main's answer replaces it). */
+  | { kind: 'settings-patched'; patch: SettingsPatch }
   | { [E in keyof PushEvents]: { kind: 'push'; event: E; payload: PushEvents[E] } }[keyof PushEvents];
 
 function withUsage(model: AppModel, sample: UsageSample): AppModel {
@@ -102,6 +104,17 @@ function applyPush(model: AppModel, action: Extract<AppAction, { kind: 'push' }>
   }
 }
 
+/** `settings` with `patch` applied as main applies it (cache fields merge; `location: null` is the default). */
+export function patchSettings(settings: GeneralSettings, patch: SettingsPatch): GeneralSettings {
+  const { cache, ...rest } = patch;
+  const next: GeneralSettings = { ...settings, ...rest, cache: { ...settings.cache } };
+  if (cache?.enabled !== undefined) next.cache.enabled = cache.enabled;
+  if (cache?.limitBytes !== undefined) next.cache.limitBytes = cache.limitBytes;
+  if (cache?.location === null) delete next.cache.location;
+  else if (cache?.location !== undefined) next.cache.location = cache.location;
+  return next;
+}
+
 /** The model after `action`. */
 export function reduceApp(model: AppModel, action: AppAction): AppModel {
   switch (action.kind) {
@@ -125,6 +138,8 @@ export function reduceApp(model: AppModel, action: AppAction): AppModel {
       return withView(model, action.view);
     case 'workspace-removed':
       return { ...model, workspaces: model.workspaces.filter((w) => w.settings.id !== action.workspaceId) };
+    case 'settings-patched':
+      return model.settings === undefined ? model : { ...model, settings: patchSettings(model.settings, action.patch) };
     case 'push':
       return applyPush(model, action);
     default:

@@ -6,7 +6,7 @@ import type { AppView, SettingsPatch } from '../shared/ipc-contract';
 import { wsfsApi } from './api';
 import { CacheView } from './cache-view';
 import { FirstRun } from './first-run';
-import type { Fix } from './problem-list';
+import { problemRows, type Fix } from './problem-rows';
 import { SettingsView } from './settings-view';
 import { StatusView } from './status-view';
 import { useActions } from './use-actions';
@@ -36,11 +36,19 @@ export function App(): React.JSX.Element {
   const [tab, setTab] = useState<Tab>(initialTab);
   const [editing, setEditing] = useState<Editing>({ kind: 'none' });
   const tabRefs = useRef<Record<Tab, HTMLButtonElement | null>>({ status: null, cache: null, settings: null });
+  const contentRef = useRef<HTMLElement>(null);
+  /** Numbers settings changes, so each runs (and fails) on its own. */
+  const settingsCalls = useRef(0);
   const api = wsfsApi;
 
   const show = (next: Tab): void => {
     setTab(next);
     setEditing({ kind: 'none' });
+  };
+  /** Leaves the form for `tab` and puts the focus at the top of the view (the form's controls are gone). */
+  const closeForm = (next: Tab): void => {
+    show(next);
+    requestAnimationFrame(() => contentRef.current?.focus());
   };
   // The tray's "Settings…" / "Open wsfs…" while the window is open.
   useEffect(() => {
@@ -65,6 +73,7 @@ export function App(): React.JSX.Element {
   const unmount = (id: string): void =>
     void actions.run(`stop:${id}`, async () => dispatch({ kind: 'workspace-view', view: await api().stopMount({ workspaceId: id }) }));
   const openFolder = (id: string): void => void actions.run(`open:${id}`, () => api().openFolder({ workspaceId: id }));
+  const copyPath = (id: string): void => void actions.run(`copy:${id}`, () => api().copyMountPath({ workspaceId: id }));
   const addDemo = (): void =>
     void actions.run('demo', async () => {
       dispatch({ kind: 'workspace-view', view: await api().addDemo() });
@@ -93,16 +102,26 @@ export function App(): React.JSX.Element {
     setTab('settings');
     setEditing({ kind: 'new', returnTo: 'status' });
   };
-  const updateSettings = (patch: SettingsPatch): void =>
-    void actions.run(`settings:${Object.keys(patch).join(',')}`, async () => dispatch({ kind: 'push', event: 'settings:value', payload: { settings: await api().updateSettings({ patch }) } }));
+  const updateSettings = (patch: SettingsPatch): void => {
+    dispatch({ kind: 'settings-patched', patch });
+    void actions
+      .run(`settings:${(settingsCalls.current += 1)}`, async () => dispatch({ kind: 'push', event: 'settings:value', payload: { settings: await api().updateSettings({ patch }) } }))
+      .then(async (ok) => {
+        // Refused: show what main really has again (the alert says why).
+        if (!ok) dispatch({ kind: 'push', event: 'settings:value', payload: { settings: await api().getSettings() } });
+      });
+  };
   const remove = (id: string): void =>
     void actions.run(`remove:${id}`, async () => {
       await api().removeWorkspace({ workspaceId: id });
       dispatch({ kind: 'workspace-removed', workspaceId: id });
+      requestAnimationFrame(() => contentRef.current?.focus()); // the row that had the focus is gone
     });
 
   const firstRun = model.phase === 'ready' && model.workspaces.length === 0;
-  const problemCount = model.problems.length + model.workspaces.filter((w) => w.state.kind === 'failed' || w.state.kind === 'needs-sign-in').length;
+  const problemCount =
+    model.workspaces.reduce((n, w) => n + problemRows(w.state, model.problems.filter((p) => p.workspaceId === w.settings.id)).length, 0) +
+    model.problems.filter((p) => !model.workspaces.some((w) => w.settings.id === p.workspaceId)).length;
   const editedView = editing.kind === 'edit' ? model.workspaces.find((w) => w.settings.id === editing.workspaceId) : undefined;
 
   let content: React.JSX.Element;
@@ -122,9 +141,9 @@ export function App(): React.JSX.Element {
         focusToken={editing.kind === 'edit' && editing.focusToken}
         onSaved={(view) => {
           dispatch({ kind: 'workspace-view', view });
-          show(editing.returnTo);
+          closeForm(editing.returnTo);
         }}
-        onCancel={() => show(editing.returnTo)}
+        onCancel={() => closeForm(editing.returnTo)}
       />
     );
   } else if (tab === 'status') {
@@ -136,7 +155,7 @@ export function App(): React.JSX.Element {
         problems={model.problems}
         usage={model.usage}
         running={actions.running}
-        on={{ mount, unmount, openFolder, fix, addWorkspace, dismiss: (problemId) => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId })) }}
+        on={{ mount, unmount, openFolder, copyPath, fix, addWorkspace, dismiss: (problemId) => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId })) }}
       />
     );
   } else if (tab === 'cache') {
@@ -212,7 +231,7 @@ export function App(): React.JSX.Element {
           Finishing uploads before quitting ({model.workspacesFinishing} workspace{model.workspacesFinishing === 1 ? '' : 's'} left)…
         </p>
       )}
-      <main id="content" role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={-1}>
+      <main id="content" ref={contentRef} role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={-1}>
         {content}
       </main>
       <div aria-live="assertive" className="toast-region">

@@ -27,32 +27,36 @@ function CacheCard(props: { view: WorkspaceView; sample: UsageSample | undefined
   const limit = cache !== undefined && cache.bytesLimit > 0 ? cache.bytesLimit : props.limit;
   const used = cache?.bytesUsed ?? 0;
   const titleId = `cache-${view.settings.id}-title`;
+  if (sample === undefined) {
+    return (
+      <article className="card card-compact" aria-labelledby={titleId} data-workspace={view.settings.id}>
+        <div className="card-head">
+          <h2 id={titleId}>{view.settings.name}</h2>
+          <span className="muted" data-field="cache-idle">
+            Not mounted. Mount it to see its cache at work.
+          </span>
+        </div>
+      </article>
+    );
+  }
   return (
     <article className="card" aria-labelledby={titleId} data-workspace={view.settings.id}>
       <div className="card-head">
         <h2 id={titleId}>{view.settings.name}</h2>
         <div className="card-actions">
-          <ActionButton onClick={props.onClear} working={props.working} workingLabel="Clearing…" disabled={sample === undefined} label={`Clear cache of ${view.settings.name}`}>
+          <ActionButton onClick={props.onClear} working={props.working} workingLabel="Clearing…" label={`Clear cache of ${view.settings.name}`}>
             Clear cache
           </ActionButton>
         </div>
       </div>
-      {sample === undefined ? (
-        <p className="notice" data-field="cache-idle">
-          Mount this workspace to see its cache at work. Cached files stay on disk between mounts.
-        </p>
-      ) : (
-        <>
-          <Meter label="Cache used" value={used} max={limit} valueText={`${formatBytes(used)} of ${formatBytes(limit)}`} detail={`${formatBytes(used)} of ${formatBytes(limit)}`} />
-          <dl className="stats">
-            <Stat label="Files" value={formatCount(cache?.files ?? 0)} />
-            <Stat label="Hit rate" value={formatPercent(cache === undefined ? undefined : cacheHitRate(cache))} />
-            <Stat label="Downloaded" value={formatBytes(cache?.bytesFetched ?? 0)} />
-            <Stat label="Evicted" value={formatCount(cache?.evictions ?? 0)} />
-          </dl>
-          <UsageChart samples={props.history} windowSeconds={HISTORY_SECONDS} />
-        </>
-      )}
+      <Meter label="Cache used" value={used} max={limit} valueText={`${formatBytes(used)} of ${formatBytes(limit)}`} detail={`${formatBytes(used)} of ${formatBytes(limit)}`} />
+      <dl className="stats">
+        <Stat label="Files" value={formatCount(cache?.files ?? 0)} />
+        <Stat label="Hit rate" value={formatPercent(cache === undefined ? undefined : cacheHitRate(cache))} />
+        <Stat label="Downloaded" value={formatBytes(cache?.bytesFetched ?? 0)} />
+        <Stat label="Evicted" value={formatCount(cache?.evictions ?? 0)} />
+      </dl>
+      <UsageChart samples={props.history} windowSeconds={HISTORY_SECONDS} />
     </article>
   );
 }

@@ -1,5 +1,6 @@
-// The first-run screen: what wsfs does in one sentence and the two ways to start — the built-in
-// demo workspace (no account needed) or a real workspace. Stateless; the shell runs the actions.
+// The first-run screen: what wsfs does in one sentence, the two ways to start — the built-in
+// demo workspace (no account needed) or a real workspace — and three lines on what to expect.
+// Stateless; the shell runs the actions.
 
 /** Props of FirstRun. */
 export interface FirstRunProps {
@@ -31,6 +32,20 @@ export function FirstRun({ onTryDemo, onAddWorkspace, addingDemo }: FirstRunProp
           Add a workspace
         </button>
       </div>
+      <ul className="features">
+        <li>
+          <strong>Notebooks as files</strong>
+          <span>.py, .sql, .scala and .r, with the Databricks header</span>
+        </li>
+        <li>
+          <strong>Fast on repeat</strong>
+          <span>Files you opened are cached on this computer</span>
+        </li>
+        <li>
+          <strong>Nothing lost</strong>
+          <span>Every save reaches the workspace, or stays on disk with a clear message</span>
+        </li>
+      </ul>
     </section>
   );
 }

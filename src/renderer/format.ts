@@ -8,7 +8,7 @@ export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes <= 0) return '0 B';
   const exponent = Math.min(UNITS.length - 1, Math.floor(Math.log(bytes) / Math.log(1024)));
   const value = bytes / 1024 ** exponent;
-  const digits = exponent === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 1;
+  const digits = exponent === 0 || value >= 100 ? 0 : 1;
   return `${value.toLocaleString(undefined, { maximumFractionDigits: digits })} ${UNITS[exponent]}`;
 }
 

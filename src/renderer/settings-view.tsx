@@ -32,7 +32,7 @@ function Toggle(props: { label: string; detail: string; checked: boolean; onChan
 }
 
 /** A number field applied on blur or Enter, with its own range message. */
-function NumberSetting(props: { label: string; detail: string; unit: string; value: number; min: number; max: number; step: number; onApply: (v: number) => void }): React.JSX.Element {
+function NumberSetting(props: { label: string; detail: string; unit: string; value: number; min: number; max: number; step: number | 'any'; onApply: (v: number) => void }): React.JSX.Element {
   const id = useId();
   const [text, setText] = useState(String(props.value));
   useEffect(() => setText(String(props.value)), [props.value]);
@@ -88,7 +88,7 @@ export function SettingsView(props: SettingsViewProps): React.JSX.Element {
         {props.workspaces.length === 0 && <p className="muted list-row">No workspaces yet.</p>}
         {props.workspaces.map((w) =>
           confirming === w.settings.id ? (
-            <div className="list-row confirm-row" key={w.settings.id} data-workspace={w.settings.id} role="group" aria-label={`Remove ${w.settings.name}?`}>
+            <div className="list-row confirm-row" key={`${w.settings.id}:confirm`} data-workspace={w.settings.id} role="group" aria-label={`Remove ${w.settings.name}?`}>
               <div className="list-row-text">
                 <strong>Remove {w.settings.name}?</strong>
                 <span>It is unmounted first; its saved token is deleted from the keychain. Files on the workspace stay.</span>
@@ -155,7 +155,7 @@ export function SettingsView(props: SettingsViewProps): React.JSX.Element {
               value={round(g.cache.limitBytes / GIB)}
               min={round(SETTINGS_LIMITS.minCacheBytes / GIB)}
               max={SETTINGS_LIMITS.maxCacheBytes / GIB}
-              step={0.5}
+              step="any"
               onApply={(gb) => props.onUpdate({ cache: { limitBytes: Math.round(gb * GIB) } })}
             />
           </section>

@@ -4,7 +4,8 @@
 import { cacheHitRate } from '../shared/cache-usage';
 import type { AppProblem, UsageSample, WorkspaceView } from '../shared/ipc-contract';
 import { formatBytes, formatCount, formatPercent } from './format';
-import { ProblemList, type Fix } from './problem-list';
+import { ProblemList } from './problem-list';
+import type { Fix } from './problem-rows';
 import { ActionButton, StateBadge } from './ui-kit';
 import { primaryAction } from './workspace-state';
 
@@ -13,6 +14,7 @@ export interface StatusHandlers {
   mount(id: string): void;
   unmount(id: string): void;
   openFolder(id: string): void;
+  copyPath(id: string): void;
   fix(id: string, fix: Fix): void;
   dismiss(problemId: string): void;
   addWorkspace(): void;
@@ -80,7 +82,12 @@ function WorkspaceCard(props: { view: WorkspaceView; problems: AppProblem[]; sam
         <dt>Remote path</dt>
         <dd>{settings.remotePath}</dd>
         <dt>Mount point</dt>
-        <dd data-field="mount-point">{mountPoint}</dd>
+        <dd className="with-action">
+          <span data-field="mount-point">{mountPoint}</span>
+          <button type="button" className="link-button" onClick={() => on.copyPath(id)} aria-label={`Copy mount point of ${settings.name}`}>
+            {running(`copy:${id}`) ? 'Copying…' : 'Copy'}
+          </button>
+        </dd>
         <dt>Cache</dt>
         <dd className="plain" data-field="cache">
           {cacheLine(props.sample, state.kind === 'mounted')}

@@ -52,7 +52,7 @@ function buildOptions(width: number, height: number): uPlot.Options {
         ticks: { show: false },
         font: '11px system-ui, sans-serif',
         size: 24,
-        space: 60,
+        space: 90,
         incrs: [10, 15, 30, 60, 120, 300],
         values: (_u, splits) => splits.map(agoLabel),
       },

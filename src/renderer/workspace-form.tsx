@@ -320,7 +320,7 @@ export function WorkspaceForm({ editing, focusToken, onSaved, onCancel }: Worksp
         <button type="button" className="button" onClick={onCancel}>
           Cancel
         </button>
-        <button type="submit" className="button button-primary button-fixed" disabled={saving} aria-busy={saving}>
+        <button type="submit" className="button button-primary button-submit" disabled={saving} aria-busy={saving}>
           {saving ? 'Saving…' : isNew ? 'Add workspace' : 'Save'}
         </button>
       </div>

@@ -1,9 +1,9 @@
 // Test helper: the built renderer (dist/renderer) in headless Debian Chromium, driven by
-// playwright-core, loaded from file:// as Electron's loadFile does, with `window.api` built from
+// playwright-core, loaded from file:// (the app serves it on app://wsfs), with `window.api` built from
 // shared/ipc-contract's name tables exactly as the preload builds it — but bridged to a backend in
 // the test process (the real app controller) through `page.exposeBinding`, which also passes the
 // calling frame's URL for main's sender check. Owns the browser and screenshots; asserts nothing.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -11,7 +11,7 @@ import { API_EVENTS, API_METHODS, type IpcResult, type PushEvent, type PushEvent
 
 /** Where the bundled renderer is (tests run from dist/test/<tier>/). */
 export const RENDERER_DIR = path.resolve(__dirname, '../../renderer');
-/** The page main loads, as a file:// URL. */
+/** The renderer's page as a file:// URL (main's sender check accepts file:// pages as it does app://wsfs). */
 export const RENDERER_PAGE_URL = pathToFileURL(path.join(RENDERER_DIR, 'index.html')).href;
 /** Where screenshots go (gitignored). */
 export const SCREENSHOT_DIR = path.resolve(__dirname, '../../../test-results/ui');
@@ -29,6 +29,8 @@ export interface UiBackend {
 /** Options of `openUiWindow`. */
 export interface UiWindowOptions {
   colorScheme?: 'light' | 'dark';
+  /** The view main names in the page's hash (`index.html#settings`). */
+  view?: string;
   width?: number;
   height?: number;
 }
@@ -44,6 +46,8 @@ export interface UiWindow {
   blocked: string[];
   /** Saves a full-page screenshot as test-results/ui/NAME.png; returns its path. */
   screenshot(name: string): Promise<string>;
+  /** WCAG 2 A/AA violations axe-core finds on the page as it is now (contrast included), as `rule: target` lines. */
+  accessibilityViolations(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -141,7 +145,7 @@ export async function openUiWindow(backend: UiBackend, options: UiWindowOptions 
   const unsubscribe = backend.subscribe((event, payload) => {
     pushes.push(page.evaluate(([e, p]) => (globalThis as unknown as { wsfsPush?: (e: string, p: unknown) => void }).wsfsPush?.(e, p), [event, payload] as const).catch(() => undefined));
   });
-  await page.goto(RENDERER_PAGE_URL);
+  await page.goto(options.view === undefined ? RENDERER_PAGE_URL : `${RENDERER_PAGE_URL}#${options.view}`);
   await page.locator('main#content').waitFor({ timeout: 15_000 });
   return {
     page,
@@ -153,6 +157,14 @@ export async function openUiWindow(backend: UiBackend, options: UiWindowOptions 
       const file = path.join(SCREENSHOT_DIR, `${name}.png`);
       await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
       return file;
+    },
+    accessibilityViolations: async () => {
+      // Evaluated through the DevTools protocol, which the page's CSP does not govern; the page itself still runs no injected script.
+      if ((await page.evaluate<boolean>("typeof axe !== 'undefined'")) === false) {
+        await page.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
+      }
+      return page.evaluate<string[]>(`axe.run(document, { preload: false, runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+        .then((r) => r.violations.flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1, 2).join(''))))`);
     },
     close: async () => {
       unsubscribe();

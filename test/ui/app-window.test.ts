@@ -57,9 +57,11 @@ describe('the app window', { timeout: 240_000 }, () => {
     const page = light.page;
     await page.getByRole('heading', { name: 'Your Databricks workspace, as a folder' }).waitFor();
     await light.screenshot('first-run-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'first-run-light: accessibility');
     const darkFirst = await openUiWindow(backend, { colorScheme: 'dark' });
     await darkFirst.page.getByRole('button', { name: 'Try the demo workspace' }).waitFor();
     await darkFirst.screenshot('first-run-dark');
+    assert.deepEqual(await darkFirst.accessibilityViolations(), [], 'first-run-dark: accessibility');
     await darkFirst.close();
 
     await page.getByRole('button', { name: 'Try the demo workspace' }).click();
@@ -71,11 +73,18 @@ describe('the app window', { timeout: 240_000 }, () => {
     const mountPoint = (await card.locator('[data-field="mount-point"]').textContent()) ?? '';
     assert.ok(mountPoint.startsWith(backend.home), `mount point ${mountPoint} under the test home`);
 
+    const boxBefore = { button: await page.getByRole('button', { name: `Mount ${name}` }).boundingBox(), card: await card.boundingBox() };
     await page.getByRole('button', { name: `Mount ${name}` }).click();
     await card.locator('.badge[data-state="mounted"]').waitFor({ timeout: MOUNT_TIMEOUT });
+    // No layout jump: Unmount sits exactly where Mount was, and the card keeps its size.
+    const boxAfter = { button: await page.getByRole('button', { name: `Unmount ${name}` }).boundingBox(), card: await card.boundingBox() };
+    assert.deepEqual(boxAfter, boxBefore);
     await page.getByRole('button', { name: `Open folder of ${name}` }).click();
     for (let i = 0; i < 50 && !backend.fixture.desktop.openedFolders.includes(mountPoint); i++) await page.waitForTimeout(100);
     assert.deepEqual(backend.fixture.desktop.openedFolders, [mountPoint], 'Open folder asks the desktop to open the mount point');
+    await page.getByRole('button', { name: `Copy mount point of ${name}` }).click();
+    for (let i = 0; i < 50 && backend.fixture.desktop.clipboard !== mountPoint; i++) await page.waitForTimeout(100);
+    assert.equal(backend.fixture.desktop.clipboard, mountPoint, 'Copy puts the mount point on the clipboard');
 
     // Nothing has been read yet: note the cache's figures, then list and read through the mount.
     await page.getByRole('tab', { name: 'Cache' }).click();
@@ -93,6 +102,7 @@ describe('the app window', { timeout: 240_000 }, () => {
     assert.notEqual(await page.locator('.stat:has-text("Files") dd').textContent(), '0');
     assert.match((await page.locator('.chart-canvas').getAttribute('aria-label')) ?? '', /cache now [1-9]/);
     await light.screenshot('cache-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'cache-light: accessibility');
 
     // Dark theme: a second window on the same controller, while the demo is mounted.
     const dark = await openUiWindow(backend, { colorScheme: 'dark' });
@@ -101,11 +111,22 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.ok(luminance(bg) < 0.2, `dark background, got ${bg}`);
       await dark.page.locator('.badge[data-state="mounted"]').waitFor();
       await dark.screenshot('status-dark');
+      assert.deepEqual(await dark.accessibilityViolations(), [], 'status-dark: accessibility');
       await dark.page.getByRole('tab', { name: 'Cache' }).click();
       await dark.page.locator('.meter').waitFor();
       await dark.screenshot('cache-dark');
+      assert.deepEqual(await dark.accessibilityViolations(), [], 'cache-dark: accessibility');
       await dark.page.getByRole('tab', { name: 'Settings' }).click();
       await dark.screenshot('settings-dark');
+      assert.deepEqual(await dark.accessibilityViolations(), [], 'settings-dark: accessibility');
+      await dark.page.getByRole('button', { name: 'Add workspace' }).click();
+      await dark.page.getByLabel('Name').fill('Analytics');
+      await dark.page.getByLabel('Workspace URL').fill('http://example.com');
+      await dark.page.getByRole('button', { name: 'Add workspace' }).click();
+      await dark.page.locator('input[name="host"][aria-invalid="true"]').waitFor();
+      await dark.screenshot('form-errors-dark');
+      assert.deepEqual(await dark.accessibilityViolations(), [], 'form-errors-dark: accessibility');
+      await dark.page.keyboard.press('Escape');
       assert.deepEqual(dark.errors, []);
     } finally {
       await dark.close();
@@ -118,10 +139,12 @@ describe('the app window', { timeout: 240_000 }, () => {
 
     await page.getByRole('tab', { name: 'Status' }).click();
     await light.screenshot('status-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'status-light: accessibility');
 
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     await light.screenshot('settings-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'settings-light: accessibility');
 
     assert.ok(luminance(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')) > 0.8, 'light background');
 
@@ -156,6 +179,8 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.equal(await page.evaluate<string | null>("document.activeElement?.getAttribute('name') ?? null"), 'host', 'focus moves to the first bad field');
       assert.ok(!light.invokes.slice(invokesBefore).includes('workspace:add'), 'nothing sent while the form is invalid');
       await light.screenshot('form-errors-light');
+      assert.deepEqual(await light.accessibilityViolations(), [], 'form-errors-light: accessibility');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'form-errors-light: accessibility');
 
       // Test connection against a real emulator: a wrong token gets the workspace's own error.
       await page.getByLabel('Workspace URL').fill(emulator.host);
@@ -193,6 +218,8 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.match(problem, /Choose an empty folder/);
       assert.ok(await card.getByRole('button', { name: 'Retry' }).isVisible());
       await light.screenshot('status-problem-light');
+      assert.deepEqual(await light.accessibilityViolations(), [], 'status-problem-light: accessibility');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'status-problem-light: accessibility');
       assert.ok(!JSON.stringify(await page.content()).includes(emulator.token), 'the token is never shown');
       assert.deepEqual(light.errors, []);
     } finally {
@@ -239,6 +266,21 @@ describe('the app window', { timeout: 240_000 }, () => {
     }
   });
 
+  it('remove asks first, then the workspace and its token are gone', async () => {
+    const page = light.page;
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const id = (await page.locator('.list-row', { hasText: 'Analytics' }).getAttribute('data-workspace')) ?? '';
+    await page.getByRole('button', { name: 'Remove Analytics' }).click();
+    const confirm = page.getByRole('group', { name: 'Remove Analytics?' });
+    assert.match((await confirm.textContent()) ?? '', /token is deleted from the keychain/);
+    assert.equal(await page.evaluate<string | null>('document.activeElement?.textContent ?? null'), 'Keep', 'the safe choice has the focus');
+    await confirm.getByRole('button', { name: 'Remove' }).click();
+    await page.locator('.list-row', { hasText: 'Analytics' }).waitFor({ state: 'detached' });
+    const state = await backend.fixture.invoke('app:get-state');
+    assert.ok(!state.workspaces.some((w) => w.settings.id === id), 'gone from the settings');
+    assert.equal(await backend.fixture.secrets.get(id), undefined, 'its token is gone');
+  });
+
   it('general settings apply as soon as they change, and a bad size says the range', async () => {
     const page = light.page;
     await page.getByRole('tab', { name: 'Settings' }).click();
@@ -263,7 +305,18 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.getByText('The content cache is off').waitFor();
     await page.getByRole('button', { name: 'Turn it on in Settings' }).click();
     await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).click();
-    assert.equal(await page.getByRole('switch', { name: 'Keep downloaded files on this computer' }).isChecked(), true);
+    await page.getByRole('switch', { name: 'Keep downloaded files on this computer', checked: true }).waitFor();
+    assert.equal((await backend.fixture.invoke('settings:get')).cache.enabled, true);
+  });
+
+  it('opens on the view main names in the page hash (the tray menu: Settings…)', async () => {
+    const settings = await openUiWindow(backend, { view: 'settings' });
+    try {
+      await settings.page.getByRole('heading', { name: 'Settings' }).waitFor();
+      assert.equal(await settings.page.getByRole('tab', { name: 'Settings' }).getAttribute('aria-selected'), 'true');
+    } finally {
+      await settings.close();
+    }
   });
 
   it('keyboard: tabs with arrow keys, buttons with Enter, visible focus', async () => {
@@ -292,5 +345,25 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.keyboard.press('Escape');
     await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Add a workspace' }).count(), 0, 'Escape closes the form');
+    await page.waitForFunction("document.activeElement?.id === 'content'", undefined, { timeout: 5_000 });
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate<string | null>('document.activeElement?.textContent ?? null'), 'Add workspace', 'the focus is back at the top of the view');
+  });
+
+  it('quit: says it is finishing uploads while the engines flush and unmount', async () => {
+    const page = light.page;
+    await page.getByRole('tab', { name: /^Status/ }).click();
+    const card = page.locator('article.workspace-card').first();
+    const name = (await card.locator('h2').textContent()) ?? '';
+    await page.getByRole('button', { name: `Mount ${name}` }).click();
+    await card.locator('.badge[data-state="mounted"]').waitFor({ timeout: MOUNT_TIMEOUT });
+    await page.evaluate(`window.sawQuitNotice = false;
+      new MutationObserver(() => { if (document.body.textContent.includes('Finishing uploads before quitting')) window.sawQuitNotice = true; })
+        .observe(document.body, { subtree: true, childList: true, characterData: true });`);
+    await backend.fixture.controller.quit();
+    await card.locator('.badge[data-state="stopped"]').waitFor({ timeout: MOUNT_TIMEOUT });
+    assert.equal(await page.evaluate<boolean>('window.sawQuitNotice'), true, 'the quit notice was shown');
+    assert.equal(await page.getByText('Finishing uploads before quitting').count(), 0, 'and is gone once done');
+    assert.deepEqual(light.errors, []);
   });
 });

@@ -1,11 +1,14 @@
 // The renderer's pure logic: the chart's sample list (rates, resets, the time window), the model
-// reducer folding main's snapshot and push events, and the wording of every workspace state.
+// reducer folding main's snapshot and push events, optimistic settings, the wording of every
+// workspace state and the problem rows with their fixes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EngineStats } from '../../src/shared/cache-usage';
 import { WORKSPACE_STATE_KINDS, type AppState, type UsageSample, type WorkspaceState, type WorkspaceView } from '../../src/shared/ipc-contract';
+import { PROBLEM_KINDS, type Problem } from '../../src/shared/problem';
 import { DEFAULT_GENERAL_SETTINGS } from '../../src/shared/settings';
-import { INITIAL_MODEL, reduceApp, type AppModel } from '../../src/renderer/app-model';
+import { INITIAL_MODEL, patchSettings, reduceApp, type AppModel } from '../../src/renderer/app-model';
+import { fixFor, problemRows } from '../../src/renderer/problem-rows';
 import { addSample, HISTORY_SECONDS } from '../../src/renderer/stats-history';
 import { primaryAction, stateBadge } from '../../src/renderer/workspace-state';
 
@@ -128,5 +131,37 @@ describe('workspace state wording', () => {
     assert.equal(primaryAction(samples['needs-sign-in']), 'mount');
     assert.equal(primaryAction(samples.starting), 'busy');
     assert.equal(stateBadge({ kind: 'failed', code: 'x', message: 'm', attempts: 2, retryAt: 5 }).label, 'Retrying soon');
+  });
+});
+
+describe('optimistic settings', () => {
+  it('merges cache fields and restores the default location', () => {
+    const base = { ...DEFAULT_GENERAL_SETTINGS, cache: { ...DEFAULT_GENERAL_SETTINGS.cache, location: '/x' } };
+    const next = patchSettings(base, { cache: { enabled: false, location: null }, uploadMode: 'background' });
+    assert.deepEqual(next, { ...base, uploadMode: 'background', cache: { enabled: false, limitBytes: base.cache.limitBytes } });
+    assert.equal(base.cache.location, '/x', 'the old value is not changed');
+  });
+});
+
+describe('problem rows', () => {
+  const signIn = { id: 'p-1', workspaceId: 'ws-a', at: 1, problem: { kind: 'needs-sign-in' as const, message: 'expired' } };
+  const conflict = { id: 'p-2', workspaceId: 'ws-a', at: 2, problem: { kind: 'conflict-copy' as const, path: 'a.py', copyPath: 'a (conflict).py', message: 'kept' } };
+
+  it('says one fact once: the sign-in state hides the matching problem', () => {
+    const rows = problemRows({ kind: 'needs-sign-in', message: 'token refused' }, [signIn, conflict]);
+    assert.deepEqual(
+      rows.map((r) => [r.title, r.action]),
+      [
+        ['Sign-in needed', 'sign-in'],
+        ['Conflict copy kept', 'open-folder'],
+      ],
+    );
+  });
+
+  it('offers retry for a failed mount, with its fix, and a fix for every problem kind', () => {
+    const [row] = problemRows({ kind: 'failed', code: 'mount-point-not-empty', message: 'not empty', fix: 'Choose an empty folder', attempts: 1 }, []);
+    assert.deepEqual([row?.action, row?.fix], ['retry', 'Choose an empty folder']);
+    assert.deepEqual(problemRows({ kind: 'mounted', mountPoint: '/m', since: 0 }, []), []);
+    for (const kind of PROBLEM_KINDS) assert.ok(['sign-in', 'retry', 'open-log', 'open-folder'].includes(fixFor({ kind, message: 'm', path: 'p', copyPath: 'c' } as Problem)));
   });
 });

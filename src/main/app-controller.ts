@@ -199,8 +199,14 @@ export class AppController {
         await this.deps.secrets.set(workspaceId, token);
         this.withToken.add(workspaceId);
         this.emitList();
+        // The answer comes once the token is in the keychain; resuming the mount (a fresh engine for
+        // a workspace waiting for sign-in) can take long and is reported by `mount:state`.
         const supervisor = this.supervisors.get(workspaceId);
-        if (supervisor !== undefined) await supervisor.renewToken(token);
+        if (supervisor !== undefined) {
+          void supervisor.renewToken(token).catch((error: Error) => {
+            this.problems.raise({ kind: 'needs-sign-in', message: `${workspace.name}: the new token could not be handed to the engine: ${error.message}`, fix: 'enter the token again in Settings' }, workspaceId);
+          });
+        }
         return this.viewOf(workspaceId);
       },
       'settings:get': async () => this.general(this.deps.settings.read()),

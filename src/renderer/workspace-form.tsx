@@ -4,7 +4,7 @@
 // the shared rules and maps main's own refusals (e.g. a busy mount point) onto the field they name.
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ConnectionTarget, ConnectionTest, WorkspaceDraft, WorkspaceView } from '../shared/ipc-contract';
-import { hostProblem, remotePathProblem, SETTINGS_LIMITS, type WorkspaceAuth } from '../shared/settings';
+import { hostProblem, mountPointProblem, remotePathProblem, SETTINGS_LIMITS, type WorkspaceAuth } from '../shared/settings';
 import { errorMessage, wsfsApi } from './api';
 
 type Field = 'name' | 'host' | 'profile' | 'token' | 'remotePath' | 'mountPoint';
@@ -33,10 +33,9 @@ function problems(v: Values, isNew: boolean): Partial<Record<Field, string>> {
   }
   if (v.authKind === 'profile' && !/^[\w.@-]+$/.test(v.profile.trim())) out.profile = 'Enter the name of a profile in ~/.databrickscfg (letters, digits, . _ - @).';
   if (v.authKind === 'token' && v.token !== '' && !/^\S{8,}$/.test(v.token.trim())) out.token = 'A token has at least 8 characters and no spaces.';
-  if (v.mountPoint.trim() === '' && !isNew) out.mountPoint = 'Enter the folder to mount on.';
-  else if (v.mountPoint.trim() !== '' && !v.mountPoint.trim().startsWith('/') && !/^[A-Za-z]:[\\/]/.test(v.mountPoint.trim())) {
-    out.mountPoint = 'Enter a full path starting with /, e.g. /home/you/Databricks/Analytics.';
-  }
+  // A new workspace may leave the mount point empty (main's suggestion is used).
+  const mountPoint = v.mountPoint.trim() === '' && isNew ? null : mountPointProblem(v.mountPoint);
+  if (mountPoint !== null) out.mountPoint = `Enter ${mountPoint}.`;
   return out;
 }
 

@@ -10,6 +10,7 @@ import {
   checkAuth,
   checkCacheLimit,
   checkHost,
+  checkMountPoint,
   checkName,
   checkRemotePath,
   checkTtl,
@@ -286,7 +287,7 @@ const draftFields = {
   auth: checkAuth,
   remotePath: checkRemotePath,
 };
-const draftOptional = { mountPoint: absolutePath, autoMount: flag };
+const draftOptional = { mountPoint: checkMountPoint, autoMount: flag };
 const checkDraft: Check<WorkspaceDraft> = refine(object(draftFields, draftOptional), (d) =>
   d.auth.kind !== 'demo' && d.host === '' ? 'a host (the workspace URL) unless it is the demo workspace' : undefined,
 );

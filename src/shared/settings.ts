@@ -79,18 +79,52 @@ export const DEFAULT_GENERAL_SETTINGS: GeneralSettings = {
   launchAtLogin: false,
 };
 
-const HOST_PATTERN = /^(https?):\/\/([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[::1\])(:\d{1,5})?\/?$/;
+const HOST_PATTERN = /^(https?):\/\/([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[::1\])(:\d{1,5})?\/?$/i;
 
-/** `null` when `host` is a usable workspace URL (an origin), else what is expected instead. */
+/** An example workspace URL, for messages. */
+const EXAMPLE_HOST = 'https://adb-1234567890123456.7.azuredatabricks.net';
+
+/**
+ * `null` when `host` is a usable workspace URL (an origin), else what is expected instead, worded
+ * to follow "expected " or "Enter " and naming the fix (the URL to type, where one can be guessed).
+ */
 export function hostProblem(host: string): string | null {
-  const match = HOST_PATTERN.exec(host.trim());
-  if (match === null) {
-    if (/^[a-z]+:\/\/[^/]+\/./i.test(host.trim())) return 'only the workspace origin, e.g. https://dbc-1234.cloud.databricks.com (no path)';
-    return 'a workspace URL such as https://adb-1234567890123456.7.azuredatabricks.net';
+  const text = host.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    // No scheme: "dbc-1234.cloud.databricks.com" is a host name without https:// in front.
+    const bare = /^[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}(:\d{1,5})?\/?$/.test(text);
+    return bare ? `a URL starting with https://, e.g. https://${text.replace(/\/$/, '')}` : `a workspace URL such as ${EXAMPLE_HOST}`;
   }
-  const [, scheme, name = ''] = match;
+  if (scheme !== 'https' && scheme !== 'http') return `an https:// URL (not ${scheme}://), e.g. ${EXAMPLE_HOST}`;
+  const match = HOST_PATTERN.exec(text);
+  if (match === null) {
+    const origin = /^https?:\/\/[^/?#@]+/i.exec(text)?.[0];
+    if (origin !== undefined && HOST_PATTERN.test(origin)) return `only the workspace origin, ${origin} (no path, query or #fragment)`;
+    if (/^https?:\/\/[^/]*@/i.test(text)) return 'a workspace URL without a user name or password (the token goes in the token field)';
+    return `a workspace URL such as ${EXAMPLE_HOST}`;
+  }
+  const [, matchedScheme, name = '', port] = match;
+  if (port !== undefined) {
+    const number = Number(port.slice(1));
+    if (number < 1 || number > 65535) return `a port from 1 to 65535 (not ${number}), or no port`;
+  }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(name.toLowerCase());
-  if (scheme === 'http' && !loopback) return 'an https:// URL (http:// only for 127.0.0.1)';
+  if (matchedScheme?.toLowerCase() === 'http' && !loopback) return `an https:// URL (http:// only for 127.0.0.1), e.g. https://${text.slice(7).replace(/\/$/, '')}`;
+  return null;
+}
+
+/**
+ * `null` when `path` can be a mount point as far as its text goes (main also checks overlaps and
+ * the home folder), else what is expected instead, worded like hostProblem.
+ */
+export function mountPointProblem(path: string): string | null {
+  const text = path.trim();
+  if (text === '') return 'the folder to mount on, e.g. /home/you/Databricks/Analytics';
+  if (text.includes('\0')) return 'a folder path without NUL characters';
+  if (text === '~' || text.startsWith('~/')) return `a full path: ~ is not expanded here, write the home folder out (e.g. /home/you${text.slice(1)})`;
+  if (!text.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(text)) return `a full path starting with /, e.g. /home/you/${text.replace(/^\.\//, '')}`;
+  if (text.split(/[\\/]/).some((part) => part === '..' || part === '.')) return 'a folder path without . or .. segments';
   return null;
 }
 
@@ -117,6 +151,9 @@ export function mountFolderName(name: string): string {
 
 /** A workspace URL. */
 export const checkHost: Check<string> = refine(nonBlank(2048), (v) => hostProblem(v) ?? undefined);
+
+/** A local folder to mount on. */
+export const checkMountPoint: Check<string> = refine(nonBlank(4096), (v) => mountPointProblem(v) ?? undefined);
 
 /** A workspace path for the mount root. */
 export const checkRemotePath: Check<string> = refine(nonBlank(4096), (v) => remotePathProblem(v) ?? undefined);
@@ -162,7 +199,7 @@ export const checkWorkspaceSettings: Check<WorkspaceSettings> = refine(
     host: (value, at) => (value === '' ? '' : checkHost(value, at)),
     auth: checkAuth,
     remotePath: checkRemotePath,
-    mountPoint: absolutePath,
+    mountPoint: checkMountPoint,
     autoMount: flag,
   }),
   (w) => (w.auth.kind !== 'demo' && w.host === '' ? 'a host for every workspace except the demo' : undefined),

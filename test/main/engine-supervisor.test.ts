@@ -185,14 +185,31 @@ describe('engine supervisor (real engines, real mounts)', () => {
       assert.equal(noToken.state.kind, 'needs-sign-in');
       assert.equal(app.engines.filter((e) => e.connection.exitStatus === undefined).length, 0, 'no engine should start without a token');
 
+      // token:set answers once the token is in the keychain, before the resumed mount settles;
+      // mount:state reports the attempt (starting, then needs-sign-in again for a wrong token).
+      const states: string[] = [];
+      const off = app.controller.onEvent((event, payload) => {
+        const change = payload as { workspaceId: string; state: WorkspaceState };
+        if (event === 'mount:state' && change.workspaceId === id) states.push(change.state.kind);
+      });
+      const refused = app.next('mount:state', (p) => p.workspaceId === id && p.state.kind === 'needs-sign-in');
       const wrong = await app.invoke('token:set', { workspaceId: id, token: 'dapi-wrong-token-123' });
-      assert.equal(wrong.state.kind, 'needs-sign-in', JSON.stringify(wrong.state));
+      assert.equal(wrong.state.kind, 'needs-sign-in', 'answered before the resumed mount started');
+      assert.deepEqual(states, [], 'answered before the resumed mount started');
       assert.equal(wrong.hasToken, true);
+      assert.equal(await app.secrets.get(id), 'dapi-wrong-token-123');
+      await refused;
+      assert.deepEqual(states, ['starting', 'needs-sign-in']);
       assert.ok(app.desktop.notifications.some((n) => n.title === 'Sign-in needed'));
       assert.ok(!(await mountedPoints()).includes(added.settings.mountPoint));
 
+      states.length = 0;
+      const resumed = app.next('mount:state', (p) => p.workspaceId === id && p.state.kind !== 'starting');
       const right = await app.invoke('token:set', { workspaceId: id, token: emulator.token });
-      assert.equal(right.state.kind, 'mounted', JSON.stringify(right.state));
+      assert.equal(right.state.kind, 'needs-sign-in', 'answered before the resumed mount settled');
+      assert.equal((await resumed).state.kind, 'mounted');
+      assert.deepEqual(states, ['starting', 'mounted']);
+      off();
       assert.ok((await readdir(added.settings.mountPoint)).includes('Getting Started.py'));
       assert.equal(app.controller.state().problems.some((p) => p.workspaceId === id && p.problem.kind === 'needs-sign-in'), false);
 

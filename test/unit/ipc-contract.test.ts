@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { API_EVENTS, API_METHODS, INVOKE_CHANNELS, PUSH_EVENTS, REQUEST_CHECKS, checkRequest, isInvokeChannel } from '../../src/shared/ipc-contract';
-import { checkGeneralSettings, checkWorkspaceSettings, DEFAULT_GENERAL_SETTINGS, hostProblem, mountFolderName, remotePathProblem } from '../../src/shared/settings';
+import { checkGeneralSettings, checkWorkspaceSettings, DEFAULT_GENERAL_SETTINGS, hostProblem, mountFolderName, mountPointProblem, remotePathProblem } from '../../src/shared/settings';
 
 const rejects = (fn: () => unknown, pattern: RegExp): void => assert.throws(fn, (error: unknown) => error instanceof TypeError && pattern.test(error.message));
 
@@ -50,7 +50,7 @@ describe('ipc contract', () => {
     );
     rejects(
       () => checkRequest('workspace:update', { workspaceId: 'ws-1', patch: { mountPoint: 'relative/dir' } }),
-      /^workspace:update\.patch\.mountPoint: expected an absolute path/,
+      /^workspace:update\.patch\.mountPoint: expected a full path starting with \/, e\.g\. \/home\/you\/relative\/dir$/,
     );
     rejects(() => checkRequest('workspace:update', { workspaceId: 'ws-1', patch: { remotePath: '/a/../b' } }), /remotePath: expected a workspace path without \. or \.\./);
     rejects(() => checkRequest('token:set', { workspaceId: 'ws-1', token: 'short' }), /^token:set\.token: expected a token of at least 8/);
@@ -58,6 +58,14 @@ describe('ipc contract', () => {
     rejects(() => checkRequest('settings:update', { patch: { cache: { limitBytes: 10 } } }), /^settings:update\.patch\.cache\.limitBytes: expected an integer from/);
     rejects(() => checkRequest('settings:update', { patch: { uploadMode: 'later' } }), /uploadMode: expected one of sync, background/);
     rejects(() => checkRequest('workspace:test-connection', { target: { kind: 'draft', host: 'https://x.cloud.databricks.com', auth: { kind: 'token' }, token: 'has space in it' } }), /token: expected a token/);
+  });
+
+  it('checks the argument of every channel: a wrong shape is refused with the channel name', () => {
+    for (const channel of INVOKE_CHANNELS) {
+      for (const bad of [42, 'text', [], { workspaceId: 7, draft: null, patch: 'x', target: 1, name: 3, token: 4, problemId: 5 }]) {
+        rejects(() => checkRequest(channel, bad), new RegExp(`^${channel}(\\.[\\w.]+)?: expected `));
+      }
+    }
   });
 
   it('lets settings:update reset the cache location with null', () => {
@@ -75,11 +83,58 @@ describe('settings checks', () => {
 
   it('explains bad hosts and remote paths', () => {
     assert.equal(hostProblem('https://adb-1.2.azuredatabricks.net'), null);
+    assert.equal(hostProblem('https://dbc-1234.cloud.databricks.com/'), null);
+    assert.equal(hostProblem('HTTPS://DBC-1234.cloud.databricks.com'), null);
     assert.equal(hostProblem('http://127.0.0.1:8080'), null);
-    assert.match(hostProblem('https://x.cloud.databricks.com/browse') ?? '', /no path/);
-    assert.match(hostProblem('dbc-1234') ?? '', /workspace URL such as/);
+    assert.equal(hostProblem('http://localhost:8080/'), null);
+    assert.equal(hostProblem('http://[::1]:8080'), null);
+    assert.match(hostProblem('dbc-1234') ?? '', /workspace URL such as https:\/\/adb-/);
+    assert.match(hostProblem('not a url') ?? '', /workspace URL such as https:\/\/adb-/);
+    assert.match(hostProblem('https://') ?? '', /workspace URL such as https:\/\/adb-/);
+    assert.match(hostProblem('https://bad_host.example.com') ?? '', /workspace URL such as https:\/\/adb-/);
+    // Each message names the problem and what to type instead.
+    const cases: Array<[string, string]> = [
+      ['dbc-1234.cloud.databricks.com', 'a URL starting with https://, e.g. https://dbc-1234.cloud.databricks.com'],
+      ['ftp://x/path', 'an https:// URL (not ftp://), e.g. https://adb-1234567890123456.7.azuredatabricks.net'],
+      ['ftp://dbc-1.cloud.databricks.com', 'an https:// URL (not ftp://), e.g. https://adb-1234567890123456.7.azuredatabricks.net'],
+      ['file:///etc/passwd', 'an https:// URL (not file://), e.g. https://adb-1234567890123456.7.azuredatabricks.net'],
+      ['http://dbc-1.cloud.databricks.com', 'an https:// URL (http:// only for 127.0.0.1), e.g. https://dbc-1.cloud.databricks.com'],
+      ['https://x.cloud.databricks.com/browse?o=1', 'only the workspace origin, https://x.cloud.databricks.com (no path, query or #fragment)'],
+      ['https://x.cloud.databricks.com/?o=123#workspace', 'only the workspace origin, https://x.cloud.databricks.com (no path, query or #fragment)'],
+      ['https://me:secret@x.cloud.databricks.com', 'a workspace URL without a user name or password (the token goes in the token field)'],
+      ['https://x.cloud.databricks.com:99999', 'a port from 1 to 65535 (not 99999), or no port'],
+      ['http://127.0.0.1:0', 'a port from 1 to 65535 (not 0), or no port'],
+    ];
+    for (const [host, expected] of cases) assert.equal(hostProblem(host), expected, host);
     assert.equal(remotePathProblem('~/projects'), null);
     assert.match(remotePathProblem('Users/me') ?? '', /starting with \//);
+  });
+
+  it('explains bad mount points with the fix, in the form and in main', () => {
+    assert.equal(mountPointProblem('/home/u/Databricks/Prod'), null);
+    assert.equal(mountPointProblem('/mnt/with space/x'), null);
+    assert.equal(mountPointProblem('C:\\Users\\u\\Databricks'), null);
+    const cases: Array<[string, string]> = [
+      ['', 'the folder to mount on, e.g. /home/you/Databricks/Analytics'],
+      ['Databricks/Prod', 'a full path starting with /, e.g. /home/you/Databricks/Prod'],
+      ['./Prod', 'a full path starting with /, e.g. /home/you/Prod'],
+      ['~/Databricks', 'a full path: ~ is not expanded here, write the home folder out (e.g. /home/you/Databricks)'],
+      ['~', 'a full path: ~ is not expanded here, write the home folder out (e.g. /home/you)'],
+      ['/home/u/../other', 'a folder path without . or .. segments'],
+      ['/home/u/./x', 'a folder path without . or .. segments'],
+      ['/home/u\0x', 'a folder path without NUL characters'],
+    ];
+    for (const [path, expected] of cases) assert.equal(mountPointProblem(path), expected, JSON.stringify(path));
+    // The same words reach main's answer, after the field path.
+    rejects(
+      () => checkRequest('workspace:add', { draft: { name: 'A', host: 'https://x.cloud.databricks.com', auth: { kind: 'token' }, remotePath: '/', mountPoint: '~/db' } }),
+      /^workspace:add\.draft\.mountPoint: expected a full path: ~ is not expanded here, write the home folder out \(e\.g\. \/home\/you\/db\)$/,
+    );
+    rejects(
+      () => checkRequest('workspace:add', { draft: { name: 'A', host: 'ftp://x/path', auth: { kind: 'token' }, remotePath: '/' } }),
+      /^workspace:add\.draft\.host: expected an https:\/\/ URL \(not ftp:\/\/\)/,
+    );
+    rejects(() => checkWorkspaceSettings({ id: 'ws-1', name: 'A', host: '', auth: { kind: 'demo' }, remotePath: '~', mountPoint: 'rel', autoMount: false }, 'w'), /^w\.mountPoint: expected a full path starting with \//);
   });
 
   it('derives a safe mount folder name', () => {

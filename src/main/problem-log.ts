@@ -76,6 +76,8 @@ export class ProblemLog {
   }
 }
 
+/** Upper-cases the first letter of a fix that starts a sentence; the name "wsfs" stays lower-case. */
 function capitalise(text: string): string {
+  if (/^wsfs\b/.test(text)) return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -194,8 +194,8 @@ describe('engine supervisor (real engines, real mounts)', () => {
       });
       const refused = app.next('mount:state', (p) => p.workspaceId === id && p.state.kind === 'needs-sign-in');
       const wrong = await app.invoke('token:set', { workspaceId: id, token: 'dapi-wrong-token-123' });
-      assert.equal(wrong.state.kind, 'needs-sign-in', 'answered before the resumed mount started');
-      assert.deepEqual(states, [], 'answered before the resumed mount started');
+      assert.equal(wrong.state.kind, 'needs-sign-in', 'answered before the resumed mount settled');
+      assert.ok(states.length <= 1 && states.every((kind) => kind === 'starting'), `answered before the resumed mount settled: ${states.join(', ')}`);
       assert.equal(wrong.hasToken, true);
       assert.equal(await app.secrets.get(id), 'dapi-wrong-token-123');
       await refused;
@@ -206,7 +206,7 @@ describe('engine supervisor (real engines, real mounts)', () => {
       states.length = 0;
       const resumed = app.next('mount:state', (p) => p.workspaceId === id && p.state.kind !== 'starting');
       const right = await app.invoke('token:set', { workspaceId: id, token: emulator.token });
-      assert.equal(right.state.kind, 'needs-sign-in', 'answered before the resumed mount settled');
+      assert.ok(right.state.kind === 'needs-sign-in' || right.state.kind === 'starting', `answered before the resumed mount settled: ${right.state.kind}`);
       assert.equal((await resumed).state.kind, 'mounted');
       assert.deepEqual(states, ['starting', 'mounted']);
       off();

@@ -7,7 +7,9 @@ import { ProblemLog } from '../../src/main/problem-log';
 import { DEFAULT_BACKOFF, restartDelay } from '../../src/main/supervisor/restart-backoff';
 import { UsageHistory } from '../../src/main/usage-history';
 import type { UsageSample } from '../../src/shared/ipc-contract';
+import { PROBLEM_KINDS, type Problem } from '../../src/shared/problem';
 import { ManualClock } from '../support/manual-clock';
+import { RecordingDesktop } from '../support/recording-desktop';
 
 function sample(workspaceId: string, at: number): UsageSample {
   return {
@@ -59,5 +61,30 @@ describe('problem log', () => {
     assert.equal(log.dismiss('p-5'), true);
     assert.equal(log.dismiss('p-5'), false);
     assert.equal(log.last()?.problem.message, 'other 2');
+  });
+});
+
+describe('problem notifications', () => {
+  /** One problem of each kind, as an engine or the supervisor raises them. */
+  const EXAMPLES: Record<Problem['kind'], Problem> = {
+    'upload-failed': { kind: 'upload-failed', path: 'nb.py', message: 'Upload of nb.py failed: 403.', fix: 'the file is kept on this computer; check your permissions' },
+    'conflict-copy': { kind: 'conflict-copy', path: 'nb.py', copyPath: 'nb (conflict).py', message: 'nb.py changed in the workspace while you edited it; your version is nb (conflict).py.' },
+    'needs-sign-in': { kind: 'needs-sign-in', message: 'Prod: the token expired.', fix: 'enter a new token in Settings' },
+    disconnected: { kind: 'disconnected', message: 'Prod is unreachable.', fix: 'wsfs retries by itself' },
+    'cache-disabled': { kind: 'cache-disabled', message: 'The cache was switched off: disk full.' },
+    other: { kind: 'other', message: 'Something else.' },
+  };
+
+  it('sends upload failed, conflict copy, sign-in needed and disconnected to the desktop, and nothing else', () => {
+    const desktop = new RecordingDesktop();
+    const log = new ProblemLog(new ManualClock(0), { raised: () => undefined, cleared: () => undefined, notify: (title, body) => desktop.notify(title, body) });
+    for (const kind of PROBLEM_KINDS) log.raise(EXAMPLES[kind], 'ws-1');
+    assert.deepEqual(desktop.notifications, [
+      { title: 'Upload failed', body: 'Upload of nb.py failed: 403. The file is kept on this computer; check your permissions.' },
+      { title: 'Conflict copy kept', body: 'nb.py changed in the workspace while you edited it; your version is nb (conflict).py.' },
+      { title: 'Sign-in needed', body: 'Prod: the token expired. Enter a new token in Settings.' },
+      { title: 'Workspace unreachable', body: 'Prod is unreachable. wsfs retries by itself.' },
+    ]);
+    assert.equal(log.list().length, PROBLEM_KINDS.length, 'every kind is listed for the window, notified or not');
   });
 });

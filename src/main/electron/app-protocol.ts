@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { protocol } from 'electron';
 import { rendererFile } from '../renderer-files';
-import { CONTENT_SECURITY_POLICY } from './app-window';
+import { SECURITY_HEADERS } from '../window-security';
 
 /** Registers the `app` scheme; must run before the app is ready. */
 export function registerAppScheme(): void {
@@ -20,7 +20,7 @@ export function serveRenderer(rendererDir: string): void {
       const body = await readFile(file.path);
       return new Response(body, {
         status: 200,
-        headers: { 'Content-Type': file.type, 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
+        headers: { 'Content-Type': file.type, ...SECURITY_HEADERS },
       });
     } catch {
       return new Response('Not found', { status: 404 });

@@ -1,21 +1,18 @@
-// The one app window and the security rules for every web contents: context isolation, sandbox,
-// no Node in the page, a strict CSP (sent as a header by app-protocol.ts; the page also declares
-// it), no remote content (every request that is not to the app's own origin is cancelled), no
-// permissions, navigation and new windows blocked. Created on demand and hidden, not destroyed, on
+// The one app window and the security rules for every web contents, applied to Electron: the
+// window options, CSP and request filter of window-security.ts (no remote content: every request
+// that is not to the app's own origin is cancelled), no permissions, navigation, redirects,
+// webviews and new windows blocked. Created on demand and hidden, not destroyed, on
 // close (the app lives in the tray).
 import { app, BrowserWindow, session, type WebContents } from 'electron';
 import type { AppView } from '../../shared/ipc-contract';
-import { APP_ORIGIN } from '../renderer-files';
-
-/** The CSP of the renderer (the page also declares it in a meta tag). */
-export const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+import { requestAllowed, windowOptions } from '../window-security';
 
 /** Applies the session-wide rules once, before any window exists. */
 export function secureSession(): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
-  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith(`${APP_ORIGIN}/`) && !details.url.startsWith('devtools://') }));
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !requestAllowed(details.url, !app.isPackaged) }));
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
 }
 
@@ -60,28 +57,7 @@ export class AppWindow {
   }
 
   private create(view: AppView): BrowserWindow {
-    const window = new BrowserWindow({
-      width: 980,
-      height: 700,
-      minWidth: 720,
-      minHeight: 520,
-      show: false,
-      title: 'wsfs',
-      icon: this.iconPath,
-      autoHideMenuBar: true,
-      webPreferences: {
-        preload: this.preloadPath,
-        contextIsolation: true,
-        sandbox: true,
-        nodeIntegration: false,
-        nodeIntegrationInWorker: false,
-        webSecurity: true,
-        allowRunningInsecureContent: false,
-        webviewTag: false,
-        spellcheck: false,
-        devTools: !app.isPackaged,
-      },
-    });
+    const window = new BrowserWindow(windowOptions({ preloadPath: this.preloadPath, iconPath: this.iconPath, devTools: !app.isPackaged }));
     window.once('ready-to-show', () => window.show());
     window.on('close', (event) => {
       if (this.quitting) return;

@@ -202,7 +202,7 @@ export class AppController {
         // The answer comes once the token is in the keychain; resuming the mount (a fresh engine for
         // a workspace waiting for sign-in) can take long and is reported by `mount:state`.
         const supervisor = this.supervisors.get(workspaceId);
-        if (supervisor !== undefined) {
+        if (supervisor !== undefined && !this.quitting) {
           void supervisor.renewToken(token).catch((error: Error) => {
             this.problems.raise({ kind: 'needs-sign-in', message: `${workspace.name}: the new token could not be handed to the engine: ${error.message}`, fix: 'enter the token again in Settings' }, workspaceId);
           });

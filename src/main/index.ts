@@ -16,10 +16,12 @@ import { registerIpc } from './electron/electron-ipc';
 import { ElectronTray } from './electron/electron-tray';
 import { utilityProcessEngineSpawner } from './electron/utility-process-engine-spawner';
 import { IpcRouter, samePage } from './ipc-router';
+import { showWindowAtLaunch } from './launch-policy';
 import { APP_PAGE_URL } from './renderer-files';
 import { KeytarSecretStore } from './secrets/keytar-secret-store';
 import { ElectronSettingsStore } from './settings/electron-settings-store';
 import { SystemMountTable } from './supervisor/mount-table';
+import { runTrayAction } from './tray/tray-actions';
 import { trayModel, type TrayAction } from './tray/tray-model';
 
 /** The renderer bundle, preload and icons, relative to the app's root (the repository, or app.asar). */
@@ -60,33 +62,8 @@ async function main(): Promise<void> {
   const trusted = samePage(APP_PAGE_URL);
   registerIpc(new IpcRouter(controller, trusted), trusted, controller, window);
 
-  const onAction = (action: TrayAction): void => {
-    switch (action.kind) {
-      case 'mount':
-        void controller.handle('mount:start', { workspaceId: action.workspaceId });
-        return;
-      case 'unmount':
-        void controller.handle('mount:stop', { workspaceId: action.workspaceId });
-        return;
-      case 'open-folder':
-        void controller.handle('folder:open', { workspaceId: action.workspaceId }).catch((error: Error) => desktop.notify('Cannot open the folder', error.message));
-        return;
-      case 'copy-path':
-        void controller.handle('folder:copy-path', { workspaceId: action.workspaceId });
-        return;
-      case 'open-window':
-        window.show('status');
-        return;
-      case 'open-settings':
-        window.show('settings');
-        return;
-      case 'quit':
-        app.quit();
-        return;
-      default:
-        assertNever(action);
-    }
-  };
+  const onAction = (action: TrayAction): void =>
+    void runTrayAction(action, { controller, desktop, showWindow: (view) => window.show(view), quit: () => app.quit() });
   const tray = new ElectronTray(ICONS, onAction);
   const renderTray = (): void => {
     const state = controller.state();
@@ -116,7 +93,8 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
 
   await controller.start();
-  if (controller.state().firstRun && !process.argv.includes('--hidden')) window.show('status');
+  const openedAtLogin = process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;
+  if (showWindowAtLaunch({ firstRun: controller.state().firstRun, argv: process.argv, openedAtLogin })) window.show('status');
 }
 
 /** The platform's cache folder for wsfs's content caches (one subfolder per workspace). */
@@ -124,10 +102,6 @@ function defaultCacheRoot(): string {
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'wsfs');
   if (process.platform === 'win32') return join(process.env['LOCALAPPDATA'] ?? app.getPath('userData'), 'wsfs', 'cache');
   return join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'wsfs');
-}
-
-function assertNever(value: never): never {
-  throw new TypeError(`unhandled tray action ${JSON.stringify(value)}`);
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { app, clipboard, Notification, shell } from 'electron';
 import type { Desktop } from '../desktop';
+import { HIDDEN_FLAG } from '../launch-policy';
 
 /** Desktop services through Electron. */
 export class ElectronDesktop implements Desktop {
@@ -27,7 +28,7 @@ export class ElectronDesktop implements Desktop {
   /** Starts the app at login, or stops doing so. */
   async setLaunchAtLogin(enabled: boolean): Promise<void> {
     if (process.platform !== 'linux') {
-      app.setLoginItemSettings({ openAtLogin: enabled });
+      app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_FLAG] });
       return;
     }
     const dir = join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'autostart');
@@ -40,6 +41,6 @@ export class ElectronDesktop implements Desktop {
     const appImage = process.env['APPIMAGE'];
     const exec = appImage !== undefined ? `"${appImage}"` : app.isPackaged ? `"${process.execPath}"` : `"${process.execPath}" "${app.getAppPath()}"`;
     await mkdir(dir, { recursive: true });
-    await writeFile(file, `[Desktop Entry]\nType=Application\nName=wsfs\nComment=Databricks workspace as a folder\nExec=${exec} --hidden\nIcon=wsfs\nX-GNOME-Autostart-enabled=true\n`);
+    await writeFile(file, `[Desktop Entry]\nType=Application\nName=wsfs\nComment=Databricks workspace as a folder\nExec=${exec} ${HIDDEN_FLAG}\nIcon=wsfs\nX-GNOME-Autostart-enabled=true\n`);
   }
 }

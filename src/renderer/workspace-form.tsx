@@ -272,7 +272,7 @@ export function WorkspaceForm({ editing, focusToken, onSaved, onCancel }: Worksp
           {
             type: 'text',
             value: values.mountPoint,
-            placeholder: suggested !== '' ? suggested : '~/Databricks/<name>',
+            placeholder: suggested !== '' ? suggested : 'your home folder/Databricks/<name>',
             onChange: (e) => {
               mountEdited.current = true;
               set('mountPoint', e.target.value);

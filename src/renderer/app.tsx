@@ -6,6 +6,7 @@ import type { AppView, SettingsPatch } from '../shared/ipc-contract';
 import { wsfsApi } from './api';
 import { CacheView } from './cache-view';
 import { FirstRun } from './first-run';
+import { OtherProblems } from './problem-list';
 import { problemRows, type Fix } from './problem-rows';
 import { SettingsView } from './settings-view';
 import { StatusView } from './status-view';
@@ -118,6 +119,8 @@ export function App(): React.JSX.Element {
       requestAnimationFrame(() => contentRef.current?.focus()); // the row that had the focus is gone
     });
 
+  const dismiss = (problemId: string): void => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId }));
+
   const firstRun = model.phase === 'ready' && model.workspaces.length === 0;
   const problemCount =
     model.workspaces.reduce((n, w) => n + problemRows(w.state, model.problems.filter((p) => p.workspaceId === w.settings.id)).length, 0) +
@@ -148,14 +151,18 @@ export function App(): React.JSX.Element {
     );
   } else if (tab === 'status') {
     content = firstRun ? (
-      <FirstRun onTryDemo={addDemo} onAddWorkspace={addWorkspace} addingDemo={actions.running('demo')} />
+      <>
+        {/* e.g. "the settings file could not be read": on the first-run screen too, or nobody would see it */}
+        <OtherProblems problems={model.problems} workspaceIds={[]} onFix={(what) => fix('', what)} onDismiss={dismiss} />
+        <FirstRun onTryDemo={addDemo} onAddWorkspace={addWorkspace} addingDemo={actions.running('demo')} />
+      </>
     ) : (
       <StatusView
         workspaces={model.workspaces}
         problems={model.problems}
         usage={model.usage}
         running={actions.running}
-        on={{ mount, unmount, openFolder, copyPath, fix, addWorkspace, dismiss: (problemId) => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId })) }}
+        on={{ mount, unmount, openFolder, copyPath, fix, addWorkspace, dismiss }}
       />
     );
   } else if (tab === 'cache') {

@@ -1,5 +1,7 @@
 // The problems of one workspace as a list, each with the button of its fix and, for problems main
-// keeps, Dismiss. Which rows and fixes there are is problem-rows.ts; running a fix is the caller's job.
+// keeps, Dismiss; and the card of problems tied to no workspace (e.g. an unreadable settings file),
+// shown on the Status tab and on the first-run screen alike. Which rows and fixes there are is
+// problem-rows.ts; running a fix is the caller's job.
 import type { AppProblem, WorkspaceState } from '../shared/ipc-contract';
 import { FIX_LABEL, problemRows, type Fix } from './problem-rows';
 
@@ -36,5 +38,16 @@ export function ProblemList({ workspaceName, state, problems, onFix, onDismiss }
         </li>
       ))}
     </ul>
+  );
+}
+
+/** Problems not tied to a configured workspace, as a card; nothing when there are none. */
+export function OtherProblems(props: { problems: AppProblem[]; workspaceIds: string[]; onFix: (fix: Fix) => void; onDismiss: (problemId: string) => void }): React.JSX.Element | null {
+  const general = props.problems.filter((p) => p.workspaceId === undefined || !props.workspaceIds.includes(p.workspaceId));
+  if (general.length === 0) return null;
+  return (
+    <section className="card" aria-label="Other problems">
+      <ProblemList workspaceName="wsfs" state={{ kind: 'stopped' }} problems={general} onFix={props.onFix} onDismiss={props.onDismiss} />
+    </section>
   );
 }

@@ -4,7 +4,7 @@
 import { cacheHitRate } from '../shared/cache-usage';
 import type { AppProblem, UsageSample, WorkspaceView } from '../shared/ipc-contract';
 import { formatBytes, formatCount, formatPercent } from './format';
-import { ProblemList } from './problem-list';
+import { OtherProblems, ProblemList } from './problem-list';
 import type { Fix } from './problem-rows';
 import { ActionButton, StateBadge } from './ui-kit';
 import { primaryAction } from './workspace-state';
@@ -100,7 +100,6 @@ function WorkspaceCard(props: { view: WorkspaceView; problems: AppProblem[]; sam
 
 /** Every workspace with state and actions, and problems not tied to one workspace. */
 export function StatusView({ workspaces, problems, usage, running, on }: StatusViewProps): React.JSX.Element {
-  const general = problems.filter((p) => p.workspaceId === undefined || !workspaces.some((w) => w.settings.id === p.workspaceId));
   return (
     <>
       <div className="view-title">
@@ -119,11 +118,7 @@ export function StatusView({ workspaces, problems, usage, running, on }: StatusV
           on={on}
         />
       ))}
-      {general.length > 0 && (
-        <section className="card" aria-label="Other problems">
-          <ProblemList workspaceName="wsfs" state={{ kind: 'stopped' }} problems={general} onFix={(fix) => on.fix('', fix)} onDismiss={on.dismiss} />
-        </section>
-      )}
+      <OtherProblems problems={problems} workspaceIds={workspaces.map((w) => w.settings.id)} onFix={(fix) => on.fix('', fix)} onDismiss={on.dismiss} />
     </>
   );
 }

@@ -3,7 +3,7 @@
 // IpcRouter, trusting exactly the built renderer's page — what Electron main wires to ipcMain,
 // minus Electron. Owns nothing else; `stop()` quits the controller and cleans up.
 import { IpcRouter, samePage } from '../../src/main/ipc-router';
-import { startAppController, type AppFixture } from './app-controller-fixture';
+import { startAppController, type AppFixture, type AppFixtureOptions } from './app-controller-fixture';
 import { RENDERER_PAGE_URL, type UiBackend } from './ui-window';
 
 /** A controller the window can be bridged to. */
@@ -14,9 +14,9 @@ export interface AppBackend extends UiBackend {
   stop(): Promise<void>;
 }
 
-/** Starts the controller on temp folders. */
-export async function startAppBackend(): Promise<AppBackend> {
-  const fixture = await startAppController();
+/** Starts the controller on temp folders (or on `options.dir`, e.g. with a settings file prepared). */
+export async function startAppBackend(options: AppFixtureOptions = {}): Promise<AppBackend> {
+  const fixture = await startAppController(options);
   const router = new IpcRouter(fixture.controller, samePage(RENDERER_PAGE_URL));
   return {
     fixture,

@@ -13,11 +13,12 @@ const ROOT = resolve(__dirname, '../../..');
 
 interface BuilderConfig {
   appId: string;
+  productName: string;
   extraMetadata: { main: string };
   files: string[];
   asarUnpack: string[];
   npmRebuild: boolean;
-  linux: { target: string[]; icon: string };
+  linux: { target: string[]; icon: string; executableName: string };
   deb: { depends: string[] };
   mac: { target: string; icon: string; extendInfo: Record<string, unknown> };
   dmg: { contents: Array<{ path?: string }> };
@@ -45,7 +46,19 @@ describe('packaging', () => {
     assert.ok(config.files.includes('dist/renderer/**') && config.files.includes('assets/icons/**'));
   });
 
+  it('names the app and ships only built code and icons', () => {
+    assert.equal(config.appId, 'io.github.wsfs.tray');
+    assert.equal(config.productName, 'wsfs');
+    assert.equal(config.linux.executableName, 'wsfs');
+    assert.equal(config.mac.icon, config.linux.icon);
+    for (const pattern of config.files) assert.doesNotMatch(pattern, /^(src|test|scripts)\//, `${pattern} ships sources`);
+    for (const excluded of ['!**/*.map', '!**/*.tsbuildinfo']) assert.ok(config.files.includes(excluded), `${excluded} missing`);
+  });
+
   it('unpacks the native addons, does not rebuild them, and declares FUSE', () => {
+    assert.ok(config.asarUnpack.includes('**/*.node'));
+    assert.ok(config.deb.depends.some((d) => /^fuse3? \| fuse|^fuse\b/.test(d)), 'fusermount');
+    assert.ok(config.deb.depends.includes('libsecret-1-0'), 'the keychain library keytar loads');
     assert.ok(config.asarUnpack.includes('node_modules/fuse-native/**'));
     assert.ok(config.asarUnpack.includes('node_modules/keytar/**'));
     assert.equal(config.npmRebuild, false);

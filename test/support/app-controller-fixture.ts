@@ -23,6 +23,7 @@ import { ElectronSettingsStore } from '../../src/main/settings/electron-settings
 import { childProcessEngineSpawner } from '../../src/main/supervisor/child-process-engine-spawner';
 import { SystemMountTable } from '../../src/main/supervisor/mount-table';
 import type { RestartBackoff } from '../../src/main/supervisor/restart-backoff';
+import type { SupervisorTimeouts } from '../../src/main/supervisor/workspace-supervisor';
 import type { InvokeChannel, PushEvent, PushEvents, RequestOf, ResponseOf } from '../../src/shared/ipc-contract';
 
 const run = promisify(execFile);
@@ -54,6 +55,8 @@ export interface AppFixtureOptions {
   secrets?: SecretStore;
   clock?: Clock;
   backoff?: RestartBackoff;
+  /** Supervisor deadlines (short ones to test a hung engine). */
+  timeouts?: Partial<SupervisorTimeouts>;
   /** Reuse this temp folder (a second "launch" of the app). */
   dir?: string;
   /** Run `controller.start()` (stale-mount cleanup, auto-mount) before returning; default true. */
@@ -89,6 +92,7 @@ export async function startAppController(options: AppFixtureOptions = {}): Promi
     platform: process.platform,
     version: 'test',
     ...(options.backoff !== undefined && { backoff: options.backoff }),
+    ...(options.timeouts !== undefined && { timeouts: options.timeouts }),
   });
   const router = new IpcRouter(controller, samePage(pageUrl));
   if (options.start !== false) await controller.start();

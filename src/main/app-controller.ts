@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AppProblem, AppState, InvokeChannel, PushEvent, PushEvents, RequestOf, ResponseOf, SettingsPatch, WorkspaceDraft, WorkspaceView } from '../shared/ipc-contract';
-import { mountFolderName, type AppSettings, type GeneralSettings, type WorkspaceSettings } from '../shared/settings';
+import { mountFolderName, normaliseHost, type AppSettings, type GeneralSettings, type WorkspaceSettings } from '../shared/settings';
 import { AppError } from './app-error';
 import type { Clock } from './clock';
 import type { ConnectionTester } from './connection-tester';
@@ -237,7 +237,7 @@ export class AppController {
     const workspace: WorkspaceSettings = {
       id: `ws-${randomBytes(6).toString('hex')}`,
       name: draft.name,
-      host: draft.host,
+      host: draft.host === '' ? '' : normaliseHost(draft.host),
       auth: draft.auth,
       remotePath: draft.remotePath,
       mountPoint: draft.mountPoint ?? this.suggestMountPoint(draft.name, settings.workspaces),
@@ -257,6 +257,7 @@ export class AppController {
     const settings = this.deps.settings.read();
     const old = this.find(workspaceId, settings);
     const next: WorkspaceSettings = { ...old, ...patch, id: old.id };
+    if (patch.host !== undefined && patch.host !== '') next.host = normaliseHost(patch.host);
     if (next.auth.kind !== 'demo' && next.host === '') throw new AppError('invalid-argument', 'workspace:update.patch.host: a workspace that is not the demo needs a host');
     this.checkMountPoint(next, settings.workspaces);
     this.write({ ...settings, workspaces: settings.workspaces.map((w) => (w.id === workspaceId ? next : w)) });

@@ -66,7 +66,8 @@ describe('IPC router', () => {
   it('reports unknown workspaces and overlapping mount points with the fix', async () => {
     const missing = await app.router.invoke('mount:start', { workspaceId: 'ws-nothere' }, app.pageUrl);
     assert.deepEqual(missing, { ok: false, error: { code: 'not-found', message: 'There is no workspace ws-nothere; it may have been removed.' } });
-    const first = await app.invoke('workspace:add', { draft: { name: 'One', host: 'https://one.cloud.databricks.com', auth: { kind: 'token' }, remotePath: '~' } });
+    const first = await app.invoke('workspace:add', { draft: { name: 'One', host: ' HTTPS://One.cloud.databricks.com/ ', auth: { kind: 'token' }, remotePath: '~' } });
+    assert.equal(first.settings.host, 'https://one.cloud.databricks.com', 'hosts are stored in their canonical form');
     const inside = await app.router.invoke(
       'workspace:add',
       { draft: { name: 'Two', host: 'https://two.cloud.databricks.com', auth: { kind: 'token' }, remotePath: '~', mountPoint: `${first.settings.mountPoint}/sub` } },

@@ -65,9 +65,15 @@ function withTransfer(model: AppModel, t: TransferView): AppModel {
   return { ...model, transfers: { ...model.transfers, [t.workspaceId]: mine } };
 }
 
+/**
+ * An invoke's answer about a workspace: its settings and `hasToken` replace ours, but the state of a
+ * known workspace stays the one `mount:state` last pushed — main pushes every change before it
+ * answers, so an answer can only be as new or older (`token:set` answers before the mount it
+ * resumes has settled, and its `starting` may arrive first).
+ */
 function withView(model: AppModel, view: WorkspaceView): AppModel {
   const at = model.workspaces.findIndex((w) => w.settings.id === view.settings.id);
-  const workspaces = at === -1 ? [...model.workspaces, view] : model.workspaces.map((w, i) => (i === at ? view : w));
+  const workspaces = at === -1 ? [...model.workspaces, view] : model.workspaces.map((w, i) => (i === at ? { ...view, state: w.state } : w));
   return { ...model, workspaces };
 }
 

@@ -345,7 +345,14 @@ describe('the app window', { timeout: 240_000 }, () => {
     await page.keyboard.press('Escape');
     await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Add a workspace' }).count(), 0, 'Escape closes the form');
-    await page.waitForFunction("document.activeElement?.id === 'content'", undefined, { timeout: 5_000 });
+    // Polled with page.evaluate: waitForFunction compiles its predicate in the page, which the CSP
+    // (no 'unsafe-eval') refuses whenever the predicate is not already true.
+    let focusedId: string | null = null;
+    for (let i = 0; i < 50 && focusedId !== 'content'; i++) {
+      if (i > 0) await page.waitForTimeout(100);
+      focusedId = await page.evaluate<string | null>('document.activeElement?.id ?? null');
+    }
+    assert.equal(focusedId, 'content', 'the focus goes to the top of the view when the form closes');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate<string | null>('document.activeElement?.textContent ?? null'), 'Add workspace', 'the focus is back at the top of the view');
   });

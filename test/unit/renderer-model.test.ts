@@ -103,8 +103,11 @@ describe('app model', () => {
       m.workspaces.map((w) => w.settings.id),
       ['ws-a', 'ws-b', 'ws-c'],
     );
-    m = reduceApp(m, { kind: 'workspace-view', view: view('ws-a', { kind: 'needs-sign-in', message: 'm' }) });
-    assert.equal(m.workspaces[0]!.state.kind, 'needs-sign-in');
+    // token:set answers with the state it saw (needs-sign-in) after main pushed `starting`: the push wins.
+    m = reduceApp(m, { kind: 'push', event: 'mount:state', payload: { workspaceId: 'ws-a', state: { kind: 'starting', attempt: 1 } } });
+    m = reduceApp(m, { kind: 'workspace-view', view: { ...view('ws-a', { kind: 'needs-sign-in', message: 'm' }), hasToken: true } });
+    assert.deepEqual(m.workspaces[0]!.state, { kind: 'starting', attempt: 1 });
+    assert.equal(m.workspaces[0]!.hasToken, true, 'the rest of the answer is taken');
     m = reduceApp(m, { kind: 'workspace-removed', workspaceId: 'ws-b' });
     assert.deepEqual(
       m.workspaces.map((w) => w.settings.id),

@@ -13,9 +13,12 @@ import {
   type EngineEvent,
   type LogLevel,
   type MountCommand,
+  type ProblemEvent,
   type ReplyError,
+  type TransferProgressEvent,
+  type UploadMode,
 } from '../../shared/engine-protocol';
-import type { EngineStats } from '../../shared/cache-usage';
+import type { EngineStats, TransferSummary } from '../../shared/cache-usage';
 import type { MountState } from '../../shared/mount-state';
 import { Logger, protocolSink, streamSink, type LogRecord } from '../logger';
 import { RemoteError } from '../remote/remote-error';
@@ -41,6 +44,10 @@ export interface MountPlan {
   ttlSeconds: number;
   debug: boolean;
   logger: Logger;
+  /** `sync`: close returns after the upload; `background`: after the bytes are journaled. */
+  uploadMode: UploadMode;
+  /** Sends a problem or an upload's progress to the front end (through the host; never throws). */
+  report: (event: ProblemEvent | TransferProgressEvent) => void;
 }
 
 /** A live mount as the host drives it. */
@@ -51,6 +58,10 @@ export interface MountedEngine {
   unmount(): Promise<void>;
   /** Called once when the mount went away without `unmount()` (an external `fusermount -u`). */
   onUnmounted(listener: () => void): void;
+  /** Uploads waiting in the write journal or running. */
+  transfers(): TransferSummary;
+  /** A new token from `engine:set-credentials` while mounted: the remote client uses it from now on. */
+  setCredentials(token: string): void;
 }
 
 /** The composition seam: the engine process supplies real pieces, unit tests fakes. */
@@ -172,6 +183,7 @@ export class EngineHost {
       case 'engine:set-credentials':
         this.token = command.token;
         this.log.info('credentials received');
+        this.mounted?.setCredentials(command.token);
         return;
       case 'engine:mount':
         return this.mount(command);
@@ -213,6 +225,8 @@ export class EngineHost {
         ttlSeconds: command.ttlSeconds,
         debug: command.debug,
         logger: this.logger,
+        uploadMode: command.uploadMode,
+        report: (event) => this.send(event),
         ...(command.cacheDir !== undefined && { cacheDir: command.cacheDir }),
       };
       const mounted = await this.options.factory.mount(plan).catch((error: unknown) => {
@@ -395,7 +409,7 @@ export class EngineHost {
   private stats(): EngineStats {
     return {
       cache: { enabled: false, bytesUsed: 0, bytesLimit: 0, files: 0, hits: 0, misses: 0, evictions: 0, bytesFetched: 0 },
-      transfers: { uploadsQueued: 0, uploadsInFlight: 0, bytesToUpload: 0, bytesUploaded: 0 },
+      transfers: this.mounted?.transfers() ?? { uploadsQueued: 0, uploadsInFlight: 0, bytesToUpload: 0, bytesUploaded: 0 },
     };
   }
 

@@ -1,11 +1,13 @@
-// Wires a checked connection into a mount: metadata cache -> WorkspaceFs -> FuseMountSession
-// (ARCHITECTURE.md §2: host is a composition root). MountError reasons of the session become the
-// host's error codes (mount-preflight.ts engineErrorFor), with the session's own message and fix.
+// Wires a checked connection into a mount: remote health -> metadata cache -> WorkspaceFs (which
+// takes over the write journal of an earlier run) -> FuseMountSession (ARCHITECTURE.md §2: host is
+// a composition root). MountError reasons of the session become the host's error codes
+// (mount-preflight.ts engineErrorFor), with the session's own message and fix.
 import { mkdir } from 'node:fs/promises';
 import { MountError } from '../fuse/mount-checks';
 import { FuseMountSession } from '../fuse/mount-session';
 import { MetadataCache } from '../meta/metadata-cache';
 import { WorkspaceFs } from '../workspace-fs';
+import { RemoteHealth } from '../write/remote-health';
 import type { MountedEngine, MountPlan } from './engine-host';
 import { engineErrorFor } from './mount-preflight';
 
@@ -13,15 +15,23 @@ import { engineErrorFor } from './mount-preflight';
 export async function composeMount(plan: MountPlan, places: { stateDir: string; tempDir: string }): Promise<MountedEngine> {
   const logger = plan.logger;
   await mkdir(places.stateDir, { recursive: true, mode: 0o700 });
-  const remote = plan.connection.remote;
+  // Every remote call reports to `health`; outages and refused sign-ins become one problem each.
+  let filesystem: WorkspaceFs | undefined;
+  const health = new RemoteHealth({
+    now: Date.now,
+    onProblem: (problem) => plan.report({ kind: 'engine:problem', problem }),
+    onRecovered: () => filesystem?.resumeUploads(),
+  });
+  const remote = health.observe(plan.connection.remote);
   const metadata = new MetadataCache({
     remote,
     root: plan.remotePath,
     now: Date.now,
     ttlMs: plan.ttlSeconds * 1000,
     onPrefetchError: (path, error) => logger.child('meta').debug('prefetch failed', { path, error }),
+    offline: () => health.state.kind === 'disconnected',
   });
-  const filesystem = new WorkspaceFs({
+  const fs = new WorkspaceFs({
     remote,
     metadata,
     stateDir: places.stateDir,
@@ -29,12 +39,19 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     now: Date.now,
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
+    uploadMode: plan.uploadMode,
+    health,
+    onProblem: (problem) => plan.report({ kind: 'engine:problem', problem }),
+    onTransfer: (progress) => plan.report({ kind: 'transfer:progress', ...progress }),
   });
+  filesystem = fs;
+  // Before the mount serves anything, so a recovered file shows its saved bytes from the start.
+  await fs.recover();
   let session: FuseMountSession;
   try {
     session = await FuseMountSession.mount({
       mountPoint: plan.mountPoint,
-      filesystem,
+      filesystem: fs,
       logger: logger.child('fuse'),
       ttlSeconds: plan.ttlSeconds,
       fsname: `wsfs:${plan.connection.host.replace(/^https?:\/\//, '')}${plan.remotePath}`,
@@ -44,10 +61,13 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     throw error instanceof MountError ? engineErrorFor(error) : error;
   }
   return {
-    flushAll: () => filesystem.flushAll(),
+    flushAll: () => fs.flushAll(),
     unmount: async () => {
+      fs.stopBackground();
       await session.unmount();
     },
+    transfers: () => fs.transfers(),
+    setCredentials: () => fs.credentialsChanged(),
     onUnmounted: (listener) => {
       session.on('unmounted', (event: { external: boolean }) => {
         if (event.external) listener();

@@ -28,6 +28,12 @@ export interface MetadataCacheOptions {
   prefetchConcurrency?: number;
   /** Told about prefetch failures, which are never surfaced otherwise. */
   onPrefetchError?: (localPath: string, error: unknown) => void;
+  /**
+   * True while the workspace is known to be unreachable: a folder listed before is then answered
+   * from its last listing without asking (default: never). Independently of it, a listing that
+   * fails because the workspace is unreachable falls back to the last listing when there is one.
+   */
+  offline?: () => boolean;
 }
 
 /** One local path as the cache resolved it. */
@@ -87,6 +93,7 @@ export class MetadataCache {
   private readonly ttlMs: number;
   private readonly prefetchConcurrency: number;
   private readonly onPrefetchError: (localPath: string, error: unknown) => void;
+  private readonly offline: () => boolean;
 
   // Concurrency rules (one JS thread; the danger is interleaving across `await`):
   // - `folders` is written only synchronously: in `startListing`'s settle callback (after a list
@@ -112,6 +119,7 @@ export class MetadataCache {
     this.ttlMs = options.ttlMs ?? DEFAULT_METADATA_TTL_MS;
     this.prefetchConcurrency = options.prefetchConcurrency ?? DEFAULT_PREFETCH_CONCURRENCY;
     this.onPrefetchError = options.onPrefetchError ?? (() => undefined);
+    this.offline = options.offline ?? (() => false);
   }
 
   /** A copy of the counters. */
@@ -284,13 +292,21 @@ export class MetadataCache {
     throw new Error('unreachable');
   }
 
-  /** A fresh listing of the local folder `local`, from cache, an in-flight request, or a new one. */
+  /**
+   * A fresh listing of the local folder `local`, from cache, an in-flight request, or a new one.
+   * While the workspace is unreachable, the last listing (stale or not) stands in for a fresh one.
+   */
   private async listing(local: string, tracker: { waited: boolean }): Promise<FolderListing> {
     const cached = this.folders.get(local);
-    if (cached !== undefined && this.isFresh(cached)) return cached;
+    if (cached !== undefined && (this.isFresh(cached) || this.offline())) return cached;
     tracker.waited = true;
     const flight = this.inFlight.get(local);
-    return flight !== undefined && !flight.stale ? flight.promise : this.startListing(local, false);
+    const request = flight !== undefined && !flight.stale ? flight.promise : this.startListing(local, false);
+    if (cached === undefined) return request;
+    return request.catch((error: unknown) => {
+      if (!(error instanceof FsError) || (error.code !== 'ETIMEDOUT' && error.code !== 'EAGAIN')) throw error;
+      return this.folders.get(local) ?? cached;
+    });
   }
 
   private startListing(local: string, prefetch: boolean): Promise<FolderListing> {

@@ -37,6 +37,18 @@ export class StagingFile {
     return new StagingFile(file, handle, size, now);
   }
 
+  /**
+   * Takes over an existing staging file `file` (left by an earlier engine run, named in the write
+   * journal); it is marked dirty, as its content is owed to the workspace.
+   */
+  static async reopen(file: string, now: number): Promise<StagingFile> {
+    const handle = await open(file, 'r+');
+    const { size } = await handle.stat();
+    const staging = new StagingFile(file, handle, size, now);
+    staging.dirty = true;
+    return staging;
+  }
+
   /** Current byte length. */
   get size(): number {
     return this.length;
@@ -72,6 +84,20 @@ export class StagingFile {
     if (buffer.length === 0) return buffer;
     const { bytesRead } = await this.fd().read(buffer, 0, buffer.length, 0);
     return buffer.subarray(0, bytesRead);
+  }
+
+  /** Makes the content durable (fdatasync), so that a power loss keeps it. */
+  async sync(): Promise<void> {
+    if (this.handle !== undefined) {
+      await this.handle.datasync();
+      return;
+    }
+    const handle = await open(this.file, 'r');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Flushes to disk and closes the descriptor; the file stays (to be uploaded, adopted or kept). */

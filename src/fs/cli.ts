@@ -47,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--remote-path <path>', 'workspace folder shown at the mount point (default: /Users/<you>)', workspacePath)
     .option('--cache-dir <dir>', 'where local copies and the write journal live')
     .option('--no-cache', 'do not keep local copies of read files')
+    .option('--background-uploads', 'close returns once the bytes are safe in the local write journal; uploads continue in the background (fsync still waits)')
     .option('--ttl <seconds>', 'how long listings are trusted before asking the workspace again', integer('--ttl', 0, 86_400), 10)
     .option('--foreground', 'stay in the foreground, logging to stderr; Ctrl+C unmounts')
     .option('--debug', 'log each operation, cache hits and misses, and remote requests')

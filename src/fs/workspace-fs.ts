@@ -50,6 +50,8 @@ const OWN_MTIMES_LIMIT = 10_000;
  * first unread upload there, shared by every upload into the folder meanwhile (not a stat each).
  */
 export const READ_BACK_DELAY_MS = 100;
+/** A background upload starts this long after the close that queued it (saves in a row share one upload). */
+export const BACKGROUND_START_DELAY_MS = 100;
 
 /** Construction options of WorkspaceFs; everything is injected. */
 export interface WorkspaceFsOptions {
@@ -100,6 +102,8 @@ interface OpenFile {
   uploaded?: ContentFingerprint;
   /** The write journal's record for the staged changes, once there are any; removed after their upload. */
   journalId?: string;
+  /** `staging.changes` when the last durable (`closed`) record was written. */
+  journaledChanges?: number;
 }
 
 /** An open handle. `position`-less: every read and write names its offset. */
@@ -316,7 +320,8 @@ export class WorkspaceFs implements Filesystem {
 
   async flush(_path: string, handle: FileHandle): Promise<void> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return;
+    // A reader's close uploads nothing: the writers' closes and the background uploader do.
+    if (h.kind === 'local-only' || !h.writable) return;
     await this.locks.run([h.file.path], () => this.uploadIfDirty(h.file, this.closeMode()));
   }
 
@@ -336,7 +341,7 @@ export class WorkspaceFs implements Filesystem {
     }
     await this.locks.run([h.file.path], async () => {
       try {
-        await this.uploadIfDirty(h.file, this.closeMode());
+        if (h.writable) await this.uploadIfDirty(h.file, this.closeMode());
       } finally {
         this.handles.delete(handle);
         await h.copy?.close().catch(() => undefined);
@@ -586,6 +591,7 @@ export class WorkspaceFs implements Filesystem {
         created: record.base === undefined,
         unlinked: false,
         journalId: record.id,
+        journaledChanges: staging.changes,
       };
       this.files.set(local, file);
       this.owed.add(file);
@@ -726,10 +732,12 @@ export class WorkspaceFs implements Filesystem {
     const staging = file.staging;
     if (file.unlinked || staging?.dirty !== true) return;
     await this.journalClosed(file, staging);
+    const alreadyOwed = this.owed.has(file);
     this.owed.add(file);
     if (how === 'queue') {
-      this.transfer(file, 'queued', 0);
-      this.scheduler.kick();
+      if (!alreadyOwed) this.transfer(file, 'queued', 0);
+      // Not at once: the program's release (and a quick re-save) comes first, without waiting for the upload.
+      this.scheduler.soon(BACKGROUND_START_DELAY_MS);
       return;
     }
     const health = this.health.state;
@@ -779,6 +787,7 @@ export class WorkspaceFs implements Filesystem {
       this.reportedFailures.delete(file.journalId);
       await this.journal.remove(file.journalId);
       delete file.journalId;
+      delete file.journaledChanges;
     }
   }
 
@@ -942,10 +951,12 @@ export class WorkspaceFs implements Filesystem {
 
   /** The durable `closed` record: staging bytes, record and folder fsynced before any upload starts. */
   private async journalClosed(file: OpenFile, staging: StagingFile): Promise<void> {
+    if (file.journalId !== undefined && file.journaledChanges === staging.changes) return; // recorded already (flush, then release)
     file.journalId ??= WriteJournal.newId();
     try {
       await staging.sync();
       await this.journal.write(this.recordOf(file, staging, 'closed'), true);
+      file.journaledChanges = staging.changes;
     } catch (error) {
       throw new FsError('EIO', `${file.path}: cannot record the save in the write journal (${String(error)}); nothing was uploaded, the content stays in ${staging.file}`, error);
     }
@@ -974,6 +985,7 @@ export class WorkspaceFs implements Filesystem {
     if (file.journalId === undefined) return;
     await this.journal.remove(file.journalId);
     delete file.journalId;
+    delete file.journaledChanges;
   }
 
   private transfer(file: OpenFile, phase: TransferUpdate['phase'], bytesDone: number): void {

@@ -12,6 +12,8 @@ export class StagingFile {
   dirty: boolean;
   /** When the content last changed locally (ms), for the mtime an open file reports. */
   modifiedAt: number;
+  /** Counts writes and truncates: tells whether the content changed since a moment (the journal's last record). */
+  changes = 0;
 
   private constructor(
     /** Absolute path of the local file. */
@@ -66,6 +68,7 @@ export class StagingFile {
     const { bytesWritten } = await this.fd().write(buffer, 0, length, position);
     this.length = Math.max(this.length, position + bytesWritten);
     this.dirty = true;
+    this.changes++;
     this.modifiedAt = now;
     return bytesWritten;
   }
@@ -75,6 +78,7 @@ export class StagingFile {
     await this.fd().truncate(size);
     this.length = size;
     this.dirty = true;
+    this.changes++;
     this.modifiedAt = now;
   }
 

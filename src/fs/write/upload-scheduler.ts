@@ -63,6 +63,20 @@ export class UploadScheduler {
     this.start();
   }
 
+  /** Runs after `ms` unless a run is under way or already scheduled (then that one will do). */
+  soon(ms: number): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer !== undefined) return;
+    this.timer = this.setTimer(() => {
+      this.timer = undefined;
+      if (!this.running && !this.stopped) this.start();
+    }, ms);
+  }
+
   /** Number of failed runs in a row (0 after a run that finished everything). */
   get consecutiveFailures(): number {
     return this.failures;

@@ -50,8 +50,8 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     const config = createRemoteConfig({ host: emulator.host, token: emulator.token, authType: 'pat', env: {} });
     const remote = new DatabricksRemote({ config, tempDir: join(dir, 'tmp'), retry: new RetryPolicy({ baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 }) });
     const now = options.now ?? Date.now;
-    let fs: WorkspaceFs | undefined;
-    const health = new RemoteHealth({ now, onProblem: (p) => problems.push(p), onRecovered: () => fs?.resumeUploads() });
+    const late: { fs?: WorkspaceFs } = {};
+    const health = new RemoteHealth({ now, onProblem: (p) => problems.push(p), onRecovered: () => late.fs?.resumeUploads() });
     const observed = health.observe(remote);
     const metadata = new MetadataCache({
       remote: observed,
@@ -61,7 +61,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
       offline: () => health.state.kind === 'disconnected',
       ...(options.ttlMs !== undefined && { ttlMs: options.ttlMs }),
     });
-    fs = new WorkspaceFs({
+    const fs = new WorkspaceFs({
       remote: observed,
       metadata,
       stateDir,
@@ -75,6 +75,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
       onTransfer: (t) => transfers.push(t),
       uploadRetry: { baseDelayMs: 20, maxDelayMs: 100 },
     });
+    late.fs = fs;
     return { fs, problems, transfers, config, health, driver: inProcessDriver(fs) };
   }
 

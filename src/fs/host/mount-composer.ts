@@ -16,11 +16,11 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
   const logger = plan.logger;
   await mkdir(places.stateDir, { recursive: true, mode: 0o700 });
   // Every remote call reports to `health`; outages and refused sign-ins become one problem each.
-  let filesystem: WorkspaceFs | undefined;
+  const late: { fs?: WorkspaceFs } = {};
   const health = new RemoteHealth({
     now: Date.now,
     onProblem: (problem) => plan.report({ kind: 'engine:problem', problem }),
-    onRecovered: () => filesystem?.resumeUploads(),
+    onRecovered: () => late.fs?.resumeUploads(),
   });
   const remote = health.observe(plan.connection.remote);
   const metadata = new MetadataCache({
@@ -44,7 +44,7 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     onProblem: (problem) => plan.report({ kind: 'engine:problem', problem }),
     onTransfer: (progress) => plan.report({ kind: 'transfer:progress', ...progress }),
   });
-  filesystem = fs;
+  late.fs = fs;
   // Before the mount serves anything, so a recovered file shows its saved bytes from the start.
   await fs.recover();
   let session: FuseMountSession;

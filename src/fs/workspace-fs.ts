@@ -1207,7 +1207,7 @@ export class WorkspaceFs implements Filesystem {
           await this.remoteCall(target, () => this.remote.delete(replace.path, { recursive: false }));
           this.metadata.noteRemoved(target);
         }
-        await this.remoteCall(source, () => this.remote.rename(plan.from, plan.to));
+        await this.remoteCall(source, () => this.moveChecked(plan.from, plan.to));
         this.metadata.noteRenamed(source, target, plan.to);
         return;
       }
@@ -1242,6 +1242,33 @@ export class WorkspaceFs implements Filesystem {
         await this.remoteCall(source, () => this.remote.delete(plan.from, { recursive: false }));
         await this.noteReplaced(source, target, plan.to);
         return;
+      }
+    }
+  }
+
+  /**
+   * remote.rename, which is never repeated blindly: when an attempt failed in a way that may have
+   * applied (the answer was lost), the two paths tell what happened — moved, or try again (a few
+   * times) — so a transient fault costs time, not an error.
+   */
+  private async moveChecked(from: string, to: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.remote.rename(from, to);
+        return;
+      } catch (error) {
+        if (!(error instanceof RemoteError && error.transient && error.details.mayHaveApplied !== false) || attempt >= 3) throw error;
+        const exists = (path: string): Promise<boolean> =>
+          this.remote.stat(path).then(
+            () => true,
+            (failure: unknown) => {
+              if (failure instanceof RemoteError && failure.kind === 'not-found') return false;
+              throw error;
+            },
+          );
+        const [source, target] = await Promise.all([exists(from), exists(to)]);
+        if (!source && target) return;
+        if (!source || target) throw error;
       }
     }
   }

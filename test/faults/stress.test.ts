@@ -202,7 +202,11 @@ for (const [label, faults] of [
     WORKLOADS.forEach(([name, workload], index) => {
       it(name, async () => {
         const before = fired();
-        await workload(mounted, `stress-${index}`, 100 + index);
+        try {
+          await workload(mounted, `stress-${index}`, 100 + index);
+        } catch (error) {
+          throw new Error(`${String(error)}\nengine log:\n${mounted.engineLog().slice(-4000)}`, { cause: error });
+        }
         if (faults !== undefined) assert.ok(fired() > before, `faults were injected during the workload (${fired() - before})`);
       });
     });

@@ -168,8 +168,8 @@ describe('UploadScheduler', () => {
 });
 
 describe('RemoteHealth', () => {
-  const exhausted = (kind: 'network' | 'unavailable'): RemoteError =>
-    new RemoteError(kind, 'gave up', { cause: new RemoteError(kind, 'connection refused') });
+  const exhausted = (kind: 'network' | 'unavailable', attempts = 6): RemoteError =>
+    new RemoteError(kind, 'gave up', { attempts, cause: new RemoteError(kind, 'connection refused') });
 
   it('one disconnected problem per outage, only for failures that outlived the retries; any answer ends it', async () => {
     const problems: Problem[] = [];
@@ -177,6 +177,7 @@ describe('RemoteHealth', () => {
     const health = new RemoteHealth({ now: () => 5, onProblem: (p) => problems.push(p), onRecovered: () => recovered++ });
     health.failed(new RemoteError('network', 'one reset of an upload that is not repeated', { mayHaveApplied: true }));
     health.failed(new RemoteError('not-found', 'gone'));
+    health.failed(exhausted('network', 2)); // a 503, then a lost answer of an upload that is not repeated
     health.failed(new Error('local'));
     assert.equal(health.state.kind, 'online');
     health.failed(exhausted('network'));

@@ -7,6 +7,9 @@ import type { Problem } from '../../shared/problem';
 import { RemoteError } from '../remote/remote-error';
 import type { RemoteWorkspace } from '../remote/remote-workspace';
 
+/** A call that failed this many attempts in a row (RemoteError.details.attempts) means the workspace is out of reach. */
+export const OUTAGE_ATTEMPTS = 3;
+
 /** The workspace as the engine last found it. */
 export type HealthState =
   | { kind: 'online' }
@@ -53,9 +56,9 @@ export class RemoteHealth {
       });
       return;
     }
-    // Only a failure that outlived the client's retries means an outage; a single reset of a call
-    // that is not repeated blindly (an upload without overwrite) does not.
-    const exhausted = error.details.cause instanceof RemoteError;
+    // Only a failure that outlived several of the client's retries means an outage; a call that
+    // is not repeated blindly (an upload without overwrite) and gave up after a lost answer does not.
+    const exhausted = (error.details.attempts ?? 1) >= OUTAGE_ATTEMPTS;
     if ((error.kind === 'network' || error.kind === 'unavailable') && exhausted) {
       if (this.current.kind !== 'online') return;
       this.current = { kind: 'disconnected', since: this.options.now(), reason: error.message };

@@ -28,6 +28,8 @@ export interface RemoteHealthOptions {
 /** Tracks reachability and sign-in; `state` changes only synchronously in `succeeded`/`failed`/`credentialsChanged`. */
 export class RemoteHealth {
   private current: HealthState = { kind: 'online' };
+  /** Bumped by credentialsChanged: outcomes of calls started with older credentials are ignored. */
+  private generation = 0;
 
   constructor(private readonly options: RemoteHealthOptions) {}
 
@@ -36,16 +38,16 @@ export class RemoteHealth {
     return this.current;
   }
 
-  /** A remote call answered. */
-  succeeded(): void {
-    if (this.current.kind === 'online') return;
+  /** A remote call answered (`startedIn`: the credentials generation it started in, default current). */
+  succeeded(startedIn = this.generation): void {
+    if (this.current.kind === 'online' || startedIn !== this.generation) return;
     this.current = { kind: 'online' };
     this.options.onRecovered();
   }
 
   /** A remote call failed with `error` (after its own retries). Only outages and sign-in failures change the state. */
-  failed(error: unknown): void {
-    if (!(error instanceof RemoteError)) return;
+  failed(error: unknown, startedIn = this.generation): void {
+    if (!(error instanceof RemoteError) || startedIn !== this.generation) return;
     if (error.kind === 'unauthenticated') {
       if (this.current.kind === 'needs-sign-in') return;
       this.current = { kind: 'needs-sign-in', since: this.options.now(), reason: error.message };
@@ -72,6 +74,7 @@ export class RemoteHealth {
 
   /** New credentials arrived: try again as if online. */
   credentialsChanged(): void {
+    this.generation++;
     const wasOnline = this.current.kind === 'online';
     this.current = { kind: 'online' };
     if (!wasOnline) this.options.onRecovered();
@@ -79,26 +82,28 @@ export class RemoteHealth {
 
   /** `remote` with every call's outcome reported here (same behaviour and errors). */
   observe(remote: RemoteWorkspace): RemoteWorkspace {
-    const track = <T>(call: Promise<T>): Promise<T> =>
-      call.then(
+    const track = <T>(call: () => Promise<T>): Promise<T> => {
+      const startedIn = this.generation;
+      return call().then(
         (value) => {
-          this.succeeded();
+          this.succeeded(startedIn);
           return value;
         },
         (error: unknown) => {
-          this.failed(error);
+          this.failed(error, startedIn);
           throw error;
         },
       );
+    };
     return {
-      currentUser: () => track(remote.currentUser()),
-      stat: (path) => track(remote.stat(path)),
-      list: (path) => track(remote.list(path)),
-      downloadTo: (path, format, target) => track(remote.downloadTo(path, format, target)),
-      upload: (path, kind, source, options) => track(remote.upload(path, kind, source, options)),
-      mkdirs: (path) => track(remote.mkdirs(path)),
-      delete: (path, options) => track(remote.delete(path, options)),
-      rename: (from, to) => track(remote.rename(from, to)),
+      currentUser: () => track(() => remote.currentUser()),
+      stat: (path) => track(() => remote.stat(path)),
+      list: (path) => track(() => remote.list(path)),
+      downloadTo: (path, format, target) => track(() => remote.downloadTo(path, format, target)),
+      upload: (path, kind, source, options) => track(() => remote.upload(path, kind, source, options)),
+      mkdirs: (path) => track(() => remote.mkdirs(path)),
+      delete: (path, options) => track(() => remote.delete(path, options)),
+      rename: (from, to) => track(() => remote.rename(from, to)),
       capabilities: () => remote.capabilities(),
     };
   }

@@ -116,7 +116,8 @@ type Handle =
  * "Operations"); remote failures through toFsError.
  */
 export class WorkspaceFs implements Filesystem {
-  private readonly remote: RemoteWorkspace;
+  /** Set once in the constructor (observed by the private health when none is shared). */
+  private remote: RemoteWorkspace;
   private readonly metadata: MetadataCache;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -182,10 +183,17 @@ export class WorkspaceFs implements Filesystem {
     this.uploadMode = options.uploadMode ?? 'sync';
     this.onProblem = options.onProblem ?? ((problem) => this.logger.warn(problem.message));
     this.onTransfer = options.onTransfer ?? (() => undefined);
+    // Without a shared health, a private one watches this filesystem's own remote calls.
     this.health =
       options.health ??
       new RemoteHealth({ now: options.now, onProblem: (problem) => this.onProblem(problem), onRecovered: () => this.scheduler.kick() });
+    if (options.health === undefined) this.remote = this.health.observe(options.remote);
     this.scheduler = new UploadScheduler(() => this.uploadOwed(), options.uploadRetry);
+    // While disconnected the uploader's runs also probe the workspace, so the outage ends even
+    // when nothing is owed (listings are not even tried meanwhile).
+    this.health.subscribe((state) => {
+      if (state.kind === 'disconnected') this.scheduler.soon(0);
+    });
   }
 
   // --- attributes and listings -------------------------------------------------------------
@@ -796,6 +804,10 @@ export class WorkspaceFs implements Filesystem {
    * no program holds open are settled. Resolves true while something is still owed.
    */
   private async uploadOwed(): Promise<boolean> {
+    if (this.owed.size === 0 && this.health.state.kind === 'disconnected') {
+      await this.remote.currentUser().catch(() => undefined); // a probe: its success ends the outage
+      return this.health.state.kind === 'disconnected';
+    }
     for (const file of [...this.owed]) {
       const path = file.path;
       await this.locks.run([path], async () => {

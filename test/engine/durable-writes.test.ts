@@ -16,6 +16,7 @@ import { silentLogger } from '../../src/fs/logger';
 import { MetadataCache } from '../../src/fs/meta/metadata-cache';
 import { DatabricksRemote } from '../../src/fs/remote/databricks-remote';
 import { createRemoteConfig } from '../../src/fs/remote/remote-config';
+import { RemoteError } from '../../src/fs/remote/remote-error';
 import { RetryPolicy } from '../../src/fs/remote/retry-policy';
 import { WorkspaceFs } from '../../src/fs/workspace-fs';
 import { RemoteHealth } from '../../src/fs/write/remote-health';
@@ -282,6 +283,11 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     await eventually('the journaled saves upload once the workspace answers', () => remoteBytes('/outage/edit-me.txt') === 'during the outage' && remoteBytes('/outage/second.txt') === 'also waits');
     await eventually('nothing is owed', () => fs.transfers().uploadsQueued + fs.transfers().uploadsInFlight === 0);
     assert.equal(health.state.kind, 'online');
+    // With nothing owed, the uploader probes the workspace, so an outage still ends.
+    const state = (): string => health.state.kind;
+    health.failed(new RemoteError('network', 'gave up', { attempts: 6 }));
+    assert.equal(state(), 'disconnected');
+    await eventually('a probe ends the outage', () => state() === 'online');
   });
 
   it('a revoked token: one needs-sign-in problem, saves wait; new credentials resume them', async () => {

@@ -30,6 +30,7 @@ export class RemoteHealth {
   private current: HealthState = { kind: 'online' };
   /** Bumped by credentialsChanged: outcomes of calls started with older credentials are ignored. */
   private generation = 0;
+  private readonly listeners = new Set<(state: HealthState) => void>();
 
   constructor(private readonly options: RemoteHealthOptions) {}
 
@@ -38,11 +39,17 @@ export class RemoteHealth {
     return this.current;
   }
 
+  /** Calls `listener` after every change of state (e.g. to probe while disconnected). */
+  subscribe(listener: (state: HealthState) => void): void {
+    this.listeners.add(listener);
+  }
+
   /** A remote call answered (`startedIn`: the credentials generation it started in, default current). */
   succeeded(startedIn = this.generation): void {
     if (this.current.kind === 'online' || startedIn !== this.generation) return;
     this.current = { kind: 'online' };
     this.options.onRecovered();
+    this.changed();
   }
 
   /** A remote call failed with `error` (after its own retries). Only outages and sign-in failures change the state. */
@@ -51,6 +58,7 @@ export class RemoteHealth {
     if (error.kind === 'unauthenticated') {
       if (this.current.kind === 'needs-sign-in') return;
       this.current = { kind: 'needs-sign-in', since: this.options.now(), reason: error.message };
+      this.changed();
       this.options.onProblem({
         kind: 'needs-sign-in',
         message: `the workspace refused the credentials (the token expired or was revoked): ${error.message}; changes wait on this computer`,
@@ -64,6 +72,7 @@ export class RemoteHealth {
     if ((error.kind === 'network' || error.kind === 'unavailable') && exhausted) {
       if (this.current.kind !== 'online') return;
       this.current = { kind: 'disconnected', since: this.options.now(), reason: error.message };
+      this.changed();
       this.options.onProblem({
         kind: 'disconnected',
         message: `the workspace cannot be reached (${error.message}); files already on this computer stay readable and saved changes wait in the journal`,
@@ -77,7 +86,14 @@ export class RemoteHealth {
     this.generation++;
     const wasOnline = this.current.kind === 'online';
     this.current = { kind: 'online' };
-    if (!wasOnline) this.options.onRecovered();
+    if (!wasOnline) {
+      this.options.onRecovered();
+      this.changed();
+    }
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener(this.current);
   }
 
   /** `remote` with every call's outcome reported here (same behaviour and errors). */

@@ -24,7 +24,7 @@ import { StagingFile } from './write/staging-file';
 import { markedCopyName } from './write/conflict-name';
 import { RemoteHealth, type HealthState } from './write/remote-health';
 import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
-import { WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
+import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
 import { RemoteError } from './remote/remote-error';
 import type { TransferSummary } from '../shared/cache-usage';
 import type { TransferProgressEvent, UploadMode } from '../shared/engine-protocol';
@@ -164,6 +164,8 @@ export class WorkspaceFs implements Filesystem {
   // the uploads running now with their sizes. Both change only under the per-path lock of the file.
   private readonly owed = new Set<OpenFile>();
   private readonly sending = new Map<OpenFile, number>();
+  /** Staging files whose folder entry has been fsynced. */
+  private readonly durableStaging = new WeakSet<StagingFile>();
   /** Journal ids already reported as upload-failed (one problem per failed content, not per retry). */
   private readonly reportedFailures = new Set<string>();
 
@@ -966,8 +968,10 @@ export class WorkspaceFs implements Filesystem {
     if (file.journalId !== undefined && file.journaledChanges === staging.changes) return; // recorded already (flush, then release)
     file.journalId ??= WriteJournal.newId();
     try {
-      await staging.sync();
-      await this.journal.write(this.recordOf(file, staging, 'closed'), true);
+      // All must be on disk before the upload starts; none needs another first. The staging
+      // folder is synced once per staging file, so that the file's name survives a power loss too.
+      const durableName = this.durableStaging.has(staging) ? undefined : syncFolder(this.stagingDir).then(() => void this.durableStaging.add(staging));
+      await Promise.all([staging.sync(), this.journal.write(this.recordOf(file, staging, 'closed'), true), durableName]);
       file.journaledChanges = staging.changes;
     } catch (error) {
       throw new FsError('EIO', `${file.path}: cannot record the save in the write journal (${String(error)}); nothing was uploaded, the content stays in ${staging.file}`, error);

@@ -17,16 +17,19 @@ export interface BenchMount {
   unmount(): Promise<void>;
 }
 
-/** Mounts the emulator at `remotePath` with `wsfs mount --foreground`. */
+/** Mounts the emulator at `remotePath` with `wsfs mount --foreground` (plus `args`). */
 export async function mountWsfs(options: {
   host: string;
   token: string;
   remotePath: string;
   mountPoint: string;
   ttlSeconds?: number;
+  /** Extra `wsfs mount` arguments (e.g. `--no-cache`, `--cache-dir DIR`). */
+  args?: string[];
 }): Promise<BenchMount> {
   const args = [path.join(root, 'bin/wsfs.js'), 'mount', '--host', options.host, '--remote-path', options.remotePath, '--foreground'];
   if (options.ttlSeconds !== undefined) args.push('--ttl', String(options.ttlSeconds));
+  args.push(...(options.args ?? []));
   args.push(options.mountPoint);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, DATABRICKS_TOKEN: options.token },

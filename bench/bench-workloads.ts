@@ -21,6 +21,8 @@ export interface BenchContext {
   quick: boolean;
   latencyMs: number;
   wsfsPoint: string;
+  /** The same remote folder mounted with `--no-cache`. */
+  wsfsOffPoint: string;
   bindfsPoint: string;
 }
 
@@ -44,6 +46,8 @@ export interface WorkloadResult {
   rssGrowthMiB?: number;
   peakRssMiB?: number;
   notes?: string[];
+  /** The same measurement on the `--no-cache` mount (read workloads). */
+  cacheOff?: { wallMs: number; totalRequests: number; throughputMiBs?: number };
   targets: Target[];
 }
 
@@ -51,7 +55,7 @@ export interface WorkloadResult {
 export interface Workload {
   name: string;
   prepare(context: BenchContext): Promise<void>;
-  run(context: BenchContext & { wsfs: BenchMount; bindfs: BenchMount }): Promise<WorkloadResult>;
+  run(context: BenchContext & { wsfs: BenchMount; wsfsOff: BenchMount; bindfs: BenchMount }): Promise<WorkloadResult>;
 }
 
 const WALK_DIRS = (quick: boolean): number => (quick ? 20 : 200);
@@ -138,8 +142,9 @@ export const WORKLOADS: Workload[] = [
     async run(ctx) {
       const bytes = size(ctx.quick, 100 * MiB);
       const measured = await measure(ctx, () => readAll(path.join(ctx.wsfsPoint, 'read100.bin')));
+      const off = await measureOff(ctx, () => readAll(path.join(ctx.wsfsOffPoint, 'read100.bin')), bytes);
       const baseline = await readAll(path.join(ctx.bindfsPoint, 'read100.bin'));
-      return { ...measured, name: 'cold-read-100MiB', ...throughput(bytes, measured.wallMs, baseline.ms), targets: [] };
+      return { ...measured, name: 'cold-read-100MiB', ...throughput(bytes, measured.wallMs, baseline.ms), cacheOff: off, targets: [] };
     },
   },
   {
@@ -158,6 +163,12 @@ export const WORKLOADS: Workload[] = [
       // bindfs baseline needs) would measure another cold read, not a re-read.
       const again = await readAll(file);
       await dropPageCache();
+      const offFile = path.join(ctx.wsfsOffPoint, 'read256.bin');
+      await readAll(offFile);
+      await dropPageCache();
+      // Cache off: the "cached" read is another download (every open reads from the workspace).
+      const off = await measureOff(ctx, () => readAll(offFile), bytes);
+      await dropPageCache();
       const baseFirst = await readAll(baseFile);
       const baseAgain = await readAll(baseFile);
       const ratioFirst = baseFirst.ms / first.wallMs;
@@ -166,8 +177,10 @@ export const WORKLOADS: Workload[] = [
         ...first,
         name: 'cached-read-256MiB',
         ...throughput(bytes, first.wallMs, baseFirst.ms),
+        cacheOff: off,
         notes: [
           `re-read ${mibs(bytes, again.ms).toFixed(0)} MiB/s vs bindfs ${mibs(bytes, baseAgain.ms).toFixed(0)} MiB/s`,
+          `cache off: the second read downloads again, ${(off.throughputMiBs ?? 0).toFixed(0)} MiB/s with ${off.totalRequests} requests`,
           dropped ? 'page cache dropped before the first cached read' : 'could not drop the page cache (not root?): first read may be warm',
         ],
         targets: [
@@ -234,12 +247,15 @@ export const WORKLOADS: Workload[] = [
       const status = (dir: string): Promise<{ ms: number }> => run('git', ['-C', dir, 'status', '--porcelain']);
       const cold = await measure(ctx, () => status(path.join(ctx.wsfsPoint, 'repo')));
       const warm = await measure(ctx, () => status(path.join(ctx.wsfsPoint, 'repo')));
+      await status(path.join(ctx.wsfsOffPoint, 'repo'));
+      const off = await measureOff(ctx, () => status(path.join(ctx.wsfsOffPoint, 'repo')));
       await status(path.join(ctx.bindfsPoint, 'repo'));
       const baseline = await status(path.join(ctx.bindfsPoint, 'repo'));
       return {
         ...warm,
         name: 'git-status-1000',
         baselineMs: baseline.ms,
+        cacheOff: off,
         notes: [`first (cold) status ${cold.wallMs.toFixed(0)} ms with ${cold.totalRequests} requests; figures are the second (warm) status`],
         targets: [],
       };
@@ -264,6 +280,13 @@ async function measure(
     rssGrowthMiB: (peakRss - baseRss) / MiB,
     peakRssMiB: peakRss / MiB,
   };
+}
+
+/** Runs `work` against the `--no-cache` mount with fresh request counters: time, requests, throughput. */
+async function measureOff(ctx: BenchContext, work: () => Promise<{ ms: number }>, bytes?: number): Promise<NonNullable<WorkloadResult['cacheOff']>> {
+  ctx.emulator.stats.reset();
+  const { ms } = await work();
+  return { wallMs: ms, totalRequests: ctx.emulator.stats.total(), ...(bytes !== undefined && { throughputMiBs: mibs(bytes, ms) }) };
 }
 
 function listingRequests(requests: Record<string, number>): number {

@@ -1,6 +1,7 @@
 // `npm run bench`: named workloads against a real wsfs mount of the emulator (20 ms latency per
 // request), each beside the same workload on a bindfs passthrough measured in the same run, so the
-// ratios hold on a noisy machine. Prints a table and JSON (also written to
+// ratios hold on a noisy machine; the read workloads also run on a second mount with the content
+// cache off (`--no-cache`), shown side by side. Prints a table and JSON (also written to
 // test-results/bench.json): wall time, requests per endpoint, bytes, engine RSS. A benchmark, not
 // a test: it reports targets met or missed and never fails the build.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,17 +26,22 @@ async function main(): Promise<void> {
     const local = path.join(scratch, 'local');
     const bindfsPoint = path.join(scratch, 'bindfs');
     const wsfsPoint = path.join(scratch, 'wsfs');
-    await Promise.all([mkdir(local), mkdir(bindfsPoint), mkdir(wsfsPoint)]);
-    const context: BenchContext = { emulator, home: `/Users/${USER}`, local, scratch, quick, latencyMs, wsfsPoint, bindfsPoint };
+    const wsfsOffPoint = path.join(scratch, 'wsfs-no-cache');
+    await Promise.all([mkdir(local), mkdir(bindfsPoint), mkdir(wsfsPoint), mkdir(wsfsOffPoint)]);
+    const context: BenchContext = { emulator, home: `/Users/${USER}`, local, scratch, quick, latencyMs, wsfsPoint, wsfsOffPoint, bindfsPoint };
     const selected = WORKLOADS.filter((workload) => only.length === 0 || only.includes(workload.name));
     for (const workload of selected) await workload.prepare(context);
     const bindfs = await mountBindfs(local, bindfsPoint);
     mounts.push(bindfs);
-    const wsfs = await mountWsfs({ host: emulator.host, token: emulator.token, remotePath: context.home, mountPoint: wsfsPoint, ttlSeconds: 60 });
+    const mount = (mountPoint: string, args: string[]): Promise<BenchMount> =>
+      mountWsfs({ host: emulator.host, token: emulator.token, remotePath: context.home, mountPoint, ttlSeconds: 60, args });
+    const wsfs = await mount(wsfsPoint, ['--cache-dir', path.join(scratch, 'cache')]);
     mounts.push(wsfs);
+    const wsfsOff = await mount(wsfsOffPoint, ['--no-cache', '--cache-dir', path.join(scratch, 'cache-off')]);
+    mounts.push(wsfsOff);
     for (const workload of selected) {
       process.stderr.write(`bench: ${workload.name}…\n`);
-      results.push(await workload.run({ ...context, wsfs, bindfs }));
+      results.push(await workload.run({ ...context, wsfs, wsfsOff, bindfs }));
     }
   } finally {
     for (const mount of mounts.reverse()) await mount.unmount().catch(() => undefined);
@@ -58,9 +64,10 @@ function printTable(results: WorkloadResult[]): void {
     r.baselineThroughputMiBs === undefined ? '' : `${r.baselineThroughputMiBs.toFixed(0)} MiB/s`,
     String(r.totalRequests),
     r.rssGrowthMiB === undefined ? '' : `${r.rssGrowthMiB.toFixed(1)} MiB`,
+    r.cacheOff === undefined ? '' : `${r.cacheOff.wallMs.toFixed(0)} ms, ${r.cacheOff.totalRequests} req`,
     r.targets.map((t) => `${t.met ? 'ok' : 'MISSED'}: ${t.description}`).join('; '),
   ]);
-  const header = ['workload', 'wsfs', 'bindfs', 'wsfs tput', 'bindfs tput', 'requests', 'engine RSS +', 'targets'];
+  const header = ['workload', 'wsfs', 'bindfs', 'wsfs tput', 'bindfs tput', 'requests', 'engine RSS +', 'cache off', 'targets'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);

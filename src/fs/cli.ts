@@ -45,8 +45,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--host <url>', 'workspace URL, e.g. https://<workspace>.cloud.databricks.com (default: the profile or DATABRICKS_HOST)')
     .option('--profile <name>', 'a profile of ~/.databrickscfg (host and credentials)')
     .option('--remote-path <path>', 'workspace folder shown at the mount point (default: /Users/<you>)', workspacePath)
-    .option('--cache-dir <dir>', 'where local copies and the write journal live')
-    .option('--no-cache', 'do not keep local copies of read files')
+    .option('--cache-dir <dir>', 'where the content cache lives (default: ~/.cache/wsfs/<id>, ~/Library/Caches/wsfs/<id> on macOS)')
+    .option('--cache-size <size>', 'content cache size limit, e.g. 500M, 5G, 1.5T (default 5G)', byteSize('--cache-size'))
+    .option('--cache-min-free <size>', 'free disk space the cache always leaves, e.g. 512M, 0 (default 512M)', byteSize('--cache-min-free'))
+    .option('--no-cache', 'do not keep copies of read files: every open reads from the workspace')
     .option('--background-uploads', 'close returns once the bytes are safe in the local write journal; uploads continue in the background (fsync still waits)')
     .option('--ttl <seconds>', 'how long listings are trusted before asking the workspace again', integer('--ttl', 0, 86_400), 10)
     .option('--foreground', 'stay in the foreground, logging to stderr; Ctrl+C unmounts')
@@ -161,6 +163,17 @@ function integer(flag: string, min: number, max = Number.MAX_SAFE_INTEGER): (val
       throw new InvalidArgumentError(`${flag} takes a whole number from ${min} to ${max}, got '${value}'.`);
     }
     return parsed;
+  };
+}
+
+/** A size such as `5G`, `500M`, `1.5GiB`, `4096` (bytes); K/M/G/T are powers of 1024. */
+function byteSize(flag: string): (value: string) => number {
+  return (value) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+    const units = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 } as const;
+    const bytes = match === null ? NaN : Math.floor(Number(match[1]) * units[match[2]!.toLowerCase() as keyof typeof units]);
+    if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`${flag} takes a size such as 500M, 5G or 1.5T (K, M, G, T = 1024-based), got '${value}'.`);
+    return bytes;
   };
 }
 

@@ -1,5 +1,5 @@
-// The workspace filesystem: the `Filesystem` port over a RemoteWorkspace, the MetadataCache, local
-// copies of remote versions and staging files (docs/semantics.md "Operations" is its contract).
+// The workspace filesystem: the `Filesystem` port over a RemoteWorkspace, the MetadataCache, the
+// ContentCache and staging files (docs/semantics.md "Operations" is its contract).
 // It owns open files and handles, the per-path lock, when to upload (now, or queued for the
 // background uploader), the conflict check before an upload, and local-only Finder clutter. It
 // does not own metadata (MetadataCache), notebook naming and plans (notebooks/*), errno numbers
@@ -18,7 +18,8 @@ import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } fro
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
-import { LocalCopies, type ContentFingerprint, type LocalCopy } from './content/local-copies';
+import { ContentCache, type CacheLease } from './cache/content-cache';
+import type { ContentFingerprint } from './cache/content-fingerprint';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
 import { markedCopyName } from './write/conflict-name';
@@ -57,8 +58,10 @@ export const BACKGROUND_START_DELAY_MS = 100;
 export interface WorkspaceFsOptions {
   remote: RemoteWorkspace;
   metadata: MetadataCache;
-  /** Local folder for staging files, local copies and local-only files (created 0700). */
+  /** Local folder for staging files and local-only files (created 0700). */
   stateDir: string;
+  /** The content cache; default: one kept under `stateDir/cache` (tests). */
+  cache?: ContentCache;
   logger: Logger;
   /** Clock, ms. */
   now: () => number;
@@ -106,9 +109,15 @@ interface OpenFile {
   journaledChanges?: number;
 }
 
+/** A pinned local copy of a version and a descriptor on it, held by one read handle. */
+interface OpenCopy {
+  fd: NodeFileHandle;
+  lease: CacheLease;
+}
+
 /** An open handle. `position`-less: every read and write names its offset. */
 type Handle =
-  | { kind: 'remote'; file: OpenFile; writable: boolean; append: boolean; copy?: NodeFileHandle }
+  | { kind: 'remote'; file: OpenFile; writable: boolean; append: boolean; copy?: OpenCopy; opening?: Promise<OpenCopy> }
   | { kind: 'local-only'; path: string; fd: NodeFileHandle };
 
 /**
@@ -125,7 +134,7 @@ export class WorkspaceFs implements Filesystem {
   private readonly gid: number;
   private readonly stateDir: string;
   private readonly stagingDir: string;
-  private readonly copies: LocalCopies;
+  private readonly cache: ContentCache;
   private readonly localOnly: LocalOnlyFiles;
   private readonly locks = new PathLocks();
   /** Folder times: workspace folders carry none, so they report the mount's start, stably. */
@@ -177,7 +186,16 @@ export class WorkspaceFs implements Filesystem {
     this.uid = options.uid;
     this.gid = options.gid;
     this.stagingDir = join(options.stateDir, 'staging');
-    this.copies = new LocalCopies(join(options.stateDir, 'copies'));
+    this.cache =
+      options.cache ??
+      new ContentCache({
+        dir: join(options.stateDir, 'cache'),
+        transientDir: join(options.stateDir, 'transient'),
+        workspace: 'default',
+        enabled: true,
+        now: options.now,
+        logger: options.logger.child('cache'),
+      });
     this.localOnly = new LocalOnlyFiles(join(options.stateDir, 'local-only'));
     this.stateDir = options.stateDir;
     this.startedAt = options.now();
@@ -213,7 +231,7 @@ export class WorkspaceFs implements Filesystem {
     const h = this.handles.get(handle);
     if (h?.kind === 'remote' && h.file.staging !== undefined) return this.openFileAttributes(h.file);
     if (h?.kind === 'remote' && h.copy !== undefined && h.file.unlinked) {
-      const { size } = await h.copy.stat();
+      const { size } = await h.copy.fd.stat();
       return fileAttributes(size, this.mtimeOf(h.file.entry), h.file.entry.objectId);
     }
     return this.getattr(path);
@@ -311,10 +329,11 @@ export class WorkspaceFs implements Filesystem {
     const staging = h.file.staging;
     if (staging !== undefined && staging.isOpen) return staging.read(buffer, length, position);
     if (h.copy === undefined) {
-      const copy = await this.localCopyOf(h.file.path, h.file.entry, h.file.presentation);
-      h.copy = await open(copy.file, 'r');
+      // Concurrent first reads of one handle share one copy (else one lease would never be released).
+      h.opening ??= this.openCopy(h.file.path, h.file.entry, h.file.presentation).finally(() => delete h.opening);
+      h.copy = await h.opening;
     }
-    return (await h.copy.read(buffer, 0, length, position)).bytesRead;
+    return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
   }
 
   async write(_path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
@@ -354,7 +373,8 @@ export class WorkspaceFs implements Filesystem {
         if (h.writable) await this.uploadIfDirty(h.file, this.closeMode());
       } finally {
         this.handles.delete(handle);
-        await h.copy?.close().catch(() => undefined);
+        await h.copy?.fd.close().catch(() => undefined);
+        h.copy?.lease.release();
         h.file.handles--;
         if (h.file.handles === 0) await this.settle(h.file);
       }
@@ -684,7 +704,7 @@ export class WorkspaceFs implements Filesystem {
       if (found.presentation.kind === 'DIRECTORY') throw new FsError('EISDIR', `${local} is a folder`);
       file = { path: local, handles: 0, entry: found.entry, presentation: found.presentation, created: false, unlinked: false };
     }
-    let copy: NodeFileHandle | undefined;
+    let copy: OpenCopy | undefined;
     if (writable) {
       if (file.staging === undefined) file.staging = await this.stagingFor(local, file.entry, file.presentation, truncating);
       if (truncating) {
@@ -692,8 +712,7 @@ export class WorkspaceFs implements Filesystem {
         await file.staging.truncate(0, this.now());
       }
     } else if (file.staging === undefined) {
-      const local2 = await this.localCopyOf(local, file.entry, file.presentation);
-      copy = await open(local2.file, 'r');
+      copy = await this.openCopy(local, file.entry, file.presentation);
     }
     this.files.set(local, file);
     file.handles++;
@@ -703,8 +722,8 @@ export class WorkspaceFs implements Filesystem {
   /** A new staging file for `local`: empty when `empty`, else a copy of the current content. */
   private async stagingFor(local: string, entry: RemoteEntry, presentation: Presentation, empty: boolean): Promise<StagingFile> {
     await this.prepare();
-    const seed = empty ? undefined : (await this.localCopyOf(local, entry, presentation)).file;
-    return StagingFile.create(this.stagingDir, baseOf(local), seed, this.now());
+    if (empty) return StagingFile.create(this.stagingDir, baseOf(local), undefined, this.now());
+    return this.withCopy(local, entry, presentation, undefined, (copy) => StagingFile.create(this.stagingDir, baseOf(local), copy.file, this.now()));
   }
 
   /** After the last handle of `file` closed (lock held): keep unsaved content, else tidy up. */
@@ -720,7 +739,7 @@ export class WorkspaceFs implements Filesystem {
     file.staging = undefined;
     if (file.uploaded !== undefined) {
       await staging.close();
-      await this.copies.adopt(file.uploaded, staging.file).catch(() => staging.discard());
+      await this.cache.adopt(file.uploaded, staging.file);
     } else {
       await staging.discard();
     }
@@ -1177,7 +1196,7 @@ export class WorkspaceFs implements Filesystem {
         if (real === undefined || real.type !== 'FILE' || real.size !== tagged.size || real.modifiedAt === undefined) return Promise.resolve();
         this.rememberOwnMtime(real, tagged.modifiedAt!);
         const presentation: Presentation = { kind: 'FILE' };
-        this.copies.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
+        this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
         if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
           this.metadata.noteRemoved(local);
           this.metadata.noteCreated(local, real);
@@ -1228,8 +1247,8 @@ export class WorkspaceFs implements Filesystem {
         return;
       }
       case 'convert-language': {
-        const copy = await this.localCopyOf(source, found.entry, found.presentation, 'SOURCE');
-        const text = convertSource((await readFile(copy.file)).toString('utf8'), plan.fromLanguage, plan.toLanguage);
+        const saved = await this.withCopy(source, found.entry, found.presentation, 'SOURCE', (copy) => readFile(copy.file));
+        const text = convertSource(saved.toString('utf8'), plan.fromLanguage, plan.toLanguage);
         await this.remoteCall(target, () =>
           this.remote.upload(plan.to, { type: 'NOTEBOOK', language: plan.toLanguage, format: 'SOURCE' }, { bytes: Buffer.from(text, 'utf8') }, { overwrite: plan.to === plan.from }),
         );
@@ -1242,15 +1261,15 @@ export class WorkspaceFs implements Filesystem {
         return;
       }
       case 'notebook-to-file': {
-        const copy = await this.localCopyOf(source, found.entry, found.presentation, plan.format);
-        await this.remoteCall(target, () => this.remote.upload(plan.to, { type: 'FILE' }, { file: copy.file, size: copy.size }, { overwrite: plan.replace !== undefined }));
+        await this.withCopy(source, found.entry, found.presentation, plan.format, (copy) =>
+          this.remoteCall(target, () => this.remote.upload(plan.to, { type: 'FILE' }, { file: copy.file, size: copy.size }, { overwrite: plan.replace !== undefined })),
+        );
         await this.remoteCall(source, () => this.remote.delete(plan.from, { recursive: false }));
         await this.noteReplaced(source, target, plan.to);
         return;
       }
       case 'replace-notebook-content': {
-        const copy = await this.localCopyOf(source, found.entry, found.presentation, plan.read);
-        let bytes = await readFile(copy.file);
+        let bytes = await this.withCopy(source, found.entry, found.presentation, plan.read, (copy) => readFile(copy.file));
         if (plan.convert !== undefined) bytes = Buffer.from(convertSource(bytes.toString('utf8'), plan.convert.from, plan.convert.to), 'utf8');
         await this.remoteCall(target, () =>
           this.remote.upload(plan.to, { type: 'NOTEBOOK', language: plan.language, format: plan.format }, { bytes }, { overwrite: true }),
@@ -1299,15 +1318,37 @@ export class WorkspaceFs implements Filesystem {
 
   // --- internals: content, attributes, helpers -----------------------------------------------
 
-  /** The local copy of the version `entry` (presented as `presentation`, or read as `format`). */
-  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat): Promise<LocalCopy> {
+  /** A pinned copy of the version `entry` (presented as `presentation`, or read as `format`). */
+  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat): Promise<CacheLease> {
     const wanted = format ?? downloadFormat(presentation);
     if (wanted === undefined) return Promise.reject(new FsError('EISDIR', `${local} is a folder`));
-    return this.copies.fetch(fingerprintOf(entry, presentation, wanted), async (target) => {
-      this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
-      await this.prepare();
-      return this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target));
-    });
+    return this.cache
+      .acquire(fingerprintOf(entry, presentation, wanted), async (target) => {
+        this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
+        return this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target));
+      })
+      .catch((error: unknown) => Promise.reject(toFsError(error, local)));
+  }
+
+  /** Runs `use` on a pinned copy of the version `entry`, unpinning it afterwards. */
+  private async withCopy<T>(local: string, entry: RemoteEntry, presentation: Presentation, format: DownloadFormat | undefined, use: (copy: CacheLease) => Promise<T>): Promise<T> {
+    const lease = await this.localCopyOf(local, entry, presentation, format);
+    try {
+      return await use(lease);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** An open descriptor on a pinned copy of `entry`, for a read handle (both end at release). */
+  private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<OpenCopy> {
+    const lease = await this.localCopyOf(local, entry, presentation);
+    try {
+      return { fd: await open(lease.file, 'r'), lease };
+    } catch (error) {
+      lease.release();
+      throw toFsError(error, local);
+    }
   }
 
   private async attributesOf(found: CachedEntry): Promise<FileAttributes> {
@@ -1315,8 +1356,8 @@ export class WorkspaceFs implements Filesystem {
     if (presentation.kind === 'DIRECTORY') {
       return { kind: 'directory', size: 0, mode: DIRECTORY_MODE, mtimeMs: this.startedAt, ctimeMs: this.startedAt, atimeMs: this.startedAt, ino: entry.objectId > 0 ? entry.objectId : 1 };
     }
-    const known = presentation.kind === 'FILE' ? entry.size : undefined;
-    const size = known ?? (await this.localCopyOf(found.localPath, entry, presentation)).size;
+    const known = presentation.kind === 'FILE' ? entry.size : this.cache.sizeOf(fingerprintOf(entry, presentation));
+    const size = known ?? (await this.withCopy(found.localPath, entry, presentation, undefined, (copy) => Promise.resolve(copy.size)));
     return fileAttributes(size, this.mtimeOf(entry), entry.objectId);
   }
 

@@ -60,6 +60,8 @@ export interface MountCommand {
   cacheEnabled: boolean;
   /** Cache size limit in bytes; absent means the default (5 GiB). */
   cacheLimitBytes?: number;
+  /** Free space the cache leaves on its disk, in bytes; absent means the default (512 MiB). */
+  cacheMinFreeBytes?: number;
   /** Metadata TTL in seconds. */
   ttlSeconds: number;
   uploadMode: UploadMode;
@@ -289,10 +291,12 @@ export function parseEngineCommand(value: unknown): EngineCommand {
       const profile = optStr(o, 'profile', kind);
       const cacheDir = o['cacheDir'] === undefined ? undefined : absolutePath(o, 'cacheDir', kind);
       const cacheLimitBytes = optCount(o, 'cacheLimitBytes', kind);
+      const cacheMinFreeBytes = optCount(o, 'cacheMinFreeBytes', kind);
       if (host !== undefined) command.host = host;
       if (profile !== undefined) command.profile = profile;
       if (cacheDir !== undefined) command.cacheDir = cacheDir;
       if (cacheLimitBytes !== undefined) command.cacheLimitBytes = cacheLimitBytes;
+      if (cacheMinFreeBytes !== undefined) command.cacheMinFreeBytes = cacheMinFreeBytes;
       return command;
     }
     case 'engine:unmount':

@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
+import { ContentCache } from '../../src/fs/cache/content-cache';
 import { FsError } from '../../src/fs/errors';
 import type { Filesystem } from '../../src/fs/filesystem';
 import { silentLogger, type Logger } from '../../src/fs/logger';
@@ -125,23 +126,34 @@ export function emulatorProbe(emulator: WorkspaceEmulator): WorkspaceProbe {
   };
 }
 
-/** A WorkspaceFs over `remote` mounted at the demo user's home, with its own cache and state dir. */
+/** A WorkspaceFs over `remote` mounted at the demo user's home, with its own content cache (on unless `cacheEnabled: false`) and state dir. */
 export function workspaceFsFor(
   emulator: WorkspaceEmulator,
   remote: RemoteWorkspace,
   stateDir: string,
-  options: { now?: () => number; logger?: Logger; ttlMs?: number } = {},
-): { fs: WorkspaceFs; metadata: MetadataCache } {
+  options: { now?: () => number; logger?: Logger; ttlMs?: number; cacheEnabled?: boolean } = {},
+): { fs: WorkspaceFs; metadata: MetadataCache; cache: ContentCache } {
   const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger();
+  const cache = new ContentCache({
+    dir: join(stateDir, 'cache'),
+    transientDir: join(stateDir, 'state', 'transient'),
+    workspace: emulator.host,
+    enabled: options.cacheEnabled ?? true,
+    minFreeBytes: 0,
+    now,
+    logger,
+  });
   const metadata = new MetadataCache({ remote, root: home(emulator), now, prefetchConcurrency: 0, ...(options.ttlMs !== undefined && { ttlMs: options.ttlMs }) });
   const fs = new WorkspaceFs({
     remote,
     metadata,
     stateDir: join(stateDir, 'state'),
-    logger: options.logger ?? silentLogger(),
+    cache,
+    logger,
     now,
     uid: process.getuid?.() ?? 1000,
     gid: process.getgid?.() ?? 1000,
   });
-  return { fs, metadata };
+  return { fs, metadata, cache };
 }

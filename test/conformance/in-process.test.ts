@@ -2,7 +2,8 @@
 // and the in-process emulator (demo seed, real HTTP), each scenario with a fresh filesystem (own
 // metadata cache and state dir) and its own scratch folder. The suite runs twice: with every
 // endpoint family, and with workspace-files and workspace/rename switched off (the fallbacks:
-// listings without sizes, export/import only, rename by copy + delete).
+// listings without sizes, export/import only, rename by copy + delete), each with the content
+// cache on and off (off: every open reads from the workspace; the results must be the same).
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EmulatorOptions, WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
@@ -17,8 +18,8 @@ const MODES: Array<{ name: string; options: EmulatorOptions }> = [
   { name: 'workspace-files and rename off', options: { seed: 'demo', disable: ['workspace-files', 'rename'] } },
 ];
 
-for (const mode of MODES) {
-  describe(`conformance, in-process (WorkspaceFs over the emulator, ${mode.name})`, () => {
+for (const mode of MODES.flatMap((m) => [true, false].map((cacheEnabled) => ({ ...m, cacheEnabled })))) {
+  describe(`conformance, in-process (WorkspaceFs over the emulator, ${mode.name}, cache ${mode.cacheEnabled ? 'on' : 'off'})`, () => {
     let emulator: WorkspaceEmulator;
     let dir: string;
     let remote: DatabricksRemote;
@@ -35,7 +36,7 @@ for (const mode of MODES) {
 
     SCENARIOS.forEach((scenario, index) => {
       it(scenario.name, async () => {
-        const { fs } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`));
+        const { fs } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`), { cacheEnabled: mode.cacheEnabled });
         const driver = inProcessDriver(fs);
         const scratch = `/conformance-${index}`;
         await driver.mkdir(scratch);

@@ -1,6 +1,7 @@
 // Runs every conformance scenario through a real mount: the emulator in this process, the real
 // `wsfs mount --foreground` (and its engine process) mounting it, and node:fs on the mount point.
-// One mount per emulator mode (every endpoint family; workspace-files and rename switched off),
+// One mount per emulator mode (every endpoint family; workspace-files and rename switched off) and
+// content cache mode (on, and off with `--no-cache`),
 // each scenario in its own scratch folder made through the mount. The kernel caches attributes
 // and entries for the TTL; every change a scenario makes goes through the mount (so the kernel
 // sees it at once), and workspace checks read the emulator directly.
@@ -18,12 +19,12 @@ const MODES: Array<{ name: string; options: EmulatorOptions }> = [
 /** The default `wsfs mount --ttl`: what a user gets. */
 const TTL_SECONDS = 10;
 
-for (const mode of MODES) {
-  describe(`conformance, through a real mount (${mode.name})`, () => {
+for (const mode of MODES.flatMap((m) => [true, false].map((cacheEnabled) => ({ ...m, cacheEnabled })))) {
+  describe(`conformance, through a real mount (${mode.name}, cache ${mode.cacheEnabled ? 'on' : 'off'})`, () => {
     let mounted: MountedWorkspace;
 
     before(async () => {
-      mounted = await mountWorkspace({ emulator: mode.options, ttlSeconds: TTL_SECONDS });
+      mounted = await mountWorkspace({ emulator: mode.options, ttlSeconds: TTL_SECONDS, args: mode.cacheEnabled ? [] : ['--no-cache'] });
     });
     after(async () => {
       await mounted?.stop();

@@ -88,6 +88,16 @@ describe('wsfs mount: clear errors', () => {
     }
   });
 
+  it('refuses a malformed --cache-size or --cache-min-free, naming the accepted forms', async () => {
+    const mountPoint = await emptyDir('cache-size');
+    for (const [flag, value] of [['--cache-size', '5X'], ['--cache-size', 'lots'], ['--cache-min-free', '-1G']]) {
+      const run = await wsfs(['mount', '--demo', flag!, value!, mountPoint]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`${flag} takes a size such as 500M, 5G or 1\\.5T`));
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
   it('refuses a missing mount point', async () => {
     const run = await wsfs(['mount', '--demo', join(base, 'does-not-exist')]);
     failsWith(run, 3, /does not exist/, /mkdir -p/);
@@ -245,6 +255,7 @@ describe('wsfs mount: real mounts', () => {
 
     const status = await wsfs(['status']);
     assert.match(status.stdout, new RegExp(`^${mountPoint}\\thttp://127\\.0\\.0\\.1:\\d+/Users/\\S+ \\(demo\\)\\tpid ${pid} running$`, 'm'));
+    assert.match(status.stdout, new RegExp(`^\\tcache: \\d+ files?, [\\d.]+ (B|KiB|MiB) of 5\\.0 GiB in ${base}/home/\\.cache/wsfs/[0-9a-f]{16}$`, 'm'), status.stdout);
 
     const again = await wsfs(['mount', '--demo', mountPoint]);
     failsWith(again, 3, /already a mount point/, /wsfs unmount/);

@@ -39,7 +39,7 @@ describe('spawnEngine', () => {
     await engine.request({ kind: 'engine:set-credentials', token });
     await engine.request({ kind: 'engine:get-stats' });
     assert.ok(events.some((e) => e.kind === 'engine:stats'));
-    await assert.rejects(engine.request({ kind: 'cache:clear' }), (error: EngineCommandError) => error.code === 'not-supported');
+    await assert.rejects(engine.request({ kind: 'cache:clear' }), (error: EngineCommandError) => error.code === 'not-mounted');
     await assert.rejects(engine.request({ kind: 'engine:unmount' }), (error: EngineCommandError) => error.code === 'not-mounted');
     assert.ok(!JSON.stringify(events).includes(token));
 

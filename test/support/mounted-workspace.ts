@@ -27,6 +27,8 @@ export interface MountedWorkspace {
 /** Options of `mountWorkspace`. */
 export interface MountOptions {
   emulator?: EmulatorOptions;
+  /** A running emulator to mount instead of a new one (then `stop()` leaves it running). */
+  emulatorInstance?: WorkspaceEmulator;
   /** Remote folder to mount; default the emulator user's home. */
   remotePath?: string;
   /** Metadata TTL in seconds (`--ttl`). */
@@ -37,7 +39,8 @@ export interface MountOptions {
 
 /** Starts an emulator and mounts it with `wsfs mount --foreground`; resolves once mounted. */
 export async function mountWorkspace(options: MountOptions = {}): Promise<MountedWorkspace> {
-  const emulator = await WorkspaceEmulator.start({ seed: 'demo', ...options.emulator });
+  const emulator = options.emulatorInstance ?? (await WorkspaceEmulator.start({ seed: 'demo', ...options.emulator }));
+  const stopEmulator = (): Promise<void> => (options.emulatorInstance === undefined ? emulator.stop() : Promise.resolve());
   const dir = await mkdtemp(path.join(tmpdir(), 'wsfs-mounted-'));
   const mountPoint = path.join(dir, 'mnt');
   await run('mkdir', [mountPoint]);
@@ -45,7 +48,15 @@ export async function mountWorkspace(options: MountOptions = {}): Promise<Mounte
   const args = [WSFS_BIN, 'mount', '--host', emulator.host, '--remote-path', remotePath, '--foreground'];
   if (options.ttlSeconds !== undefined) args.push('--ttl', String(options.ttlSeconds));
   args.push(...(options.args ?? []), mountPoint);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATABRICKS_TOKEN: emulator.token, WSFS_RUNTIME_DIR: path.join(dir, 'run') };
+  // State and content cache default to folders inside `dir` (not the user's home).
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABRICKS_TOKEN: emulator.token,
+    WSFS_RUNTIME_DIR: path.join(dir, 'run'),
+    XDG_STATE_HOME: path.join(dir, 'state'),
+    XDG_CACHE_HOME: path.join(dir, 'cache'),
+  };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -53,7 +64,7 @@ export async function mountWorkspace(options: MountOptions = {}): Promise<Mounte
     await waitForMount(mountPoint, child, () => stderr);
   } catch (error) {
     child.kill('SIGKILL');
-    await emulator.stop();
+    await stopEmulator();
     await run('fusermount', ['-uz', mountPoint]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -69,7 +80,7 @@ export async function mountWorkspace(options: MountOptions = {}): Promise<Mounte
       const exited = await Promise.race([new Promise((resolve) => child.once('exit', () => resolve(true))), sleep(30_000, false, { ref: false })]);
       if (!exited) child.kill('SIGKILL');
       await run('fusermount', ['-uz', mountPoint]).catch(() => undefined);
-      await emulator.stop();
+      await stopEmulator();
       await rm(dir, { recursive: true, force: true });
     },
   };

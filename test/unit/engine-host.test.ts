@@ -7,7 +7,7 @@ import { EngineHost, type EngineFactory, type MountedEngine, type MountPlan } fr
 import { RemoteError } from '../../src/fs/remote/remote-error';
 import type { RemoteSettings } from '../../src/fs/remote/remote-config';
 import type { RemoteEntry, RemoteWorkspace } from '../../src/fs/remote/remote-workspace';
-import type { TransferSummary } from '../../src/shared/cache-usage';
+import type { CacheUsage, TransferSummary } from '../../src/shared/cache-usage';
 import type { EngineEvent, MountCommand } from '../../src/shared/engine-protocol';
 
 const PAT = `dapi${'0123456789abcdef'.repeat(2)}`;
@@ -26,7 +26,19 @@ interface FakeOptions {
 
 class FakeMount implements MountedEngine {
   calls: string[] = [];
+  usage: CacheUsage = { enabled: true, bytesUsed: 0, bytesLimit: 100, files: 0, hits: 0, misses: 0, evictions: 0, bytesFetched: 0 };
   private listener: (() => void) | undefined;
+  cacheUsage(): CacheUsage {
+    return { ...this.usage };
+  }
+  async setCacheEnabled(enabled: boolean): Promise<void> {
+    this.calls.push(`setCacheEnabled ${String(enabled)}`);
+    this.usage.enabled = enabled;
+  }
+  async clearCache(): Promise<void> {
+    this.calls.push('clearCache');
+    this.usage = { ...this.usage, bytesUsed: 0, files: 0 };
+  }
   async flushAll(): Promise<void> {
     this.calls.push('flushAll');
   }
@@ -47,7 +59,7 @@ class FakeMount implements MountedEngine {
   }
 }
 
-function setup(fake: FakeOptions = {}, extra: { fixedWorkspace?: { host: string; token: string } } = {}) {
+function setup(fake: FakeOptions = {}, extra: { fixedWorkspace?: { host: string; token: string }; statsIntervalMs?: number } = {}) {
   const events: EngineEvent[] = [];
   const settings: RemoteSettings[] = [];
   const plans: MountPlan[] = [];
@@ -81,7 +93,7 @@ function setup(fake: FakeOptions = {}, extra: { fixedWorkspace?: { host: string;
       return mount;
     },
   };
-  const host = new EngineHost({ send, factory, pid: 1234, onIdle: (reason) => idle.push(reason), ...extra });
+  const host = new EngineHost({ send, factory, pid: 1234, onIdle: (reason) => idle.push(reason), statsIntervalMs: 0, ...extra });
   host.start();
   return { host, events, settings, plans, idle, mount };
 }
@@ -158,24 +170,65 @@ describe('EngineHost', () => {
     await host.receive(mountCommand(6));
     await host.receive({ kind: 'engine:unmount', id: 7 });
     await host.receive({ kind: 'engine:unmount', id: 8 });
+    await host.receive({ kind: 'cache:clear', id: 9 });
     assert.deepEqual(
       replies(events).map((r) => r.id),
-      [1, 2, 3, 4, 5, 6, 7, 8],
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
-    for (const id of [1, 2, 3, 7]) assert.equal(replyTo(events, id).ok, true, `command ${id}`);
+    for (const id of [1, 2, 3, 4, 5, 7]) assert.equal(replyTo(events, id).ok, true, `command ${id}`);
     for (const [id, code] of [
-      [4, 'not-supported'],
-      [5, 'not-supported'],
       [6, 'busy'],
       [8, 'not-mounted'],
+      [9, 'not-mounted'],
     ] as const) {
       const reply = replyTo(events, id);
       assert.ok(!reply.ok && reply.error.code === code, `${id}: ${JSON.stringify(reply)}`);
     }
     const stats = events.findIndex((e) => e.kind === 'engine:stats');
     assert.ok(stats >= 0 && stats < events.indexOf(replyTo(events, 3)), 'engine:stats comes before its reply');
-    const notSupported = replyTo(events, 4);
-    assert.ok(!notSupported.ok && /not supported yet/.test(notSupported.error.message));
+  });
+
+  it('switches and clears the mounted cache, and reports its usage in engine:stats', async () => {
+    const { host, events, mount } = setup();
+    await host.receive({ kind: 'engine:set-credentials', id: 1, token: PAT });
+    await host.receive(mountCommand(2, { cacheLimitBytes: 1234, cacheMinFreeBytes: 0 }));
+    mount.usage = { ...mount.usage, bytesUsed: 40, files: 2, hits: 3 };
+    await host.receive({ kind: 'engine:get-stats', id: 3 });
+    await host.receive({ kind: 'cache:set-enabled', id: 4, enabled: false });
+    await host.receive({ kind: 'cache:clear', id: 5 });
+    assert.deepEqual(mount.calls, ['setCacheEnabled false', 'clearCache']);
+    const pushed = events.flatMap((e) => (e.kind === 'engine:stats' ? [e.stats.cache] : []));
+    assert.deepEqual(
+      pushed.map((c) => [c.enabled, c.bytesUsed, c.files, c.hits]),
+      [
+        [true, 40, 2, 3],
+        [false, 40, 2, 3],
+        [false, 0, 0, 3],
+      ],
+    );
+    for (const id of [3, 4, 5]) assert.equal(replyTo(events, id).ok, true);
+  });
+
+  it('pushes engine:stats while mounted only when they changed', async () => {
+    const { host, events, mount } = setup({}, { statsIntervalMs: 5 });
+    const count = (): number => events.filter((e) => e.kind === 'engine:stats').length;
+    await host.receive({ kind: 'engine:set-credentials', id: 1, token: PAT });
+    await host.receive(mountCommand(2));
+    // Bounded waits: until the first push, then long enough for several unchanged ticks.
+    const until = async (condition: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    await until(() => count() === 1);
+    assert.equal(count(), 1, 'the first tick pushes the stats');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(count(), 1, 'unchanged stats are not pushed again');
+    mount.usage = { ...mount.usage, hits: 9 };
+    await until(() => count() === 2);
+    assert.equal(count(), 2);
+    await host.receive({ kind: 'engine:unmount', id: 3 });
+    mount.usage = { ...mount.usage, hits: 10 };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(count(), 2, 'no pushes after the unmount');
   });
 
   it('needs credentials before a pat mount, and uses them once they came', async () => {
@@ -242,8 +295,8 @@ describe('EngineHost', () => {
     await host.receive({ kind: 'engine:set-credentials', id: 4, token: PLAIN_TOKEN });
     assert.ok(replyTo(events, 4).ok);
     assert.deepEqual(mount.calls, [`setCredentials:${PLAIN_TOKEN.length}`]);
-    plans[0]!.report({ kind: 'engine:problem', problem: { kind: 'needs-sign-in', message: `token ${PLAIN_TOKEN} expired` } });
-    plans[0]!.report({ kind: 'transfer:progress', transferId: 't', direction: 'upload', path: '/a', phase: 'queued', bytesDone: 0, bytesTotal: 3 });
+    plans[0]!.onProblem({ kind: 'needs-sign-in', message: `token ${PLAIN_TOKEN} expired` });
+    plans[0]!.onTransfer({ kind: 'transfer:progress', transferId: 't', direction: 'upload', path: '/a', phase: 'queued', bytesDone: 0, bytesTotal: 3 });
     const problem = events.find((e) => e.kind === 'engine:problem');
     assert.ok(problem?.kind === 'engine:problem' && problem.problem.kind === 'needs-sign-in' && !problem.problem.message.includes(PLAIN_TOKEN), JSON.stringify(problem));
     assert.ok(events.some((e) => e.kind === 'transfer:progress' && e.phase === 'queued'));

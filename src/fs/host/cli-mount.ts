@@ -6,10 +6,13 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { MountCommand } from '../../shared/engine-protocol';
 import type { FailedMountState, MountedMountState } from '../../shared/mount-state';
+import { readCacheIndex } from '../cache/cache-index';
+import { DEFAULT_CACHE_LIMIT_BYTES } from '../cache/content-cache';
 import { formatLogRecord } from '../logger';
 import { normalizeHost } from '../remote/remote-config';
 import { RemoteError } from '../remote/remote-error';
 import { EngineCommandError, spawnEngine, type EngineClient } from './engine-client';
+import { defaultCacheDirOf } from './engine-factory';
 import { EngineError } from './engine-host';
 import { checkFuseInstalled, checkMountPoint, fuseUnmount, isMountPoint } from './mount-preflight';
 import { listRecords, pidAlive, readRecord, recordPaths, removeRecord, runtimeDir, writeRecord } from './mount-records';
@@ -54,6 +57,8 @@ export interface MountCliOptions {
   remotePath?: string;
   cacheDir?: string;
   cache: boolean;
+  cacheSize?: number;
+  cacheMinFree?: number;
   ttl: number;
   foreground?: boolean;
   debug?: boolean;
@@ -179,6 +184,8 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
       ...(host !== undefined && { host }),
       ...(options.profile !== undefined && { profile: options.profile }),
       ...(options.cacheDir !== undefined && { cacheDir: resolve(options.cacheDir) }),
+      ...(options.cacheSize !== undefined && { cacheLimitBytes: options.cacheSize }),
+      ...(options.cacheMinFree !== undefined && { cacheMinFreeBytes: options.cacheMinFree }),
     };
     await engine.request(command, 120_000);
   } catch (error) {
@@ -199,6 +206,8 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
     demo,
     startedAt: new Date().toISOString(),
     ...(!foreground && { logFile: paths.log }),
+    cacheDir: options.cacheDir !== undefined ? resolve(options.cacheDir) : defaultCacheDirOf(mountPoint),
+    cacheLimitBytes: options.cacheSize ?? DEFAULT_CACHE_LIMIT_BYTES,
   });
   process.stdout.write(`Mounted ${state.host}${state.remotePath} at ${mountPoint}${demo ? ' (demo workspace)' : ''}\n`);
   if (!foreground) {
@@ -297,7 +306,27 @@ export async function runStatus(): Promise<void> {
     const where = `${record.host}${record.remotePath}${record.demo ? ' (demo)' : ''}`;
     process.stdout.write(`${record.mountPoint}\t${where}\tpid ${record.pid} ${alive ? 'running' : 'dead (record removed)'}\n`);
     if (!alive) await removeRecord(record.mountPoint);
+    else if (record.cacheDir !== undefined) process.stdout.write(`${await cacheLine(record.cacheDir, record.cacheLimitBytes)}\n`);
   }
+}
+
+/** `  cache: N files, X of LIMIT in DIR`, from the cache's index as last written (at most a second old). */
+async function cacheLine(dir: string, limit: number | undefined): Promise<string> {
+  const index = await readCacheIndex(dir).catch(() => undefined);
+  const files = index?.records.length ?? 0;
+  const bytes = index?.records.reduce((sum, record) => sum + record.bytes, 0) ?? 0;
+  return `\tcache: ${files} file${files === 1 ? '' : 's'}, ${formatSize(bytes)}${limit === undefined ? '' : ` of ${formatSize(limit)}`} in ${dir}`;
+}
+
+function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -2,9 +2,9 @@
 // client over the SDK with a short retry budget for the connection check, then for a mount its
 // own client with the full budget, handed to the MountComposer (metadata cache + WorkspaceFs +
 // FUSE mount session). EngineHost receives this through the EngineFactory seam.
-import { createHash } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheDir, mountIdOf } from '../cache/cache-location';
 import type { Logger } from '../logger';
 import { DatabricksRemote } from '../remote/databricks-remote';
 import { createRemoteConfig, resolveRemoteConfig, type RemoteSettings } from '../remote/remote-config';
@@ -12,13 +12,17 @@ import { RetryPolicy } from '../remote/retry-policy';
 import type { EngineConnection, EngineFactory, MountedEngine, MountPlan } from './engine-host';
 
 /** Mounts a checked connection; the last piece wired (WorkspaceFs + FuseMountSession). */
-export type MountComposer = (plan: MountPlan, places: { stateDir: string; tempDir: string }) => Promise<MountedEngine>;
+export type MountComposer = (plan: MountPlan, places: { stateDir: string; cacheDir: string; tempDir: string }) => Promise<MountedEngine>;
 
 /** The default engine state folder for a mount point (journal, staging); no secrets. */
 function defaultStateDir(mountPoint: string): string {
   const base = process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state');
-  const key = createHash('sha256').update(mountPoint).digest('hex').slice(0, 16);
-  return join(base, 'wsfs', key);
+  return join(base, 'wsfs', mountIdOf(mountPoint));
+}
+
+/** The default content cache folder of a mount point in this process's environment. */
+export function defaultCacheDirOf(mountPoint: string): string {
+  return defaultCacheDir(mountIdOf(mountPoint), { platform: process.platform, home: homedir(), xdgCacheHome: process.env['XDG_CACHE_HOME'] });
 }
 
 /** The real factory of the engine process. */
@@ -39,7 +43,8 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
       return { host: origin.origin, remote };
     },
     async mount(plan: MountPlan): Promise<MountedEngine> {
-      const stateDir = plan.cacheDir ?? defaultStateDir(plan.mountPoint);
+      const stateDir = defaultStateDir(plan.mountPoint);
+      const cacheDir = plan.cacheDir ?? defaultCacheDirOf(plan.mountPoint);
       // The mount's own client, with the full retry budget (the check's is deliberately short).
       const config = createRemoteConfig(plan.settings);
       await resolveRemoteConfig(config);
@@ -50,7 +55,7 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
         retry: new RetryPolicy({ onRetry: (event) => log.debug('retrying a request', { ...event }) }),
         onExchange: (event) => log.debug('request', { ...event }),
       });
-      const mounted = await compose({ ...plan, connection: { host: plan.connection.host, remote } }, { stateDir, tempDir });
+      const mounted = await compose({ ...plan, connection: { host: plan.connection.host, remote } }, { stateDir, cacheDir, tempDir });
       // A renewed token (after a needs-sign-in problem): the SDK's PAT auth reads config.token per request.
       return {
         ...mounted,

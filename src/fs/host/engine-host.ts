@@ -13,13 +13,13 @@ import {
   type EngineEvent,
   type LogLevel,
   type MountCommand,
-  type ProblemEvent,
   type ReplyError,
   type TransferProgressEvent,
   type UploadMode,
 } from '../../shared/engine-protocol';
-import type { EngineStats, TransferSummary } from '../../shared/cache-usage';
+import type { CacheUsage, EngineStats, TransferSummary } from '../../shared/cache-usage';
 import type { MountState } from '../../shared/mount-state';
+import type { Problem } from '../../shared/problem';
 import { Logger, protocolSink, streamSink, type LogRecord } from '../logger';
 import { RemoteError } from '../remote/remote-error';
 import type { RemoteSettings } from '../remote/remote-config';
@@ -41,13 +41,17 @@ export interface MountPlan {
   remotePath: string;
   cacheDir?: string;
   cacheEnabled: boolean;
+  cacheLimitBytes?: number;
+  cacheMinFreeBytes?: number;
   ttlSeconds: number;
   debug: boolean;
   logger: Logger;
+  /** Reports a problem to the front end (e.g. the cache switched itself off). */
+  onProblem: (problem: Problem) => void;
   /** `sync`: close returns after the upload; `background`: after the bytes are journaled. */
   uploadMode: UploadMode;
-  /** Sends a problem or an upload's progress to the front end (through the host; never throws). */
-  report: (event: ProblemEvent | TransferProgressEvent) => void;
+  /** Reports an upload's progress to the front end. */
+  onTransfer: (event: TransferProgressEvent) => void;
 }
 
 /** A live mount as the host drives it. */
@@ -58,6 +62,12 @@ export interface MountedEngine {
   unmount(): Promise<void>;
   /** Called once when the mount went away without `unmount()` (an external `fusermount -u`). */
   onUnmounted(listener: () => void): void;
+  /** Figures of the content cache. */
+  cacheUsage(): CacheUsage;
+  /** Switches the content cache on or off (no remount). */
+  setCacheEnabled(enabled: boolean): Promise<void>;
+  /** Drops the clean cached copies; dirty data is never in the cache. */
+  clearCache(): Promise<void>;
   /** Uploads waiting in the write journal or running. */
   transfers(): TransferSummary;
   /** A new token from `engine:set-credentials` while mounted: the remote client uses it from now on. */
@@ -106,6 +116,8 @@ export interface EngineHostOptions {
   fixedWorkspace?: { host: string; token: string };
   /** Called once the engine has nothing left to serve (unmounted, or the mount went away). */
   onIdle?: (reason: 'unmounted' | 'lost') => void;
+  /** How often changed stats are pushed while mounted, ms (default 1000; 0 never). */
+  statsIntervalMs?: number;
 }
 
 type Phase = 'idle' | 'mounting' | 'mounted' | 'unmounting';
@@ -122,6 +134,9 @@ export class EngineHost {
   private mounted: MountedEngine | undefined;
   private mountPoint: string | undefined;
   private stopping: Promise<void> | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  /** The last `engine:stats` pushed, as JSON (a push happens only when it changed). */
+  private lastStats = '';
 
   constructor(options: EngineHostOptions) {
     this.options = options;
@@ -190,15 +205,20 @@ export class EngineHost {
       case 'engine:unmount':
         if (this.phase === 'idle') throw new EngineError('not-mounted', 'nothing is mounted by this engine');
         return this.unmount();
-      case 'engine:get-stats':
-        this.send({ kind: 'engine:stats', stats: this.stats() });
+      case 'engine:get-stats': {
+        const stats = this.stats();
+        this.lastStats = JSON.stringify(stats);
+        this.send({ kind: 'engine:stats', stats });
         return;
+      }
       case 'cache:set-enabled':
+        await this.mountedEngine(command.kind).setCacheEnabled(command.enabled);
+        this.pushStats();
+        return;
       case 'cache:clear':
-        throw new EngineError(
-          'not-supported',
-          `${command.kind} is not supported yet: this engine has no content cache (it arrives with the cache issue)`,
-        );
+        await this.mountedEngine(command.kind).clearCache();
+        this.pushStats();
+        return;
       default:
         return assertNever(command);
     }
@@ -225,9 +245,12 @@ export class EngineHost {
         ttlSeconds: command.ttlSeconds,
         debug: command.debug,
         logger: this.logger,
+        onProblem: (problem) => this.send({ kind: 'engine:problem', problem }),
         uploadMode: command.uploadMode,
-        report: (event) => this.send(event),
+        onTransfer: (event) => this.send(event),
         ...(command.cacheDir !== undefined && { cacheDir: command.cacheDir }),
+        ...(command.cacheLimitBytes !== undefined && { cacheLimitBytes: command.cacheLimitBytes }),
+        ...(command.cacheMinFreeBytes !== undefined && { cacheMinFreeBytes: command.cacheMinFreeBytes }),
       };
       const mounted = await this.options.factory.mount(plan).catch((error: unknown) => {
         throw asEngineError(error, 'mount-failed');
@@ -237,6 +260,7 @@ export class EngineHost {
       mounted.onUnmounted(() => this.lost());
       this.log.info('mounted', { mountPoint: command.mountPoint, remotePath, host: connection.host });
       this.sendState({ kind: 'mounted', mountPoint: command.mountPoint, remotePath, host: connection.host });
+      this.startStats();
     } catch (error) {
       const failure = asEngineError(error, 'mount-failed');
       this.phase = 'idle';
@@ -363,6 +387,7 @@ export class EngineHost {
       this.sendState({ kind: 'failed', code: failure.code, message: failure.message, ...(failure.fix !== undefined && { fix: failure.fix }) });
       throw failure;
     }
+    this.stopStats();
     this.mounted = undefined;
     this.mountPoint = undefined;
     this.phase = 'idle';
@@ -375,6 +400,7 @@ export class EngineHost {
   private lost(): void {
     if (this.phase !== 'mounted') return;
     this.log.warn('the mount was removed from outside the engine', { mountPoint: this.mountPoint });
+    this.stopStats();
     this.mounted = undefined;
     this.mountPoint = undefined;
     this.phase = 'idle';
@@ -408,9 +434,36 @@ export class EngineHost {
 
   private stats(): EngineStats {
     return {
-      cache: { enabled: false, bytesUsed: 0, bytesLimit: 0, files: 0, hits: 0, misses: 0, evictions: 0, bytesFetched: 0 },
+      cache: this.mounted?.cacheUsage() ?? { enabled: false, bytesUsed: 0, bytesLimit: 0, files: 0, hits: 0, misses: 0, evictions: 0, bytesFetched: 0 },
       transfers: this.mounted?.transfers() ?? { uploadsQueued: 0, uploadsInFlight: 0, bytesToUpload: 0, bytesUploaded: 0 },
     };
+  }
+
+  /** The live mount, for a command that needs one. */
+  private mountedEngine(command: string): MountedEngine {
+    if (this.phase !== 'mounted' || this.mounted === undefined) throw new EngineError('not-mounted', `${command} needs a mounted workspace; nothing is mounted by this engine`);
+    return this.mounted;
+  }
+
+  /** Pushes `engine:stats` when they changed since the last push. */
+  private pushStats(): void {
+    const stats = this.stats();
+    const text = JSON.stringify(stats);
+    if (text === this.lastStats) return;
+    this.lastStats = text;
+    this.send({ kind: 'engine:stats', stats });
+  }
+
+  private startStats(): void {
+    const interval = this.options.statsIntervalMs ?? 1_000;
+    if (interval <= 0) return;
+    this.statsTimer = setInterval(() => this.pushStats(), interval);
+    this.statsTimer.unref();
+  }
+
+  private stopStats(): void {
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
   }
 
   private problem(message: string): void {

@@ -1,8 +1,10 @@
-// Wires a checked connection into a mount: remote health -> metadata cache -> WorkspaceFs (which
-// takes over the write journal of an earlier run) -> FuseMountSession (ARCHITECTURE.md §2: host is
-// a composition root). MountError reasons of the session become the host's error codes
-// (mount-preflight.ts engineErrorFor), with the session's own message and fix.
+// Wires a checked connection into a mount: remote health -> metadata cache + content cache ->
+// WorkspaceFs (which takes over the write journal of an earlier run) -> FuseMountSession
+// (ARCHITECTURE.md §2: host is a composition root). MountError reasons of the session become the
+// host's error codes (mount-preflight.ts engineErrorFor), with the session's own message and fix.
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ContentCache } from '../cache/content-cache';
 import { MountError } from '../fuse/mount-checks';
 import { FuseMountSession } from '../fuse/mount-session';
 import { MetadataCache } from '../meta/metadata-cache';
@@ -12,14 +14,14 @@ import type { MountedEngine, MountPlan } from './engine-host';
 import { engineErrorFor } from './mount-preflight';
 
 /** The real MountComposer: builds the engine's pieces for `plan` and mounts them. */
-export async function composeMount(plan: MountPlan, places: { stateDir: string; tempDir: string }): Promise<MountedEngine> {
+export async function composeMount(plan: MountPlan, places: { stateDir: string; cacheDir: string; tempDir: string }): Promise<MountedEngine> {
   const logger = plan.logger;
   await mkdir(places.stateDir, { recursive: true, mode: 0o700 });
   // Every remote call reports to `health`; outages and refused sign-ins become one problem each.
   const late: { fs?: WorkspaceFs } = {};
   const health = new RemoteHealth({
     now: Date.now,
-    onProblem: (problem) => plan.report({ kind: 'engine:problem', problem }),
+    onProblem: plan.onProblem,
     onRecovered: () => late.fs?.resumeUploads(),
   });
   const remote = health.observe(plan.connection.remote);
@@ -31,9 +33,22 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     onPrefetchError: (path, error) => logger.child('meta').debug('prefetch failed', { path, error }),
     offline: () => health.state.kind === 'disconnected',
   });
-  const fs = new WorkspaceFs({
+  const cache = new ContentCache({
+    dir: places.cacheDir,
+    transientDir: join(places.stateDir, 'transient'),
+    workspace: plan.connection.host,
+    enabled: plan.cacheEnabled,
+    now: Date.now,
+    logger: logger.child('cache'),
+    onProblem: plan.onProblem,
+    ...(plan.cacheLimitBytes !== undefined && { limitBytes: plan.cacheLimitBytes }),
+    ...(plan.cacheMinFreeBytes !== undefined && { minFreeBytes: plan.cacheMinFreeBytes }),
+  });
+  await cache.prepare();
+  const filesystem = new WorkspaceFs({
     remote,
     metadata,
+    cache,
     stateDir: places.stateDir,
     logger: logger.child('fs'),
     now: Date.now,
@@ -41,37 +56,43 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     gid: process.getgid?.() ?? 0,
     uploadMode: plan.uploadMode,
     health,
-    onProblem: (problem) => plan.report({ kind: 'engine:problem', problem }),
-    onTransfer: (progress) => plan.report({ kind: 'transfer:progress', ...progress }),
+    onProblem: plan.onProblem,
+    onTransfer: (progress) => plan.onTransfer({ kind: 'transfer:progress', ...progress }),
   });
-  late.fs = fs;
-  // Before the mount serves anything, so a recovered file shows its saved bytes from the start.
-  await fs.recover();
+  late.fs = filesystem;
   let session: FuseMountSession;
   try {
+    // Before the mount serves anything, so a recovered file shows its saved bytes from the start.
+    await filesystem.recover();
     session = await FuseMountSession.mount({
       mountPoint: plan.mountPoint,
-      filesystem: fs,
+      filesystem,
       logger: logger.child('fuse'),
       ttlSeconds: plan.ttlSeconds,
       fsname: `wsfs:${plan.connection.host.replace(/^https?:\/\//, '')}${plan.remotePath}`,
       debug: false,
     });
   } catch (error) {
+    filesystem.stopBackground();
+    await cache.close().catch(() => undefined);
     throw error instanceof MountError ? engineErrorFor(error) : error;
   }
   return {
-    flushAll: () => fs.flushAll(),
+    flushAll: () => filesystem.flushAll(),
     unmount: async () => {
-      fs.stopBackground();
+      filesystem.stopBackground();
       await session.unmount();
+      await cache.close();
     },
-    transfers: () => fs.transfers(),
-    setCredentials: () => fs.credentialsChanged(),
     onUnmounted: (listener) => {
       session.on('unmounted', (event: { external: boolean }) => {
         if (event.external) listener();
       });
     },
+    cacheUsage: () => cache.usage(),
+    setCacheEnabled: (enabled) => cache.setEnabled(enabled),
+    clearCache: () => cache.clear(),
+    transfers: () => filesystem.transfers(),
+    setCredentials: () => filesystem.credentialsChanged(),
   };
 }

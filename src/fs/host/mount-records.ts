@@ -18,6 +18,9 @@ export interface MountRecord {
   startedAt: string;
   /** The engine's log file (backgrounded mounts). */
   logFile?: string;
+  /** The content cache folder and its size limit in bytes (for `wsfs status`). */
+  cacheDir?: string;
+  cacheLimitBytes?: number;
 }
 
 /** The runtime folder for this user. */
@@ -87,6 +90,8 @@ function parseRecord(text: string | undefined): MountRecord | undefined {
       demo: value.demo === true,
       startedAt: typeof value.startedAt === 'string' ? value.startedAt : '',
       ...(typeof value.logFile === 'string' && { logFile: value.logFile }),
+      ...(typeof value.cacheDir === 'string' && { cacheDir: value.cacheDir }),
+      ...(typeof value.cacheLimitBytes === 'number' && { cacheLimitBytes: value.cacheLimitBytes }),
     };
   } catch {
     return undefined;

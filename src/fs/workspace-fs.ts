@@ -499,12 +499,24 @@ export class WorkspaceFs implements Filesystem {
       return;
     }
     // Files with unsaved content inside a moved folder are uploaded first, each under its own lock.
+    // (A file no program holds open any more — a background save — is settled once saved, so that
+    // it is not carried along as an open file with content of its old name.)
     for (const file of [...this.files.values()]) {
-      if (file.path.startsWith(`${source}/`)) await this.locks.run([file.path], () => this.uploadIfDirty(file, 'wait'));
+      if (!file.path.startsWith(`${source}/`)) continue;
+      await this.locks.run([file.path], async () => {
+        await this.uploadIfDirty(file, 'wait');
+        if (file.handles === 0) await this.settle(file);
+      });
     }
     await this.locks.run([source, target], async () => {
-      const moving = this.files.get(source);
-      if (moving !== undefined) await this.uploadIfDirty(moving, 'wait');
+      let moving = this.files.get(source);
+      if (moving !== undefined) {
+        await this.uploadIfDirty(moving, 'wait');
+        if (moving.handles === 0) {
+          await this.settle(moving);
+          moving = this.files.get(source);
+        }
+      }
       const found = await this.metadata.lookup(source);
       // A destination created here and not uploaded yet exists only locally: it is simply replaced.
       const destination = withoutProvisional(await this.metadata.readdir(parentOf(target)));

@@ -261,6 +261,23 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     await file.close();
   });
 
+  it('background uploads: a save renamed right away (also across notebook languages), and an editor\'s atomic save', async () => {
+    const { fs, driver } = engine(stateDir(), { uploadMode: 'background' });
+    await fs.mkdir('/bg-rename', 0o755);
+    await driver.writeFile('/bg-rename/q.py', `${HEADER}\nx = 1\n`);
+    await driver.rename('/bg-rename/q.py', '/bg-rename/q.sql');
+    const text = (await driver.readFile('/bg-rename/q.sql')).toString();
+    assert.ok(text.startsWith('-- Databricks notebook source\n'), text);
+    assert.deepEqual(await driver.readdir('/bg-rename'), ['q.sql']);
+    await driver.writeFile('/bg-rename/doc.txt', 'version 1');
+    await eventually('the first version lands', () => remoteBytes('/bg-rename/doc.txt') === 'version 1');
+    await driver.writeFile('/bg-rename/.doc.txt.swp', 'version 2');
+    await driver.rename('/bg-rename/.doc.txt.swp', '/bg-rename/doc.txt');
+    assert.equal(await driver.readFile('/bg-rename/doc.txt').then(String), 'version 2');
+    await eventually('the saved version is in the workspace', () => remoteBytes('/bg-rename/doc.txt') === 'version 2');
+    assert.deepEqual(await driver.readdir('/bg-rename'), ['doc.txt', 'q.sql']);
+  });
+
   it('an outage: listed files stay readable, saves wait in the journal (one disconnected problem), and upload when it is over', async () => {
     let clock = Date.now();
     const { fs, driver, problems, health } = engine(stateDir(), { now: () => clock, ttlMs: 1_000 });

@@ -209,10 +209,11 @@ export class WorkspaceFs implements Filesystem {
       new RemoteHealth({ now: options.now, onProblem: (problem) => this.onProblem(problem), onRecovered: () => this.scheduler.kick() });
     if (options.health === undefined) this.remote = this.health.observe(options.remote);
     this.scheduler = new UploadScheduler(() => this.uploadOwed(), options.uploadRetry);
-    // While disconnected the uploader's runs also probe the workspace, so the outage ends even
-    // when nothing is owed (listings are not even tried meanwhile).
+    // While the workspace is out of reach (or refuses the credential) the uploader's runs also
+    // probe it, so the state ends even when nothing is owed (listings are not tried meanwhile;
+    // a credential helper may also renew an expired token by itself).
     this.health.subscribe((state) => {
-      if (state.kind === 'disconnected') this.scheduler.soon(0);
+      if (state.kind !== 'online') this.scheduler.soon(0);
     });
   }
 
@@ -673,6 +674,11 @@ export class WorkspaceFs implements Filesystem {
     });
   }
 
+  /** Whether the workspace answered the last request (read afresh: it changes across awaits). */
+  private isOnline(): boolean {
+    return this.health.state.kind === 'online';
+  }
+
   /** Uploads waiting in the journal or running (for `engine:stats`). */
   transfers(): TransferSummary {
     let queued = 0;
@@ -837,9 +843,9 @@ export class WorkspaceFs implements Filesystem {
    * no program holds open are settled. Resolves true while something is still owed.
    */
   private async uploadOwed(): Promise<boolean> {
-    if (this.owed.size === 0 && this.health.state.kind === 'disconnected') {
+    if (this.owed.size === 0 && this.health.state.kind !== 'online') {
       await this.remote.currentUser().catch(() => undefined); // a probe: its success ends the outage
-      return this.health.state.kind === 'disconnected';
+      return !this.isOnline();
     }
     for (const file of [...this.owed]) {
       const path = file.path;

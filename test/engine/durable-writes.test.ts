@@ -59,7 +59,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
       root: home(emulator),
       now,
       prefetchConcurrency: 0,
-      offline: () => health.state.kind === 'disconnected',
+      offline: () => health.state.kind !== 'online',
       ...(options.ttlMs !== undefined && { ttlMs: options.ttlMs }),
     });
     const fs = new WorkspaceFs({

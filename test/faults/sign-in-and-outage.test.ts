@@ -1,11 +1,11 @@
 // A real engine (spawnEngine, the protocol the app's supervisor speaks) mounting the in-process
 // emulator: a revoked token is one `needs-sign-in` problem and EACCES for saves (not a storm of
-// EIO), the save waits in the journal (visible in `engine:stats`), and a new
+// EIO), folders listed before stay listed, the save waits in the journal (visible in `engine:stats`), and a new
 // `engine:set-credentials` while mounted makes the remote client use the new token and upload it;
 // an outage is one `disconnected` problem while files already read stay readable, and the save
 // made during it arrives when it is over; uploads report `transfer:progress`.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -71,8 +71,11 @@ describe('a mounted engine: revoked token and outage', () => {
     await rejectsWith(writeFile(join(mountPoint, 'before.txt'), 'changed while signed out'), 'EACCES');
     assert.equal(problems('needs-sign-in'), 1, 'one problem, not one per failure');
     assert.ok(!events.some((e) => e.kind === 'engine:problem' && e.problem.kind === 'upload-failed'), 'not reported as a failed upload');
+    await sleep(1_100); // the listing (TTL 1 s) is stale now: the last one serves while signed out
+    assert.ok((await readdir(mountPoint)).includes('before.txt'));
+    assert.equal(await readFile(join(mountPoint, 'before.txt'), 'utf8'), 'changed while signed out', 'the waiting save shows');
     const waiting = await stats();
-    assert.ok(waiting.transfers.uploadsQueued >= 1, JSON.stringify(waiting.transfers));
+    assert.ok(waiting.transfers.uploadsQueued + waiting.transfers.uploadsInFlight >= 1, JSON.stringify(waiting.transfers));
     assert.equal(remoteText('waiting.txt'), undefined);
 
     await engine.request({ kind: 'engine:set-credentials', token: emulator.token });
@@ -95,7 +98,8 @@ describe('a mounted engine: revoked token and outage', () => {
       await sleep(1_100); // the folder's listing (TTL 1 s) is stale now; the last one must serve
       assert.equal(await readFile(join(mountPoint, 'readable.txt'), 'utf8'), 'read me offline');
       assert.equal(await readFile(join(mountPoint, 'offline.txt'), 'utf8'), 'written offline', 'the waiting save shows');
-      assert.ok((await stats()).transfers.uploadsQueued >= 1);
+      const owed = (await stats()).transfers;
+      assert.ok(owed.uploadsQueued + owed.uploadsInFlight >= 1, JSON.stringify(owed));
     } finally {
       emulator.faults.clear();
     }

@@ -418,6 +418,8 @@ describe('MetadataCache: while the workspace is unreachable', () => {
     clock.t += 60_000;
     remote.failing.set(`${ROOT}/etl`, new RemoteError('network', 'connection refused'));
     assert.equal((await cache.lookup('/etl/clean.py')).entry.size, 5, 'the stale listing answers');
+    remote.failing.set(`${ROOT}/etl`, new RemoteError('unauthenticated', 'Invalid access token.'));
+    assert.equal((await cache.lookup('/etl/clean.py')).entry.size, 5, 'also while the token is refused');
     remote.failing.set(`${ROOT}/etl`, new RemoteError('permission', 'no access'));
     await assert.rejects(cache.lookup('/etl/clean.py'), (error: FsError) => error.code === 'EACCES');
   });

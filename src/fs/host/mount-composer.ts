@@ -31,7 +31,7 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     now: Date.now,
     ttlMs: plan.ttlSeconds * 1000,
     onPrefetchError: (path, error) => logger.child('meta').debug('prefetch failed', { path, error }),
-    offline: () => health.state.kind === 'disconnected',
+    offline: () => health.state.kind !== 'online',
   });
   const cache = new ContentCache({
     dir: places.cacheDir,

@@ -3,6 +3,7 @@
 // TTL, negative answers (a fresh listing is authoritative for its children), single-flight listings,
 // local-mutation updates and bounded background prefetch of subfolders. It does not own file
 // contents, per-path operation locks, or the kernel's attr/entry timeouts (callers align them).
+import { RemoteError } from '../remote/remote-error';
 import type { RemoteEntry, RemoteWorkspace } from '../remote/remote-workspace';
 import { FsError, toFsError } from '../errors';
 import { baseName as baseOf, isWithin, joinPath, parentPath as parentOf } from '../fs-paths';
@@ -29,9 +30,10 @@ export interface MetadataCacheOptions {
   /** Told about prefetch failures, which are never surfaced otherwise. */
   onPrefetchError?: (localPath: string, error: unknown) => void;
   /**
-   * True while the workspace is known to be unreachable: a folder listed before is then answered
-   * from its last listing without asking (default: never). Independently of it, a listing that
-   * fails because the workspace is unreachable falls back to the last listing when there is one.
+   * True while the workspace is known to be unreachable (or to refuse the credential): a folder
+   * listed before is then answered from its last listing without asking (default: never).
+   * Independently of it, a listing that fails that way falls back to the last listing when there
+   * is one.
    */
   offline?: () => boolean;
 }
@@ -304,7 +306,7 @@ export class MetadataCache {
     const request = flight !== undefined && !flight.stale ? flight.promise : this.startListing(local, false);
     if (cached === undefined) return request;
     return request.catch((error: unknown) => {
-      if (!(error instanceof FsError) || (error.code !== 'ETIMEDOUT' && error.code !== 'EAGAIN')) throw error;
+      if (!waitedOut(error)) throw error;
       return this.folders.get(local) ?? cached;
     });
   }
@@ -416,6 +418,13 @@ export class MetadataCache {
       for (const resolve of waiters) resolve();
     }
   }
+}
+
+/** A listing failure the last listing may stand in for: the workspace unreachable, or refusing an expired token. */
+function waitedOut(error: unknown): boolean {
+  if (!(error instanceof FsError)) return false;
+  if (error.code === 'ETIMEDOUT' || error.code === 'EAGAIN') return true;
+  return error.cause instanceof RemoteError && error.cause.kind === 'unauthenticated';
 }
 
 /**

@@ -658,7 +658,7 @@ export class WorkspaceFs implements Filesystem {
   private async keepUnsaved(record: JournalRecord, stagingFile: string): Promise<void> {
     const unsavedDir = join(this.stateDir, 'unsaved');
     await mkdir(unsavedDir, { recursive: true, mode: 0o700 });
-    const kept = join(unsavedDir, markedCopyName(baseOf(record.path), 'unsaved', new Date(record.recordedAt), 2) + `-${record.id}`);
+    const kept = join(unsavedDir, markedCopyName(baseOf(record.path), 'unsaved', new Date(record.recordedAt)) + `-${record.id}`);
     try {
       await renameFile(stagingFile, kept);
     } catch {

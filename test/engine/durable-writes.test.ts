@@ -140,7 +140,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(remoteBytes('/open-at-crash.txt'), 'old');
     const kept = await readdir(join(state, 'unsaved'));
     assert.equal(kept.length, 1);
-    assert.match(kept[0]!, /^open-at-crash \(unsaved \d{4}-\d\d-\d\d \d\d\.\d\d\.\d\d 2\)\.txt-/);
+    assert.match(kept[0]!, /^open-at-crash \(unsaved \d{4}-\d\d-\d\d \d\d\.\d\d\.\d\d\)\.txt-/);
     assert.equal(await readFile(join(state, 'unsaved', kept[0]!), 'utf8'), 'half-written');
     assert.equal(second.problems.length, 1);
     assert.equal(second.problems[0]!.kind, 'other');

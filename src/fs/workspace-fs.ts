@@ -53,6 +53,8 @@ const OWN_MTIMES_LIMIT = 10_000;
 export const READ_BACK_DELAY_MS = 100;
 /** A background upload starts this long after the close that queued it (saves in a row share one upload). */
 export const BACKGROUND_START_DELAY_MS = 100;
+/** A running upload reports its bytes at most this often. */
+const PROGRESS_EVERY_MS = 250;
 
 /** Construction options of WorkspaceFs; everything is injected. */
 export interface WorkspaceFsOptions {
@@ -172,7 +174,7 @@ export class WorkspaceFs implements Filesystem {
   // `owed` holds files whose journaled bytes the background uploader still has to send; `sending`
   // the uploads running now with their sizes. Both change only under the per-path lock of the file.
   private readonly owed = new Set<OpenFile>();
-  private readonly sending = new Map<OpenFile, number>();
+  private readonly sending = new Map<OpenFile, { size: number; sent: number; reportedAt: number }>();
   /** Staging files whose folder entry has been fsynced. */
   private readonly durableStaging = new WeakSet<StagingFile>();
   /** Journal ids already reported as upload-failed (one problem per failed content, not per retry). */
@@ -684,8 +686,12 @@ export class WorkspaceFs implements Filesystem {
     let queued = 0;
     let bytesToUpload = 0;
     for (const file of this.owed) if (!this.sending.has(file)) queued++;
-    for (const size of this.sending.values()) bytesToUpload += size;
-    return { uploadsQueued: queued, uploadsInFlight: this.sending.size, bytesToUpload, bytesUploaded: 0 };
+    let bytesUploaded = 0;
+    for (const { size, sent } of this.sending.values()) {
+      bytesToUpload += size;
+      bytesUploaded += Math.min(sent, size);
+    }
+    return { uploadsQueued: queued, uploadsInFlight: this.sending.size, bytesToUpload, bytesUploaded };
   }
 
   /** New credentials reached the remote client: owed uploads are tried again at once. */
@@ -797,7 +803,7 @@ export class WorkspaceFs implements Filesystem {
 
   /** Uploads the journaled bytes of `file` now (lock held); on success the record goes. */
   private async sendOwed(file: OpenFile, staging: StagingFile): Promise<void> {
-    this.sending.set(file, staging.size);
+    this.sending.set(file, { size: staging.size, sent: 0, reportedAt: this.now() });
     this.transfer(file, 'running', 0);
     try {
       await this.uploadChecked(file, staging);
@@ -1041,6 +1047,17 @@ export class WorkspaceFs implements Filesystem {
     delete file.journaledChanges;
   }
 
+  /** Bytes of a running upload handed to the connection; told to the front end at once, then at most every PROGRESS_EVERY_MS. */
+  private progress(file: OpenFile, sent: number): void {
+    const running = this.sending.get(file);
+    if (running === undefined) return;
+    const first = running.sent === 0 && sent > 0;
+    running.sent = sent;
+    if (!first && this.now() - running.reportedAt < PROGRESS_EVERY_MS) return;
+    running.reportedAt = this.now();
+    this.transfer(file, 'running', sent);
+  }
+
   private transfer(file: OpenFile, phase: TransferUpdate['phase'], bytesDone: number): void {
     const bytesTotal = file.staging?.size ?? 0;
     this.onTransfer({
@@ -1063,7 +1080,7 @@ export class WorkspaceFs implements Filesystem {
     const parentView = withoutProvisional(await this.metadata.readdir(parentOf(local)));
     const probe = await this.probeOf(name, staging);
     const plan = planUpload(name, probe, parentView);
-    const source = { file: staging.file, size: staging.size };
+    const source = { file: staging.file, size: staging.size, onProgress: (sent: number) => this.progress(file, sent) };
     let remotePath: string;
     let format: DownloadFormat;
     switch (plan.kind) {

@@ -261,6 +261,27 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     await file.close();
   });
 
+  it('a running upload reports its bytes: stats and transfer:progress between 0 and the size', async () => {
+    const { fs, driver, transfers } = engine(stateDir(), { uploadMode: 'background' });
+    await fs.mkdir('/progress', 0o755);
+    emulator.faults.set({ bandwidthMbps: 48 });
+    const size = 12 * 1024 * 1024; // through new-files and a signed PUT
+    await driver.writeFile('/progress/big.bin', Buffer.alloc(size, 7));
+    let midway: ReturnType<typeof fs.transfers> | undefined;
+    for (let i = 0; i < 400 && midway === undefined; i++) {
+      const now = fs.transfers();
+      if (now.uploadsInFlight === 1 && now.bytesUploaded > 0 && now.bytesUploaded < size) midway = now;
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(midway !== undefined, 'the stats showed the upload midway');
+    assert.equal(midway.bytesToUpload, size);
+    await eventually('the upload lands', () => remoteBytes('/progress/big.bin')?.length === size);
+    const running = transfers.filter((t) => t.path === '/progress/big.bin' && t.phase === 'running' && t.bytesDone > 0 && t.bytesDone < size);
+    assert.ok(running.length >= 1, 'at least one progress event between 0 and the size');
+    assert.ok(running.every((t) => t.bytesTotal === size));
+    assert.equal(transfers.filter((t) => t.path === '/progress/big.bin').at(-1)!.phase, 'done');
+  });
+
   it('background uploads: a save renamed right away (also across notebook languages), and an editor\'s atomic save', async () => {
     const { fs, driver } = engine(stateDir(), { uploadMode: 'background' });
     await fs.mkdir('/bg-rename', 0o755);

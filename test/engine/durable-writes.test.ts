@@ -33,6 +33,8 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
   let emulator: WorkspaceEmulator;
   let dir: string;
   let counter = 0;
+  /** Engines a test "killed": never closed. */
+  const abandoned: unknown[] = [];
 
   before(async () => {
     emulator = await startEmulator({ seed: 'demo' });
@@ -134,7 +136,9 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     await first.driver.writeFile('/open-at-crash.txt', 'old');
     const file = await first.driver.open('/open-at-crash.txt', 'r+');
     await file.write('half-written', 0);
-    // The engine dies here: no close, no flush.
+    // The engine dies here: no close, no flush (kept referenced, so its descriptors stay open
+    // until the process ends, as a dead engine's would have).
+    abandoned.push(first);
     const second = engine(state);
     assert.equal(await second.fs.recover(), 0);
     assert.equal(remoteBytes('/open-at-crash.txt'), 'old');

@@ -1,22 +1,27 @@
-// `npm run bench`: named workloads against a real wsfs mount of the emulator (20 ms latency per
-// request), each beside the same workload on a bindfs passthrough measured in the same run, so the
-// ratios hold on a noisy machine; the read workloads also run on a second mount with the content
-// cache off (`--no-cache`), shown side by side. Prints a table and JSON (also written to
-// test-results/bench.json): wall time, requests per endpoint, bytes, engine RSS. A benchmark, not
-// a test: it reports targets met or missed and never fails the build.
+// `npm run bench [--quick] [--rounds N] [workload…]`: named workloads against a real wsfs mount of
+// the emulator (20 ms latency per request), each beside the same workload on a bindfs passthrough
+// measured in the same run; the throughput workloads run N interleaved rounds (default 5) and
+// report medians and ranges, so the ratios hold on a noisy machine; the read workloads also run on
+// a second mount with the content cache off (`--no-cache`), shown side by side. Prints a table and
+// JSON (also written to test-results/bench.json). A benchmark, not a test: it never fails the build.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkspaceEmulator } from '../src/emulator/workspace-emulator';
 import { mountBindfs, mountWsfs, type BenchMount } from './bench-mounts';
 import { WORKLOADS, type BenchContext, type WorkloadResult } from './bench-workloads';
+import { formatSpread } from './paired-rounds';
 
 const USER = 'bench@example.com';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const only = args.filter((arg) => !arg.startsWith('--'));
+  const roundsAt = args.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : quick ? 2 : 5;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a whole number >= 1, e.g. --rounds 5');
+  const only = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--rounds');
+  const loadBefore = loadavg();
   const latencyMs = Number(process.env.WSFS_BENCH_LATENCY_MS ?? 20);
   const scratch = await mkdtemp(path.join(tmpdir(), 'wsfs-bench-'));
   const emulator = await WorkspaceEmulator.start({ seed: 'empty', userName: USER, faults: { latencyMs } });
@@ -28,7 +33,7 @@ async function main(): Promise<void> {
     const wsfsPoint = path.join(scratch, 'wsfs');
     const wsfsOffPoint = path.join(scratch, 'wsfs-no-cache');
     await Promise.all([mkdir(local), mkdir(bindfsPoint), mkdir(wsfsPoint), mkdir(wsfsOffPoint)]);
-    const context: BenchContext = { emulator, home: `/Users/${USER}`, local, scratch, quick, latencyMs, wsfsPoint, wsfsOffPoint, bindfsPoint };
+    const context: BenchContext = { emulator, home: `/Users/${USER}`, local, scratch, quick, rounds, latencyMs, wsfsPoint, wsfsOffPoint, bindfsPoint };
     const selected = WORKLOADS.filter((workload) => only.length === 0 || only.includes(workload.name));
     for (const workload of selected) await workload.prepare(context);
     const bindfs = await mountBindfs(local, bindfsPoint);
@@ -41,7 +46,9 @@ async function main(): Promise<void> {
     mounts.push(wsfsOff);
     for (const workload of selected) {
       process.stderr.write(`bench: ${workload.name}…\n`);
-      results.push(await workload.run({ ...context, wsfs, wsfsOff, bindfs }));
+      const before = loadavg()[0]!;
+      const result = await workload.run({ ...context, wsfs, wsfsOff, bindfs });
+      results.push({ loadAverage: { before, after: loadavg()[0]! }, ...result });
     }
   } finally {
     for (const mount of mounts.reverse()) await mount.unmount().catch(() => undefined);
@@ -49,7 +56,9 @@ async function main(): Promise<void> {
     await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
   }
   printTable(results);
-  const json = JSON.stringify({ latencyMs: Number(process.env.WSFS_BENCH_LATENCY_MS ?? 20), quick, results }, null, 2);
+  const machine = { cpus: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() };
+  process.stdout.write(`\n${machine.cpus} CPUs; load average (1/5/15 min) ${loadBefore.map((l) => l.toFixed(1)).join('/')} before, ${machine.loadAverageAfter.map((l) => l.toFixed(1)).join('/')} after\n`);
+  const json = JSON.stringify({ latencyMs, quick, rounds, machine, results }, null, 2);
   process.stdout.write(`\n${json}\n`);
   await mkdir('test-results', { recursive: true });
   await writeFile(path.join('test-results', 'bench.json'), json);
@@ -62,15 +71,18 @@ function printTable(results: WorkloadResult[]): void {
     r.baselineMs === undefined ? '' : `${r.baselineMs.toFixed(0)} ms`,
     r.throughputMiBs === undefined ? '' : `${r.throughputMiBs.toFixed(0)} MiB/s`,
     r.baselineThroughputMiBs === undefined ? '' : `${r.baselineThroughputMiBs.toFixed(0)} MiB/s`,
+    r.ratio === undefined ? '' : `${formatSpread(r.ratio)}x`,
     String(r.totalRequests),
     r.rssGrowthMiB === undefined ? '' : `${r.rssGrowthMiB.toFixed(1)} MiB`,
+    r.loadAverage === undefined ? '' : `${r.loadAverage.before.toFixed(1)}→${r.loadAverage.after.toFixed(1)}`,
     r.cacheOff === undefined ? '' : `${r.cacheOff.wallMs.toFixed(0)} ms, ${r.cacheOff.totalRequests} req`,
     r.targets.map((t) => `${t.met ? 'ok' : 'MISSED'}: ${t.description}`).join('; '),
   ]);
-  const header = ['workload', 'wsfs', 'bindfs', 'wsfs tput', 'bindfs tput', 'requests', 'engine RSS +', 'cache off', 'targets'];
+  const header = ['workload', 'wsfs', 'bindfs', 'wsfs tput', 'bindfs tput', 'ratio: median (range)', 'requests', 'engine RSS +', 'load', 'cache off', 'targets'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  for (const r of results) if (r.notes !== undefined) process.stdout.write(`${r.name}: ${r.notes.join('; ')}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -137,6 +137,14 @@ declare module 'fuse-native' {
     /** after an external unmount this is a no-op that calls back with null */
     unmount (cb: (err: Error | null) => void): void
     errno (code: string): number
+    /**
+     * read-through (patched): reads of file handle fh are served by the FUSE threads with pread(fd),
+     * never reaching the read handler. fd must hold exactly the handle's content, unchanged, and stay
+     * open until clearReadThrough(fh) returned. false when not mounted or the slot for fh is taken.
+     */
+    setReadThrough (fh: number, fd: number): boolean
+    /** unregisters fh; when it returns no read of fh uses the fd any more */
+    clearReadThrough (fh: number): void
     /** emitted when the native FUSE loop has ended: external = true when nobody called unmount() (e.g. `fusermount -u`) */
     on (event: 'unmount', listener: (info: { external: boolean }) => void): this
     once (event: 'unmount', listener: (info: { external: boolean }) => void): this

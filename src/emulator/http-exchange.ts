@@ -32,7 +32,10 @@ class Throttle {
 
 /**
  * Reads a request body of at most `limit` bytes. Past the limit it stops reading and throws
- * 400 MAX_NOTEBOOK_SIZE_EXCEEDED (the caller closes the connection).
+ * 400 MAX_NOTEBOOK_SIZE_EXCEEDED (the caller closes the connection). A body with a Content-Length
+ * is copied into one buffer of that size as it arrives, so no whole-body concatenation (a second
+ * pass over, say, 100 MiB of fresh memory) delays the reply after the last byte; a chunked body
+ * is collected and joined at the end.
  */
 export async function readBody(
   req: IncomingMessage,
@@ -42,17 +45,61 @@ export async function readBody(
 ): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) throw tooLarge(declared, limit);
-  const throttle = bytesPerSecond === undefined ? undefined : new Throttle(bytesPerSecond);
+  // Node's parser never delivers more than Content-Length bytes, and an early end is an 'aborted' error.
+  const whole = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafeSlow(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
+  const take = (chunk: Buffer): void => {
     onBytes(chunk.length);
-    if (size > limit) throw tooLarge(size, limit);
-    chunks.push(chunk);
-    if (throttle !== undefined) await throttle.consume(chunk.length);
+    if (size + chunk.length > limit) throw tooLarge(size + chunk.length, limit);
+    if (whole !== undefined && size + chunk.length <= whole.length) chunk.copy(whole, size);
+    else chunks.push(chunk);
+    size += chunk.length;
+  };
+  if (bytesPerSecond === undefined) await readChunks(req, take);
+  else {
+    const throttle = new Throttle(bytesPerSecond);
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      take(chunk);
+      await throttle.consume(chunk.length);
+    }
   }
-  return Buffer.concat(chunks, size);
+  if (whole === undefined) return Buffer.concat(chunks, size);
+  if (chunks.length > 0 || size !== whole.length) throw new Error(`request body of ${size} bytes does not match its Content-Length ${declared}`);
+  return whole;
+}
+
+/**
+ * Feeds every chunk of `req` to `take` from 'data' events (an async iterator costs a promise per
+ * 64 KiB chunk, a measurable share of a 100 MiB upload); rejects with what `take` throws (the
+ * stream is then left unread; the caller closes the connection) or with the stream's error.
+ */
+function readChunks(req: IncomingMessage, take: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: unknown): void => {
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('error', done);
+      req.off('aborted', onAborted);
+      if (error === undefined) resolve();
+      else {
+        req.pause();
+        reject(error);
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
+        take(chunk);
+      } catch (error) {
+        done(error);
+      }
+    };
+    const onAborted = (): void => done(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+    req.once('aborted', onAborted);
+  });
 }
 
 /** Serialises a reply body and fills in content type and length. */

@@ -37,6 +37,16 @@ export interface DirectoryEntry {
   attributes: FileAttributes;
 }
 
+/**
+ * An OS file descriptor whose bytes are exactly an open handle's content and stay so until
+ * `revoked` aborts or the handle is released: the FUSE binding may then read it directly
+ * (read-through, docs/fuse-binding.md) instead of calling `read`.
+ */
+export interface ReadThrough {
+  fd: number;
+  revoked: AbortSignal;
+}
+
 /** The filesystem the adapter serves. */
 export interface Filesystem {
   getattr(path: string): Promise<FileAttributes>;
@@ -47,6 +57,11 @@ export interface Filesystem {
   open(path: string, flags: number): Promise<FileHandle>;
   /** Creates and opens a new file (`mode` permission bits, `flags` open flags incl. O_EXCL). */
   create(path: string, mode: number, flags: number): Promise<FileHandle>;
+  /**
+   * Offered right after `open`: a descriptor the binding may read `handle`'s content from without
+   * calling `read`, or undefined. The caller stops using the fd before it calls `release`.
+   */
+  readThrough?(handle: FileHandle): ReadThrough | undefined;
   /** Reads up to `length` bytes at `position` into `buffer`; resolves with the count (0 = EOF). */
   read(path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number>;
   /** Writes `length` bytes of `buffer` at `position` (to local staging); resolves with the count. */

@@ -10,7 +10,7 @@ import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as t
 import { basename, join } from 'node:path';
 import { FsError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
-import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats } from './filesystem';
+import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough } from './filesystem';
 import type { Logger } from './logger';
 import { normalizeLocalPath, type CachedEntry, type MetadataCache } from './meta/metadata-cache';
 import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from './notebooks/directory-view';
@@ -109,6 +109,11 @@ interface OpenFile {
   journalId?: string;
   /** `staging.changes` when the last durable (`closed`) record was written. */
   journaledChanges?: number;
+  /**
+   * Revokes the read-through descriptors (readThrough) of this file's read-only handles: aborted
+   * and dropped, under the per-path lock, when a staging file appears (reads must see it).
+   */
+  readers?: AbortController;
 }
 
 /** A pinned local copy of a version and a descriptor on it, held by one read handle. */
@@ -339,6 +344,18 @@ export class WorkspaceFs implements Filesystem {
     return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
   }
 
+  /**
+   * A read-only handle's pinned copy (one complete file per version, never changed or evicted while
+   * pinned), until a staging file appears for its path (then `readers` is aborted and reads come
+   * here to see the staging file).
+   */
+  readThrough(handle: FileHandle): ReadThrough | undefined {
+    const h = this.handles.get(handle);
+    if (h?.kind !== 'remote' || h.writable || h.copy === undefined || h.file.staging !== undefined) return undefined;
+    h.file.readers ??= new AbortController();
+    return { fd: h.copy.fd.fd, revoked: h.file.readers.signal };
+  }
+
   async write(_path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
     const h = this.handle(handle);
     if (h.kind === 'local-only') return (await h.fd.write(buffer, 0, length, position)).bytesWritten;
@@ -402,6 +419,7 @@ export class WorkspaceFs implements Filesystem {
         const staging = await this.stagingFor(local, found.entry, found.presentation, size === 0);
         file ??= { path: local, handles: 0, entry: found.entry, presentation: found.presentation, created: false, unlinked: false };
         file.staging = staging;
+        revokeReadThrough(file);
         this.files.set(local, file);
       }
       await this.noteChange(file);
@@ -730,7 +748,10 @@ export class WorkspaceFs implements Filesystem {
     }
     let copy: OpenCopy | undefined;
     if (writable) {
-      if (file.staging === undefined) file.staging = await this.stagingFor(local, file.entry, file.presentation, truncating);
+      if (file.staging === undefined) {
+        file.staging = await this.stagingFor(local, file.entry, file.presentation, truncating);
+        revokeReadThrough(file);
+      }
       if (truncating) {
         await this.noteChange(file);
         await file.staging.truncate(0, this.now());
@@ -1533,6 +1554,12 @@ function fingerprintOf(entry: RemoteEntry, presentation: Presentation, format: D
   if (presentation.kind === 'FILE' && entry.size !== undefined) fingerprint.size = entry.size;
   if (entry.localVersion !== undefined) fingerprint.localVersion = entry.localVersion;
   return fingerprint;
+}
+
+/** Stops the read-through of `file`'s read-only handles (call under its per-path lock). */
+function revokeReadThrough(file: OpenFile): void {
+  file.readers?.abort();
+  delete file.readers;
 }
 
 /** The view without provisional entries (files created here but not uploaded yet). */

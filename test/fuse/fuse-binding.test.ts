@@ -1,10 +1,11 @@
 // The FUSE binding wsfs ships: fuse-native 2.2.6 patched (patches/) and built from source against
 // the system libfuse2, so that it runs inside Electron (no external buffers) and passes the mount
-// options, timeouts and unmount events the engine needs. Real mounts; every wait is bounded.
+// options, timeouts, unmount events and read-through the engine needs. Real mounts; every wait is
+// bounded.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,8 +36,17 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Calls from memoryOps the read-through test needs to see or steer. */
+interface ReadHooks {
+  /** Paths whose reads reached the read handler, in order. */
+  reads: string[];
+  /** Called when `path` is opened as handle `fh` (before the kernel learns fh). */
+  onOpen?: (path: string, fh: number) => void;
+}
+
 /** A tiny in-memory filesystem: one folder of files, enough to exercise the binding. */
-function memoryOps(writeSizes: number[], slowMs: number): Operations {
+function memoryOps(writeSizes: number[], slowMs: number, hooks: ReadHooks = { reads: [] }): Operations {
+  let nextFh = 42;
   const files = new Map<string, Buffer>([['/slow', Buffer.from('slow read\n')]]);
   const now = new Date();
   const fileStat = (size: number): Stat => ({ mode: 0o100644, size, uid: process.getuid!(), gid: process.getgid!(), nlink: 1, mtime: now, atime: now, ctime: now });
@@ -51,7 +61,10 @@ function memoryOps(writeSizes: number[], slowMs: number): Operations {
       return cb(0, [...files.keys()].map((name) => name.slice(1)));
     },
     open(p, _flags, cb) {
-      return files.has(p) ? cb(0, 42) : cb(Fuse.ENOENT);
+      if (!files.has(p)) return cb(Fuse.ENOENT);
+      const fh = nextFh++;
+      hooks.onOpen?.(p, fh);
+      return cb(0, fh);
     },
     create(p: string, _mode: number, cb: (code: number, fd?: number) => void) {
       files.set(p, Buffer.alloc(0));
@@ -68,6 +81,7 @@ function memoryOps(writeSizes: number[], slowMs: number): Operations {
       return cb(0);
     },
     read(p, _fd, buf, len, pos, cb) {
+      hooks.reads.push(p);
       const data = files.get(p);
       if (data === undefined) return cb(Fuse.ENOENT);
       const reply = (): void => cb(data.copy(buf, 0, pos, Math.min(data.length, pos + len)));
@@ -109,10 +123,11 @@ describe('fuse-native mount (patched)', () => {
   let fuse: Fuse;
   const writeSizes: number[] = [];
   const unmounts: Array<{ external: boolean }> = [];
+  const hooks: ReadHooks = { reads: [] };
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsfs-fuse-'));
-    fuse = new Fuse(dir, memoryOps(writeSizes, 1500), {
+    fuse = new Fuse(dir, memoryOps(writeSizes, 1500, hooks), {
       timeout: { default: false, read: 1000 },
       extraOptions: ['big_writes', 'max_write=131072', 'negative_timeout=5', 'auto_cache', 'fsname=wsfs-test', 'subtype=wsfs'],
     });
@@ -150,6 +165,63 @@ describe('fuse-native mount (patched)', () => {
     const slow = await run('cat', [`${dir}/slow`], 20_000);
     assert.notEqual(slow.code, 0);
     assert.match(slow.stderr, /timed out/i);
+  });
+
+  it('serves reads of a read-through handle from its fd without the handler, until cleared', async () => {
+    // The in-memory file holds 'A's; the registered descriptor holds a different 8 MiB pattern, so
+    // every byte read tells where it came from.
+    const size = 8 << 20;
+    const backing = path.join(tmpdir(), `wsfs-fuse-through-${process.pid}`);
+    const pattern = randomBytes(size);
+    await writeFile(backing, pattern);
+    const fd = openSync(backing, 'r');
+    const target = path.join(dir, 'through.bin');
+    const handles: number[] = [];
+    try {
+      await writeFile(path.join(tmpdir(), `wsfs-fuse-a-${process.pid}`), Buffer.alloc(size, 0x41));
+      const written = await run('dd', [`if=${path.join(tmpdir(), `wsfs-fuse-a-${process.pid}`)}`, `of=${target}`, 'bs=1M', 'conv=notrunc'], 60_000);
+      assert.equal(written.code, 0, written.stderr);
+      hooks.onOpen = (p, fh) => {
+        if (p !== '/through.bin') return;
+        handles.push(fh);
+        assert.equal(fuse.setReadThrough(fh, fd), true);
+      };
+      hooks.reads.length = 0;
+      // One process reads the first 4 MiB, waits for a line on stdin, then reads the rest of the file.
+      const reader = spawn('python3', ['-c', 'import sys\nf = open(sys.argv[1], "rb", buffering=0)\na = f.read(4 << 20)\nsys.stderr.write("read\\n")\nsys.stderr.flush()\nsys.stdin.readline()\nf.seek(6 << 20)\nb = f.read()\nsys.stdout.buffer.write(a + b)\n', target], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const exited = new Promise<number>((resolve) => reader.once('exit', (code) => resolve(code ?? -1)));
+      // The first 4 MiB are read (the reader says so on stderr): none of those reads reached the handler.
+      await within(new Promise((resolve) => reader.stderr.once('data', resolve)), 20_000, 'the reader read 4 MiB');
+      assert.equal(handles.length, 1);
+      assert.deepEqual(hooks.reads.filter((p) => p === '/through.bin'), [], 'reads of a read-through handle must not reach the handler');
+      fuse.clearReadThrough(handles[0]!);
+      reader.stdin.end('go\n');
+      assert.equal(await within(exited, 20_000, 'reader exits'), 0);
+      const got = Buffer.concat(chunks);
+      assert.equal(got.length, 6 << 20);
+      assert.ok(got.subarray(0, 4 << 20).equals(pattern.subarray(0, 4 << 20)), 'before clearing, bytes come from the registered fd');
+      assert.ok(got.subarray(4 << 20).equals(Buffer.alloc(2 << 20, 0x41)), 'after clearing, bytes come from the read handler');
+      assert.ok(hooks.reads.includes('/through.bin'), 'after clearing, reads reach the handler again');
+    } finally {
+      hooks.onOpen = undefined;
+      for (const fh of handles) fuse.clearReadThrough(fh);
+      closeSync(fd);
+      await rm(backing, { force: true });
+      await rm(path.join(tmpdir(), `wsfs-fuse-a-${process.pid}`), { force: true });
+    }
+  });
+
+  it('declines read-through for a handle whose slot is taken, and for bad arguments', () => {
+    // Slots are direct-mapped by fh modulo 4096: fh 5 and fh 4101 share one.
+    assert.equal(fuse.setReadThrough(5, 0), true);
+    assert.equal(fuse.setReadThrough(5 + 4096, 0), false);
+    fuse.clearReadThrough(5);
+    assert.equal(fuse.setReadThrough(5 + 4096, 0), true);
+    fuse.clearReadThrough(5 + 4096);
+    assert.throws(() => fuse.setReadThrough(0, 0), TypeError);
+    assert.throws(() => fuse.setReadThrough(7, -1), TypeError);
   });
 
   it('tells the process when the mount is removed from outside', async () => {

@@ -111,6 +111,40 @@ describe('FUSE adapter through a real mount', () => {
     assert.equal(sha(await readFile(path.join(backing, 'copied.bin'))), sha(data));
   });
 
+  it('read-through: an offered read-only handle is read by the binding, until the offer is revoked', async () => {
+    const data = randomBytes(4 << 20);
+    await writeFile(path.join(backing, 'through.bin'), data);
+    // A second file for the revocation: the first one's pages stay in the page cache (auto_cache).
+    await writeFile(path.join(backing, 'revoked.bin'), data);
+    fs.readThroughPaths.add('/through.bin');
+    fs.readThroughPaths.add('/revoked.bin');
+    try {
+      const readsOf = (file = '/through.bin'): number => callsOf('read').filter((args) => args[0] === file).length;
+      const sum = await run('sha256sum', [path.join(mnt, 'through.bin')]);
+      assert.equal(sum.code, 0, sum.stderr);
+      assert.equal(sum.stdout.split(' ')[0], createHash('sha256').update(data).digest('hex'));
+      assert.equal(callsOf('readThrough').length, 1, 'offered once, at open');
+      assert.equal(readsOf(), 0, 'no read reached the Filesystem');
+      assert.ok(records.some((r) => /open \/through\.bin fh=\d+: reads served by the binding/.test(r.message)));
+      // A reader takes 1 MiB, the offer is revoked (as when a writer opens the file), the reader
+      // then reads at 3 MiB: those reads come to the Filesystem again, with the right bytes.
+      const reader = execFile('python3', ['-c', 'import sys\nf = open(sys.argv[1], "rb", buffering=0)\nf.read(1 << 20)\nsys.stderr.write("read\\n")\nsys.stderr.flush()\nsys.stdin.readline()\nf.seek(3 << 20)\nsys.stdout.write(f.read(16).hex())\n', path.join(mnt, 'revoked.bin')], { timeout: 30_000 });
+      const output = new Promise<string>((resolve) => {
+        let out = '';
+        reader.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        reader.once('exit', () => resolve(out));
+      });
+      await within(new Promise((resolve) => reader.stderr?.once('data', resolve)), 20_000, 'the reader read 1 MiB');
+      assert.equal(readsOf('/revoked.bin'), 0);
+      fs.revokeReadThrough('/revoked.bin');
+      reader.stdin?.end('go\n');
+      assert.equal(await within(output, 20_000, 'the reader exits'), data.subarray(3 << 20, (3 << 20) + 16).toString('hex'));
+      assert.ok(readsOf('/revoked.bin') > 0, 'after the revocation reads reach the Filesystem');
+    } finally {
+      fs.readThroughPaths.clear();
+    }
+  });
+
   it('dd writes in 128 KiB requests (big_writes,max_write=131072 reached libfuse)', async () => {
     fs.writeSizes.length = 0;
     const dd = await sh('dd if=/dev/zero of=zeros.bin bs=1M count=2 status=none && stat -c %s zeros.bin');

@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats } from '../../src/fs/filesystem';
+import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough } from '../../src/fs/filesystem';
 import { FsError, type FsErrorCode } from '../../src/fs/errors';
 
 const CODES = new Set<string>(['ENOENT', 'EEXIST', 'ENOTEMPTY', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EFBIG', 'ENAMETOOLONG', 'ENOSPC', 'EINVAL', 'ENOTSUP', 'EAGAIN', 'ETIMEDOUT', 'EXDEV', 'EBUSY', 'ENODATA', 'ENOSYS', 'EIO']);
@@ -19,6 +19,9 @@ export interface RecordedCall {
   args: unknown[];
 }
 
+/** The access-mode bits of open(2) flags (O_RDONLY, O_WRONLY, O_RDWR). */
+const ACCESS_MODE = 3;
+
 /** A Filesystem serving `root` from local disk. */
 export class PassthroughFilesystem implements Filesystem {
   private readonly handles = new Map<number, fsp.FileHandle>();
@@ -28,6 +31,11 @@ export class PassthroughFilesystem implements Filesystem {
   readonly faults = new Map<string, FsErrorCode | 'BUG'>();
   readonly writeSizes: number[] = [];
   flushAllCalls = 0;
+  /** Paths whose read-only handles are offered for read-through (readThrough); empty by default. */
+  readonly readThroughPaths = new Set<string>();
+  /** Per path: aborts the read-through offers made so far (see revokeReadThrough). */
+  private readonly readThroughOffers = new Map<string, AbortController>();
+  private readonly handlePaths = new Map<number, { path: string; flags: number }>();
 
   constructor(readonly root: string) {}
 
@@ -79,7 +87,27 @@ export class PassthroughFilesystem implements Filesystem {
   }
 
   open(p: string, flags: number): Promise<FileHandle> {
-    return this.call('open', [p, flags], async () => this.register(await fsp.open(this.real(p), flags)));
+    return this.call('open', [p, flags], async () => {
+      const fh = this.register(await fsp.open(this.real(p), flags));
+      this.handlePaths.set(fh, { path: p, flags });
+      return fh;
+    });
+  }
+
+  /** Offers the handle's own descriptor when its path is in `readThroughPaths` and it is read-only. */
+  readThrough(fh: FileHandle): ReadThrough | undefined {
+    const opened = this.handlePaths.get(fh);
+    if (opened === undefined || !this.readThroughPaths.has(opened.path) || (opened.flags & ACCESS_MODE) !== constants.O_RDONLY) return undefined;
+    this.calls.push({ op: 'readThrough', args: [opened.path, fh] });
+    let offers = this.readThroughOffers.get(opened.path);
+    if (offers === undefined) this.readThroughOffers.set(opened.path, (offers = new AbortController()));
+    return { fd: this.handle(fh).fd, revoked: offers.signal };
+  }
+
+  /** Revokes the read-through of every handle of `p` offered so far (as a writer opening would). */
+  revokeReadThrough(p: string): void {
+    this.readThroughOffers.get(p)?.abort();
+    this.readThroughOffers.delete(p);
   }
 
   create(p: string, mode: number, flags: number): Promise<FileHandle> {
@@ -113,6 +141,7 @@ export class PassthroughFilesystem implements Filesystem {
     return this.call('release', [p, fh], async () => {
       const handle = this.handle(fh);
       this.handles.delete(fh);
+      this.handlePaths.delete(fh);
       await handle.close();
     });
   }

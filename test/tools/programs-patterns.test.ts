@@ -12,11 +12,14 @@ let mounted: MountedWorkspace;
 let local: Awaited<ReturnType<typeof scratch>>;
 /** A file the workspace holds before the mount first lists its folder (no TTL wait needed). */
 const remoteBig = randomBytes(10 << 20);
+/** Read by the read-through test while another descriptor writes it. */
+const sharedRead = randomBytes(9 << 20);
 
 before(async () => {
   mounted = await mountWorkspace();
   mounted.emulator.tree.createFolder(`${mounted.remotePath}/dl`);
   mounted.emulator.tree.write(`${mounted.remotePath}/dl/remote-10.bin`, { kind: 'FILE', content: remoteBig });
+  mounted.emulator.tree.write(`${mounted.remotePath}/dl/shared-read.bin`, { kind: 'FILE', content: sharedRead });
   local = await scratch();
   await run('mkdir', [mounted.local('pat')]);
 });
@@ -139,4 +142,29 @@ it('a 10 MiB file made in the workspace downloads byte for byte (sha256)', async
   const file = mounted.local('dl/remote-10.bin');
   assert.equal((await run('stat', ['-c', '%s', file])).trim(), String(10 << 20));
   assert.equal(await sha256sum(file), sha256(remoteBig));
+});
+
+it('a reader open before a writer reads the written bytes, also from pages it must fetch again', async () => {
+  // The reader's reads are served by the FUSE binding straight from the local copy (read-through)
+  // until a writer opens the file. The writer's partial-page write leaves that page for the kernel
+  // to read again; that read must come from the staging file, not from the old copy.
+  const script = [
+    'import sys',
+    "r = open('shared-read.bin', 'rb', buffering=0)",
+    'head = r.read(1 << 20)',
+    "w = open('shared-read.bin', 'r+b', buffering=0)",
+    'w.seek((8 << 20) + 100)',
+    "w.write(b'NEW BYTES!')",
+    'r.seek(8 << 20)',
+    'page = r.read(4096)',
+    'w.close()',
+    'r.close()',
+    "sys.stdout.write(head[:16].hex() + ' ' + page[96:114].hex())",
+  ].join('\n');
+  const [head, page] = (await python(script, mounted.local('dl'))).split(' ');
+  assert.equal(head, sharedRead.subarray(0, 16).toString('hex'), 'the reader first sees the remote content');
+  const expected = Buffer.concat([sharedRead.subarray((8 << 20) + 96, (8 << 20) + 100), Buffer.from('NEW BYTES!'), sharedRead.subarray((8 << 20) + 110, (8 << 20) + 114)]);
+  assert.equal(page, expected.toString('hex'), 'the reader sees the bytes the writer wrote');
+  const remote = remoteBytes(mounted, 'dl/shared-read.bin');
+  assert.equal(remote.subarray((8 << 20) + 100, (8 << 20) + 110).toString(), 'NEW BYTES!');
 });

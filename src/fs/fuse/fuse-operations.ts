@@ -1,8 +1,9 @@
 // The fuse-native operations table: a thin translation between the patched fuse-native handler
 // signatures (docs/fuse-binding.md) and the path-based Filesystem port. Every handler is async,
 // never throws synchronously and calls its callback exactly once; errno comes from errno-map.ts.
-// It holds no filesystem state (handles, caches, staging belong to the Filesystem) and does not
-// mount anything (mount-session.ts does).
+// It holds no filesystem state (handles, caches, staging belong to the Filesystem), only which
+// handles it registered with the binding for read-through, and does not mount anything
+// (mount-session.ts does).
 import { constants as fsConstants } from 'node:fs';
 import type Fuse from 'fuse-native';
 import { FsError } from '../errors';
@@ -25,6 +26,16 @@ export interface FuseOperationsOptions {
   /** Owner reported for every entry; default the mounting process's uid/gid. */
   uid?: number;
   gid?: number;
+  /** The binding's read-through registry (Fuse.setReadThrough); without it every read goes to `read`. */
+  readThrough?: ReadThroughRegistry;
+}
+
+/** Where the adapter registers read-through descriptors: the patched binding (docs/fuse-binding.md). */
+export interface ReadThroughRegistry {
+  /** Reads of `fh` are served from `fd` from now on; false when the binding declined. */
+  set(fh: number, fd: number): boolean;
+  /** Reads of `fh` go to the handler again; returns once no read uses the fd any more. */
+  clear(fh: number): void;
 }
 
 const S_IFDIR = fsConstants.S_IFDIR;
@@ -92,6 +103,29 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
   const uid = options.uid ?? process.getuid?.() ?? 0;
   const gid = options.gid ?? process.getgid?.() ?? 0;
   const stat = (attributes: FileAttributes): FuseStat => toFuseStat(attributes, uid, gid);
+  /** Registered read-through handles and how to unregister each; changes only on the JS thread. */
+  const readingThrough = new Map<number, () => void>();
+
+  /** Offers `fh`'s read-through descriptor (if the filesystem has one) to the binding. */
+  function startReadThrough(path: string, fh: number): void {
+    const registry = options.readThrough;
+    if (registry === undefined || fs.readThrough === undefined) return;
+    try {
+      const offer = fs.readThrough(fh);
+      if (offer === undefined || offer.revoked.aborted || !registry.set(fh, offer.fd)) return;
+      const stop = (): void => {
+        offer.revoked.removeEventListener('abort', stop);
+        readingThrough.delete(fh);
+        registry.clear(fh);
+      };
+      offer.revoked.addEventListener('abort', stop);
+      readingThrough.set(fh, stop);
+      if (logger.isEnabled('debug')) logger.debug(`open ${path} fh=${fh}: reads served by the binding from fd ${offer.fd}`);
+    } catch (error) {
+      // Reads simply keep coming through the handler.
+      logger.warn(`open ${path} fh=${fh}: read-through unavailable: ${String(error)}`);
+    }
+  }
 
   /** Sends a reply; a throwing callback is logged, never retried (exactly one reply per call). */
   function deliver(op: string, path: string, send: () => void): void {
@@ -179,7 +213,19 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
       deliver('fsyncdir', path, () => cb(0));
     },
     open(path, flags, cb) {
-      serve('open', path, ` flags=0x${flags.toString(16)}`, () => fs.open(path, flags), (fh) => cb(0, fh), cb, (fh) => `fh=${fh}`);
+      serve(
+        'open',
+        path,
+        ` flags=0x${flags.toString(16)}`,
+        () => fs.open(path, flags),
+        (fh) => {
+          // Registered before the kernel learns fh, so no read of it can miss the registration.
+          startReadThrough(path, fh);
+          cb(0, fh);
+        },
+        cb,
+        (fh) => `fh=${fh}`,
+      );
     },
     // Declared with four parameters on purpose: the patched binding passes the open flags only then.
     create(path: string, mode: number, flags: number, cb: (code: number, fd?: number) => void) {
@@ -199,6 +245,8 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
       serveVoid('fsync', path, ` fh=${fd} datasync=${datasync}`, () => fs.fsync(path, fd, datasync !== 0), cb);
     },
     release(path, fd, cb) {
+      // The kernel sends release after the handle's last read; unregister before the fd is closed.
+      readingThrough.get(fd)?.();
       serveVoid('release', path, ` fh=${fd}`, () => fs.release(path, fd), cb);
     },
     truncate(path, size, cb) {

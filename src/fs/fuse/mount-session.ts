@@ -90,12 +90,22 @@ export class FuseMountSession extends EventEmitter {
     const logger = options.logger;
     await checkFuseAvailable();
     const mountPoint = await prepareMountPoint(path.resolve(options.mountPoint), logger);
-    const operations = createFuseOperations({ filesystem: options.filesystem, logger: logger.child('op') });
+    // The operations need the binding for read-through; it exists only once they are built.
+    const bound: { fuse?: Fuse } = {};
+    const operations = createFuseOperations({
+      filesystem: options.filesystem,
+      logger: logger.child('op'),
+      readThrough: {
+        set: (fh, fd) => bound.fuse?.setReadThrough(fh, fd) ?? false,
+        clear: (fh) => bound.fuse?.clearReadThrough(fh),
+      },
+    });
     const fuse = new Fuse(mountPoint, operations, {
       timeout: false,
       debug: options.debug === true,
       extraOptions: mountOptions(options.ttlSeconds, options.fsname),
     });
+    bound.fuse = fuse;
     const session = new FuseMountSession(mountPoint, fuse, options.filesystem, logger);
     try {
       await new Promise<void>((resolve, reject) => fuse.mount((error) => (error ? reject(error) : resolve())));

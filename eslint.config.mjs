@@ -18,7 +18,7 @@ const restrict = (files, patterns, ignores = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'release/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

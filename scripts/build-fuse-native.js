@@ -13,6 +13,7 @@
 const { execFileSync } = require('child_process')
 const fs = require('fs')
 const path = require('path')
+const { gypRebuild } = require('./gyp-rebuild')
 
 if (process.env.WSFS_SKIP_FUSE_BUILD) {
   console.log('[fuse-native] WSFS_SKIP_FUSE_BUILD set, not building')
@@ -36,21 +37,8 @@ try {
     '  macOS: install macFUSE, then brew install pkg-config')
 }
 
-// node-gyp: npm's bundled copy when run as an npm script, else one on PATH.
-const gyp = process.env.npm_config_node_gyp
-const cmd = gyp ? process.execPath : 'node-gyp'
-const args = gyp ? [gyp, 'rebuild'] : ['rebuild']
-
-// N-API addon: any Node >= 12 headers will do. Use a configured nodedir, else the headers that sit next
-// to this Node (/usr/include/node, Homebrew, official tarballs), so nothing is downloaded.
-if (!process.env.npm_config_nodedir) {
-  const prefix = path.resolve(process.execPath, '..', '..')
-  if (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`)
-}
-
-console.log(`[fuse-native] building from source in ${dir}`)
 try {
-  execFileSync(cmd, args, { cwd: dir, stdio: 'inherit' })
+  gypRebuild(dir, 'fuse-native')
 } catch (err) {
   fail(`node-gyp rebuild failed (${err.message})`)
 }

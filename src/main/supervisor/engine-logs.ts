@@ -1,0 +1,43 @@
+// One log file per workspace's engine (`<log dir>/<workspace id>.log`): the engine's stderr and its
+// `engine:log` lines, plus the supervisor's notes. Rotated once it passes a size limit (one `.1`
+// generation kept), so logs stay bounded. Lines are already redacted by the engine; this file adds
+// no secrets and does not read logs back.
+import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Log files of the engines. */
+export class EngineLogs {
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly dir: string,
+    private readonly maxBytes = 5 * 1024 * 1024,
+  ) {}
+
+  /** Path of a workspace's log (the folder is created). */
+  pathOf(workspaceId: string): string {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    return join(this.dir, `${workspaceId}.log`);
+  }
+
+  /** Creates the folder. */
+  async ensureFolder(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Appends a time-stamped line (writes are serialised; failures are ignored: logging must not break mounting). */
+  append(workspaceId: string, line: string): Promise<void> {
+    this.writes = this.writes.then(async () => {
+      try {
+        const path = this.pathOf(workspaceId);
+        const size = await stat(path).then((s) => s.size, () => 0);
+        if (size > this.maxBytes) await rename(path, `${path}.1`);
+        await appendFile(path, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+      } catch {
+        // The log folder is unusable; the UI still shows states and problems.
+      }
+    });
+    return this.writes;
+  }
+}

@@ -1,0 +1,68 @@
+// The problems of one workspace as rows, each with the fix the user can apply from the window:
+// sign in again, retry the mount, show the folder holding a conflict copy, or open the log. Decides
+// which fix a problem offers (exhaustive over problem kinds) and says each fact once. No React.
+import type { AppProblem, WorkspaceState } from '../shared/ipc-contract';
+import { problemTitle, type Problem } from '../shared/problem';
+
+/** A fix the card can run. */
+export type Fix = 'sign-in' | 'retry' | 'open-log' | 'open-folder';
+
+/** The fix offered for a problem. */
+export function fixFor(problem: Problem): Fix {
+  switch (problem.kind) {
+    case 'needs-sign-in':
+      return 'sign-in';
+    case 'disconnected':
+      return 'retry';
+    case 'conflict-copy':
+      return 'open-folder';
+    case 'upload-failed':
+    case 'cache-disabled':
+    case 'other':
+      return 'open-log';
+    default:
+      return assertNever(problem);
+  }
+}
+
+/** The button text of each fix. */
+export const FIX_LABEL: Record<Fix, string> = { 'sign-in': 'Sign in again', retry: 'Retry', 'open-log': 'Open log', 'open-folder': 'Show in folder' };
+
+/** One row: what is wrong, what to do, and buttons. */
+export interface ProblemRow {
+  key: string;
+  title: string;
+  message: string;
+  fix?: string;
+  action: Fix;
+  problemId?: string;
+}
+
+function stateRow(state: WorkspaceState): ProblemRow | undefined {
+  if (state.kind === 'needs-sign-in') return { key: 'state', title: 'Sign-in needed', message: state.message, action: 'sign-in' };
+  if (state.kind === 'failed') {
+    const row: ProblemRow = { key: 'state', title: 'Mount failed', message: state.message, action: 'retry' };
+    if (state.fix !== undefined) row.fix = state.fix;
+    return row;
+  }
+  return undefined;
+}
+
+/** The rows shown for a workspace in `state` with `problems`: the state's own trouble first, one row per fact. */
+export function problemRows(state: WorkspaceState, problems: AppProblem[]): ProblemRow[] {
+  const rows: ProblemRow[] = [];
+  const fromState = stateRow(state);
+  if (fromState !== undefined) rows.push(fromState);
+  for (const p of problems) {
+    // The sign-in state already says it.
+    if (p.problem.kind === 'needs-sign-in' && fromState?.action === 'sign-in') continue;
+    const row: ProblemRow = { key: p.id, title: problemTitle(p.problem), message: p.problem.message, action: fixFor(p.problem), problemId: p.id };
+    if (p.problem.fix !== undefined) row.fix = p.problem.fix;
+    rows.push(row);
+  }
+  return rows;
+}
+
+function assertNever(value: never): never {
+  throw new TypeError(`unexpected problem ${JSON.stringify(value)}`);
+}

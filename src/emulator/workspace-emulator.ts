@@ -64,7 +64,8 @@ export interface EmulatorOptions {
 export class WorkspaceEmulator {
   /** `http://127.0.0.1:<port>`. */
   readonly host: string;
-  readonly token: string;
+  /** The token clients must send; replace it to revoke the old one (tests of expired tokens). */
+  token: string;
   readonly port: number;
   /** The object tree, for out-of-band changes in tests. */
   readonly tree: WorkspaceTree;

@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--cache-size <size>', 'content cache size limit, e.g. 500M, 5G, 1.5T (default 5G)', byteSize('--cache-size'))
     .option('--cache-min-free <size>', 'free disk space the cache always leaves, e.g. 512M, 0 (default 512M)', byteSize('--cache-min-free'))
     .option('--no-cache', 'do not keep copies of read files: every open reads from the workspace')
+    .option('--background-uploads', 'close returns once the bytes are safe in the local write journal; uploads continue in the background (fsync still waits)')
     .option('--ttl <seconds>', 'how long listings are trusted before asking the workspace again', integer('--ttl', 0, 86_400), 10)
     .option('--foreground', 'stay in the foreground, logging to stderr; Ctrl+C unmounts')
     .option('--debug', 'log each operation, cache hits and misses, and remote requests')

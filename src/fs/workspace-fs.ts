@@ -1,11 +1,13 @@
 // The workspace filesystem: the `Filesystem` port over a RemoteWorkspace, the MetadataCache, the
 // ContentCache and staging files (docs/semantics.md "Operations" is its contract).
-// It owns open files and handles, the per-path lock, when to upload, and local-only Finder clutter.
-// It does not own metadata (MetadataCache), notebook naming and plans (notebooks/*), errno numbers
-// (fs/fuse), nor durability across crashes (the write journal of a later issue).
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+// It owns open files and handles, the per-path lock, when to upload (now, or queued for the
+// background uploader), the conflict check before an upload, and local-only Finder clutter. It
+// does not own metadata (MetadataCache), notebook naming and plans (notebooks/*), errno numbers
+// (fs/fuse), the journal's format (write/write-journal.ts) nor retry timing (write/upload-scheduler.ts).
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { FsError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough } from './filesystem';
@@ -15,11 +17,19 @@ import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYT
 import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
-import type { DownloadFormat, RemoteEntry, RemoteWorkspace } from './remote/remote-workspace';
+import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
 import { ContentCache, type CacheLease } from './cache/content-cache';
 import type { ContentFingerprint } from './cache/content-fingerprint';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
+import { markedCopyName } from './write/conflict-name';
+import { RemoteHealth, type HealthState } from './write/remote-health';
+import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
+import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
+import { RemoteError } from './remote/remote-error';
+import type { TransferSummary } from '../shared/cache-usage';
+import type { TransferProgressEvent, UploadMode } from '../shared/engine-protocol';
+import type { Problem } from '../shared/problem';
 import { NOTEBOOK_SYNTAX } from '../shared/workspace-types';
 
 /** Permission bits of folders. */
@@ -41,6 +51,10 @@ const OWN_MTIMES_LIMIT = 10_000;
  * first unread upload there, shared by every upload into the folder meanwhile (not a stat each).
  */
 export const READ_BACK_DELAY_MS = 100;
+/** A background upload starts this long after the close that queued it (saves in a row share one upload). */
+export const BACKGROUND_START_DELAY_MS = 100;
+/** A running upload reports its bytes at most this often. */
+const PROGRESS_EVERY_MS = 250;
 
 /** Construction options of WorkspaceFs; everything is injected. */
 export interface WorkspaceFsOptions {
@@ -56,7 +70,20 @@ export interface WorkspaceFsOptions {
   /** The mounting user: what chown may keep. */
   uid: number;
   gid: number;
+  /** `sync` (default): close returns once the upload committed; `background`: close returns once the bytes are journaled. */
+  uploadMode?: UploadMode;
+  /** Reachability and sign-in, shared with the metadata cache (default: a private one). */
+  health?: RemoteHealth;
+  /** Told about problems the user should see (conflict copies, failed uploads, outages). */
+  onProblem?: (problem: Problem) => void;
+  /** Told about every change of an upload's phase. */
+  onTransfer?: (progress: Omit<TransferProgressEvent, 'kind'>) => void;
+  /** Back-off of the background uploader. */
+  uploadRetry?: UploadSchedulerOptions;
 }
+
+/** A progress report of one upload, without the event's kind. */
+type TransferUpdate = Omit<TransferProgressEvent, 'kind'>;
 
 /**
  * A path that is open (or has unsaved content): shared by all of its handles.
@@ -78,6 +105,10 @@ interface OpenFile {
   unlinked: boolean;
   /** Set after an upload when the staging bytes are exactly that version's content (adoptable). */
   uploaded?: ContentFingerprint;
+  /** The write journal's record for the staged changes, once there are any; removed after their upload. */
+  journalId?: string;
+  /** `staging.changes` when the last durable (`closed`) record was written. */
+  journaledChanges?: number;
   /**
    * Revokes the read-through descriptors (readThrough) of this file's read-only handles: aborted
    * and dropped, under the per-path lock, when a staging file appears (reads must see it).
@@ -101,7 +132,8 @@ type Handle =
  * "Operations"); remote failures through toFsError.
  */
 export class WorkspaceFs implements Filesystem {
-  private readonly remote: RemoteWorkspace;
+  /** Set once in the constructor (observed by the private health when none is shared). */
+  private remote: RemoteWorkspace;
   private readonly metadata: MetadataCache;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -138,6 +170,20 @@ export class WorkspaceFs implements Filesystem {
   private readonly readBacksRunning = new Map<string, Promise<void>>();
   /** The tag of the newest upload of each remote path not read back yet. */
   private readonly latestTags = new Map<string, number>();
+  private readonly journal: WriteJournal;
+  private readonly uploadMode: UploadMode;
+  private readonly health: RemoteHealth;
+  private readonly scheduler: UploadScheduler;
+  private readonly onProblem: (problem: Problem) => void;
+  private readonly onTransfer: (progress: TransferUpdate) => void;
+  // `owed` holds files whose journaled bytes the background uploader still has to send; `sending`
+  // the uploads running now with their sizes. Both change only under the per-path lock of the file.
+  private readonly owed = new Set<OpenFile>();
+  private readonly sending = new Map<OpenFile, { size: number; sent: number; reportedAt: number }>();
+  /** Staging files whose folder entry has been fsynced. */
+  private readonly durableStaging = new WeakSet<StagingFile>();
+  /** Journal ids already reported as upload-failed (one problem per failed content, not per retry). */
+  private readonly reportedFailures = new Set<string>();
 
   constructor(options: WorkspaceFsOptions) {
     this.remote = options.remote;
@@ -160,6 +206,22 @@ export class WorkspaceFs implements Filesystem {
     this.localOnly = new LocalOnlyFiles(join(options.stateDir, 'local-only'));
     this.stateDir = options.stateDir;
     this.startedAt = options.now();
+    this.journal = new WriteJournal(join(options.stateDir, 'journal'));
+    this.uploadMode = options.uploadMode ?? 'sync';
+    this.onProblem = options.onProblem ?? ((problem) => this.logger.warn(problem.message));
+    this.onTransfer = options.onTransfer ?? (() => undefined);
+    // Without a shared health, a private one watches this filesystem's own remote calls.
+    this.health =
+      options.health ??
+      new RemoteHealth({ now: options.now, onProblem: (problem) => this.onProblem(problem), onRecovered: () => this.scheduler.kick() });
+    if (options.health === undefined) this.remote = this.health.observe(options.remote);
+    this.scheduler = new UploadScheduler(() => this.uploadOwed(), options.uploadRetry);
+    // While the workspace is out of reach (or refuses the credential) the uploader's runs also
+    // probe it, so the state ends even when nothing is owed (listings are not tried meanwhile;
+    // a credential helper may also renew an expired token by itself).
+    this.health.subscribe((state) => {
+      if (state.kind !== 'online') this.scheduler.soon(0);
+    });
   }
 
   // --- attributes and listings -------------------------------------------------------------
@@ -261,6 +323,7 @@ export class WorkspaceFs implements Filesystem {
       const staging = await StagingFile.create(this.stagingDir, name, undefined, this.now());
       staging.dirty = true;
       const file: OpenFile = { path: local, handles: 0, staging, entry, presentation: { kind: 'FILE' }, created: true, unlinked: false };
+      await this.noteChange(file);
       this.files.set(local, file);
       this.metadata.noteCreated(local, entry);
       file.handles++;
@@ -299,18 +362,23 @@ export class WorkspaceFs implements Filesystem {
     if (!h.writable) throw new FsError('EINVAL', `${h.file.path} is not open for writing`);
     return this.locks.run([h.file.path], async () => {
       const staging = h.file.staging!;
+      await this.noteChange(h.file);
       return staging.write(buffer, length, h.append ? staging.size : position, this.now());
     });
   }
 
   async flush(_path: string, handle: FileHandle): Promise<void> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return;
-    await this.locks.run([h.file.path], () => this.uploadIfDirty(h.file));
+    // A reader's close uploads nothing: the writers' closes and the background uploader do.
+    if (h.kind === 'local-only' || !h.writable) return;
+    await this.locks.run([h.file.path], () => this.uploadIfDirty(h.file, this.closeMode()));
   }
 
-  async fsync(path: string, handle: FileHandle, _dataOnly: boolean): Promise<void> {
-    await this.flush(path, handle);
+  /** Uploads now in either upload mode: fsync means "in the workspace". */
+  async fsync(_path: string, handle: FileHandle, _dataOnly: boolean): Promise<void> {
+    const h = this.handle(handle);
+    if (h.kind === 'local-only') return h.fd.sync();
+    await this.locks.run([h.file.path], () => this.uploadIfDirty(h.file, 'wait'));
   }
 
   async release(_path: string, handle: FileHandle): Promise<void> {
@@ -322,7 +390,7 @@ export class WorkspaceFs implements Filesystem {
     }
     await this.locks.run([h.file.path], async () => {
       try {
-        await this.uploadIfDirty(h.file);
+        if (h.writable) await this.uploadIfDirty(h.file, this.closeMode());
       } finally {
         this.handles.delete(handle);
         await h.copy?.fd.close().catch(() => undefined);
@@ -354,9 +422,10 @@ export class WorkspaceFs implements Filesystem {
         revokeReadThrough(file);
         this.files.set(local, file);
       }
+      await this.noteChange(file);
       await file.staging!.truncate(size, this.now());
       if (file.handles === 0) {
-        await this.uploadIfDirty(file);
+        await this.uploadIfDirty(file, this.closeMode());
         await this.settle(file);
       }
     });
@@ -367,7 +436,10 @@ export class WorkspaceFs implements Filesystem {
     if (h.kind === 'local-only') return h.fd.truncate(size);
     checkSize(h.file.path, size);
     if (!h.writable) throw new FsError('EINVAL', `${h.file.path} is not open for writing`);
-    await this.locks.run([h.file.path], () => h.file.staging!.truncate(size, this.now()));
+    await this.locks.run([h.file.path], async () => {
+      await this.noteChange(h.file);
+      await h.file.staging!.truncate(size, this.now());
+    });
   }
 
   // --- namespace -----------------------------------------------------------------------------
@@ -389,6 +461,7 @@ export class WorkspaceFs implements Filesystem {
       if (file !== undefined) {
         file.unlinked = true;
         this.files.delete(local);
+        await this.forgetOwed(file);
         if (file.handles === 0) await file.staging?.discard();
       }
     });
@@ -447,12 +520,24 @@ export class WorkspaceFs implements Filesystem {
       return;
     }
     // Files with unsaved content inside a moved folder are uploaded first, each under its own lock.
+    // (A file no program holds open any more — a background save — is settled once saved, so that
+    // it is not carried along as an open file with content of its old name.)
     for (const file of [...this.files.values()]) {
-      if (file.path.startsWith(`${source}/`)) await this.locks.run([file.path], () => this.uploadIfDirty(file));
+      if (!file.path.startsWith(`${source}/`)) continue;
+      await this.locks.run([file.path], async () => {
+        await this.uploadIfDirty(file, 'wait');
+        if (file.handles === 0) await this.settle(file);
+      });
     }
     await this.locks.run([source, target], async () => {
-      const moving = this.files.get(source);
-      if (moving !== undefined) await this.uploadIfDirty(moving);
+      let moving = this.files.get(source);
+      if (moving !== undefined) {
+        await this.uploadIfDirty(moving, 'wait');
+        if (moving.handles === 0) {
+          await this.settle(moving);
+          moving = this.files.get(source);
+        }
+      }
       const found = await this.metadata.lookup(source);
       // A destination created here and not uploaded yet exists only locally: it is simply replaced.
       const destination = withoutProvisional(await this.metadata.readdir(parentOf(target)));
@@ -466,6 +551,7 @@ export class WorkspaceFs implements Filesystem {
       if (replaced !== undefined && replaced !== moving) {
         replaced.unlinked = true;
         this.files.delete(target);
+        await this.forgetOwed(replaced);
         if (replaced.handles === 0) await replaced.staging?.discard();
       }
       for (const file of [...this.files.values()]) {
@@ -512,12 +598,13 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
+  /** Uploads every file with unsaved or owed changes now; rejects with the first error after trying all. */
   async flushAll(): Promise<void> {
     let first: unknown;
     for (const file of [...this.files.values()]) {
       try {
         await this.locks.run([file.path], async () => {
-          await this.uploadIfDirty(file);
+          await this.uploadIfDirty(file, 'wait');
           // A file kept only because an earlier upload failed is tidied up once it is saved.
           if (file.handles === 0) await this.settle(file);
         });
@@ -526,6 +613,119 @@ export class WorkspaceFs implements Filesystem {
       }
     }
     if (first !== undefined) throw first;
+  }
+
+  // --- durable writes: recovery, transfers, credentials ---------------------------------------
+
+  /**
+   * Takes over the write journal an earlier engine run left in the state folder (call once,
+   * before the mount serves requests). Closed files are registered as owed — they show their
+   * saved content at once — and uploaded in the background, with the conflict check. Bytes of
+   * files that were still open are moved to `<state>/unsaved/` and reported, never uploaded.
+   * Staging files no record names are clean copies and are deleted. Resolves with the number of
+   * uploads taken over; problems are reported, not thrown.
+   */
+  async recover(): Promise<number> {
+    await this.prepare();
+    const { records, unreadable } = await this.journal.load();
+    const named = new Set(records.map((record) => record.staging));
+    let owed = 0;
+    for (const record of records) {
+      const stagingFile = join(this.stagingDir, record.staging);
+      const local = normalizeLocalPath(record.path);
+      if (record.state === 'open' || this.files.has(local)) {
+        await this.keepUnsaved(record, stagingFile);
+        continue;
+      }
+      let staging: StagingFile;
+      try {
+        staging = await StagingFile.reopen(stagingFile, this.now());
+      } catch (error) {
+        this.onProblem({ kind: 'other', path: local, message: `the journal names a save of ${local}, but its bytes are gone (${String(error)})` });
+        await this.journal.remove(record.id);
+        continue;
+      }
+      const file: OpenFile = {
+        path: local,
+        handles: 0,
+        staging,
+        entry: entryOfRecord(record, () => this.nextProvisional++, () => this.nextLocalVersion++),
+        presentation: record.notebook === undefined ? { kind: 'FILE' } : { kind: 'NOTEBOOK', ...record.notebook },
+        created: record.base === undefined,
+        unlinked: false,
+        journalId: record.id,
+        journaledChanges: staging.changes,
+      };
+      this.files.set(local, file);
+      this.owed.add(file);
+      this.transfer(file, 'queued', 0);
+      owed++;
+    }
+    for (const file of unreadable) {
+      this.onProblem({ kind: 'other', message: `a write journal record could not be read and was left in place: ${file}`, fix: 'look at the file; it names a staging file that holds the bytes' });
+    }
+    for (const name of await readdir(this.stagingDir)) {
+      if (!named.has(name)) await rm(join(this.stagingDir, name), { force: true, recursive: true });
+    }
+    if (owed > 0) {
+      this.logger.info(`taking over ${owed} unfinished upload(s) from the write journal`);
+      this.scheduler.kick();
+    }
+    return owed;
+  }
+
+  /** Bytes of a file still open when an earlier run ended: kept locally, reported, record removed. */
+  private async keepUnsaved(record: JournalRecord, stagingFile: string): Promise<void> {
+    const unsavedDir = join(this.stateDir, 'unsaved');
+    await mkdir(unsavedDir, { recursive: true, mode: 0o700 });
+    const kept = join(unsavedDir, markedCopyName(baseOf(record.path), 'unsaved', new Date(record.recordedAt)) + `-${record.id}`);
+    try {
+      await renameFile(stagingFile, kept);
+    } catch {
+      await this.journal.remove(record.id);
+      return; // nothing was written to it before the engine stopped
+    }
+    await this.journal.remove(record.id);
+    this.onProblem({
+      kind: 'other',
+      path: record.path,
+      message: `${record.path} was open for writing when wsfs stopped; the bytes written until then were not saved to the workspace and are kept in ${kept}`,
+      fix: `compare ${kept} with ${record.path} and copy over what you need`,
+    });
+  }
+
+  /** Whether the workspace answered the last request (read afresh: it changes across awaits). */
+  private isOnline(): boolean {
+    return this.health.state.kind === 'online';
+  }
+
+  /** Uploads waiting in the journal or running (for `engine:stats`). */
+  transfers(): TransferSummary {
+    let queued = 0;
+    let bytesToUpload = 0;
+    for (const file of this.owed) if (!this.sending.has(file)) queued++;
+    let bytesUploaded = 0;
+    for (const { size, sent } of this.sending.values()) {
+      bytesToUpload += size;
+      bytesUploaded += Math.min(sent, size);
+    }
+    return { uploadsQueued: queued, uploadsInFlight: this.sending.size, bytesToUpload, bytesUploaded };
+  }
+
+  /** New credentials reached the remote client: owed uploads are tried again at once. */
+  credentialsChanged(): void {
+    this.health.credentialsChanged();
+    this.scheduler.kick();
+  }
+
+  /** The workspace answers again: owed uploads are tried at once (the back-off starts over). */
+  resumeUploads(): void {
+    this.scheduler.kick();
+  }
+
+  /** Stops the background uploader (unmount, after flushAll); owed uploads stay journaled. */
+  stopBackground(): void {
+    this.scheduler.stop();
   }
 
   // --- internals: open files ----------------------------------------------------------------
@@ -552,7 +752,10 @@ export class WorkspaceFs implements Filesystem {
         file.staging = await this.stagingFor(local, file.entry, file.presentation, truncating);
         revokeReadThrough(file);
       }
-      if (truncating) await file.staging.truncate(0, this.now());
+      if (truncating) {
+        await this.noteChange(file);
+        await file.staging.truncate(0, this.now());
+      }
     } else if (file.staging === undefined) {
       copy = await this.openCopy(local, file.entry, file.presentation);
     }
@@ -587,31 +790,318 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
-  private async uploadIfDirty(file: OpenFile): Promise<void> {
-    if (file.unlinked || file.staging?.dirty !== true) return;
+  /** How flush and release hand over changed bytes in this mount's upload mode. */
+  private closeMode(): 'wait' | 'queue' {
+    return this.uploadMode === 'background' ? 'queue' : 'wait';
+  }
+
+  /**
+   * Journals the changed bytes of `file` durably, then uploads them (`wait`) or leaves them to the
+   * background uploader (`queue`). The caller holds the lock of `file.path`. Rejects with the
+   * upload's FsError; the bytes then stay journaled and, when the failure is an outage or a
+   * refused sign-in, the background uploader retries them. While the workspace is known to be
+   * unreachable (or refuses the credential) `wait` fails at once instead of waiting for it again.
+   */
+  private async uploadIfDirty(file: OpenFile, how: 'wait' | 'queue'): Promise<void> {
+    const staging = file.staging;
+    if (file.unlinked || staging?.dirty !== true) return;
+    await this.journalClosed(file, staging);
+    const alreadyOwed = this.owed.has(file);
+    this.owed.add(file);
+    if (how === 'queue') {
+      if (!alreadyOwed) this.transfer(file, 'queued', 0);
+      // Not at once: the program's release (and a quick re-save) comes first, without waiting for the upload.
+      this.scheduler.soon(BACKGROUND_START_DELAY_MS);
+      return;
+    }
+    const health = this.health.state;
+    if (health.kind !== 'online') {
+      this.scheduler.kick();
+      throw waitingError(file.path, health);
+    }
+    await this.sendOwed(file, staging);
+  }
+
+  /** Uploads the journaled bytes of `file` now (lock held); on success the record goes. */
+  private async sendOwed(file: OpenFile, staging: StagingFile): Promise<void> {
+    this.sending.set(file, { size: staging.size, sent: 0, reportedAt: this.now() });
+    this.transfer(file, 'running', 0);
     try {
-      await this.upload(file, file.staging);
+      await this.uploadChecked(file, staging);
     } catch (error) {
+      this.sending.delete(file);
       const failure = toFsError(error, file.path);
-      this.logger.warn(`upload of ${file.path} failed; its content is kept in ${file.staging.file}`, {
+      this.transfer(file, 'failed', 0);
+      this.logger.warn(`upload of ${file.path} failed; its content is kept in ${staging.file}`, {
         path: file.path,
-        staging: file.staging.file,
+        staging: staging.file,
         code: failure.code,
         error: failure.message,
       });
+      if (!isWaitingFailure(error)) {
+        // Permanent: no automatic retry (the next close, flush-all or start tries again); told once.
+        this.owed.delete(file);
+        const id = file.journalId ?? file.path;
+        if (!this.reportedFailures.has(id)) {
+          this.reportedFailures.add(id);
+          this.onProblem({
+            kind: 'upload-failed',
+            path: file.path,
+            message: `${file.path} could not be saved to the workspace: ${failure.message}. Its content is kept on this computer (${staging.file})`,
+            fix: 'fix the cause (permissions, size, name) and save the file again; unmounting also tries again',
+          });
+        }
+      }
       throw failure;
+    }
+    this.sending.delete(file);
+    this.owed.delete(file);
+    this.transfer(file, 'done', staging.size);
+    if (file.journalId !== undefined) {
+      this.reportedFailures.delete(file.journalId);
+      await this.journal.remove(file.journalId);
+      delete file.journalId;
+      delete file.journaledChanges;
     }
   }
 
-  /** Uploads the staging content of `file` as planUpload decides, then updates cache and version. */
-  private async upload(file: OpenFile, staging: StagingFile): Promise<void> {
+  /**
+   * The background uploader's run: every owed upload is tried once (each under its lock); files
+   * no program holds open are settled. Resolves true while something is still owed.
+   */
+  private async uploadOwed(): Promise<boolean> {
+    if (this.owed.size === 0 && this.health.state.kind !== 'online') {
+      await this.remote.currentUser().catch(() => undefined); // a probe: its success ends the outage
+      return !this.isOnline();
+    }
+    for (const file of [...this.owed]) {
+      const path = file.path;
+      await this.locks.run([path], async () => {
+        const staging = file.staging;
+        if (file.path !== path) return; // renamed meanwhile: the next run takes the new path's lock
+        if (file.unlinked || staging?.dirty !== true) {
+          this.owed.delete(file);
+          return;
+        }
+        try {
+          await this.sendOwed(file, staging);
+        } catch {
+          return;
+        }
+        if (file.handles === 0) await this.settle(file);
+      }).catch(() => undefined);
+    }
+    return this.owed.size > 0;
+  }
+
+  /**
+   * The upload of `file` with the conflict check: a file opened from a workspace version is
+   * compared with the workspace's current version first, and a file created here is uploaded
+   * without overwrite. When the workspace changed meanwhile, the local bytes become a conflict
+   * copy (resolveConflict); when it already holds exactly these bytes, nothing is sent.
+   */
+  private async uploadChecked(file: OpenFile, staging: StagingFile): Promise<void> {
+    if (!file.created) {
+      const current = await this.currentVersion(file.path, file.entry.path);
+      if (current !== undefined && changedSince(baseVersionOf(file), current)) {
+        await this.resolveConflict(file, staging, current);
+        return;
+      }
+    }
+    // A create that failed in a way that may have applied is not repeated blindly: the next try
+    // finds the object and compares its bytes (bounded: a few tries, then the error stands).
+    for (let attempt = 1; ; attempt++) {
+      let outcome: UploadOutcome;
+      try {
+        outcome = await this.upload(file, staging, !file.created);
+      } catch (error) {
+        const remote = error instanceof FsError ? error.cause : undefined;
+        const unsure = file.created && remote instanceof RemoteError && remote.transient && remote.details.mayHaveApplied !== false;
+        if (!unsure || attempt >= 3) throw error;
+        continue;
+      }
+      if (outcome.kind === 'done') return;
+      const current = await this.currentVersion(file.path, outcome.remotePath);
+      if (current === undefined) {
+        if (attempt >= 3) throw new FsError('EEXIST', `${file.path}: the workspace keeps refusing the new name`);
+        continue;
+      }
+      await this.resolveConflict(file, staging, current);
+      return;
+    }
+  }
+
+  /** The workspace's current version of `remotePath`, or undefined when it is gone. */
+  private async currentVersion(local: string, remotePath: string): Promise<RemoteEntry | undefined> {
+    try {
+      return await this.remoteCall(local, () => this.remote.stat(remotePath));
+    } catch (error) {
+      if (error instanceof FsError && error.code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The workspace holds `current` where `file`'s bytes were to go, a version other than the one
+   * they were made from. When it holds exactly these bytes (our own earlier upload, whose journal
+   * record outlived it), the save is done. Otherwise the local bytes are uploaded as a conflict
+   * copy next to the file, the workspace version stays, and the user is told. Lock held.
+   */
+  private async resolveConflict(file: OpenFile, staging: StagingFile, current: RemoteEntry): Promise<void> {
+    const folder = parentOf(file.path);
+    if (await this.holdsBytes(current, file.presentation, staging)) {
+      this.logger.info(`${file.path}: the workspace already holds the saved bytes`);
+    } else {
+      const name = baseOf(file.path);
+      const date = new Date(this.now());
+      let saved: string | undefined;
+      for (let attempt = 0; attempt < 6 && saved === undefined; attempt++) {
+        const copyName = markedCopyName(name, 'conflict', date, attempt);
+        const view = withoutProvisional(await this.metadata.readdir(folder));
+        if (view.entries.has(copyName) || view.byRemoteName.has(copyName)) continue;
+        const probe = await this.probeOf(copyName, staging);
+        const plan = planUpload(copyName, probe, view);
+        if (plan.kind === 'refuse') continue;
+        const kind: UploadKind = plan.kind === 'file' ? { type: 'FILE' } : { type: 'NOTEBOOK', language: plan.language, format: plan.format };
+        try {
+          await this.remoteCall(file.path, () => this.remote.upload(plan.path, kind, { file: staging.file, size: staging.size }, { overwrite: false }));
+          saved = copyName;
+        } catch (error) {
+          if (!(error instanceof FsError && error.code === 'EEXIST')) throw error;
+        }
+        this.metadata.invalidate(folder);
+      }
+      if (saved === undefined) throw new FsError('EEXIST', `${file.path} changed in the workspace, and no free name was found for a conflict copy`);
+      const copyPath = joinPath(folder, saved);
+      this.logger.warn(`${file.path} changed in the workspace while it was edited here; the local version was saved as ${copyPath}`);
+      this.onProblem({
+        kind: 'conflict-copy',
+        path: file.path,
+        copyPath,
+        message: `${file.path} was changed in the workspace while you edited it; your version was saved as ${saved} next to it`,
+        fix: `compare ${saved} with ${baseOf(file.path)}, merge what you need, then delete the copy`,
+      });
+    }
+    // The workspace version stays the file's content; the working copy is no longer owed.
+    staging.dirty = false;
+    delete file.uploaded;
+    file.entry = current;
+    file.created = false;
+    if (current.type === 'FILE') file.presentation = { kind: 'FILE' };
+    this.metadata.invalidate(folder);
+  }
+
+  /** Whether the workspace object `entry` holds exactly the bytes of `staging` (downloads it once to compare). */
+  private async holdsBytes(entry: RemoteEntry, presentation: Presentation, staging: StagingFile): Promise<boolean> {
+    if (entry.type !== 'FILE' && entry.type !== 'NOTEBOOK') return false;
+    if (entry.type === 'FILE' && entry.size !== undefined && entry.size !== staging.size) return false;
+    const format: DownloadFormat = entry.type === 'FILE' ? 'RAW' : presentation.kind === 'NOTEBOOK' ? presentation.format : 'SOURCE';
+    const probe = join(this.stagingDir, `.compare-${randomBytes(6).toString('hex')}`);
+    try {
+      await this.remoteCall(entry.path, () => this.remote.downloadTo(entry.path, format, probe));
+      const [theirs, ours] = await Promise.all([sha256Of(probe), sha256Of(staging.file)]);
+      return theirs === ours;
+    } finally {
+      await rm(probe, { force: true });
+    }
+  }
+
+  /** What planUpload needs of `staging` to decide what a name `name` becomes. */
+  private async probeOf(name: string, staging: StagingFile): Promise<Buffer> {
+    const jupyter = name.toLowerCase().endsWith(JUPYTER_EXTENSION) && staging.size <= JUPYTER_PROBE_LIMIT_BYTES;
+    return jupyter ? readFile(staging.file) : staging.head(HEADER_PROBE_BYTES);
+  }
+
+  // --- internals: the write journal ---------------------------------------------------------
+
+  /**
+   * Before the first change of a working copy: an `open` record (not fsynced: it guards against a
+   * killed engine, not a power loss), so bytes of a file still open when the engine dies are kept
+   * and reported, not silently dropped. A record that cannot be written is logged, not fatal.
+   */
+  private async noteChange(file: OpenFile): Promise<void> {
+    if (file.journalId !== undefined || file.staging === undefined) return;
+    file.journalId = WriteJournal.newId();
+    await this.journal.write(this.recordOf(file, file.staging, 'open'), false).catch((error: unknown) => {
+      this.logger.warn(`cannot write the journal record of ${file.path}: ${String(error)}`);
+    });
+  }
+
+  /** The durable `closed` record: staging bytes, record and folder fsynced before any upload starts. */
+  private async journalClosed(file: OpenFile, staging: StagingFile): Promise<void> {
+    if (file.journalId !== undefined && file.journaledChanges === staging.changes) return; // recorded already (flush, then release)
+    file.journalId ??= WriteJournal.newId();
+    try {
+      // All must be on disk before the upload starts; none needs another first. The staging
+      // folder is synced once per staging file, so that the file's name survives a power loss too.
+      const durableName = this.durableStaging.has(staging) ? undefined : syncFolder(this.stagingDir).then(() => void this.durableStaging.add(staging));
+      await Promise.all([staging.sync(), this.journal.write(this.recordOf(file, staging, 'closed'), true), durableName]);
+      file.journaledChanges = staging.changes;
+    } catch (error) {
+      throw new FsError('EIO', `${file.path}: cannot record the save in the write journal (${String(error)}); nothing was uploaded, the content stays in ${staging.file}`, error);
+    }
+  }
+
+  private recordOf(file: OpenFile, staging: StagingFile, state: JournalRecord['state']): JournalRecord {
+    const base = file.created ? undefined : baseVersionOf(file);
+    const presentation = file.presentation;
+    return {
+      format: 1,
+      id: file.journalId!,
+      state,
+      path: file.path,
+      remotePath: file.entry.path,
+      ...(base !== undefined && { base }),
+      ...(presentation.kind === 'NOTEBOOK' && { notebook: { language: presentation.language, format: presentation.format } }),
+      staging: basename(staging.file),
+      size: staging.size,
+      recordedAt: this.now(),
+    };
+  }
+
+  /** `file` will not be uploaded any more (unlinked, replaced): its record goes. Lock held. */
+  private async forgetOwed(file: OpenFile): Promise<void> {
+    this.owed.delete(file);
+    if (file.journalId === undefined) return;
+    await this.journal.remove(file.journalId);
+    delete file.journalId;
+    delete file.journaledChanges;
+  }
+
+  /** Bytes of a running upload handed to the connection; told to the front end at once, then at most every PROGRESS_EVERY_MS. */
+  private progress(file: OpenFile, sent: number): void {
+    const running = this.sending.get(file);
+    if (running === undefined) return;
+    const first = running.sent === 0 && sent > 0;
+    running.sent = sent;
+    if (!first && this.now() - running.reportedAt < PROGRESS_EVERY_MS) return;
+    running.reportedAt = this.now();
+    this.transfer(file, 'running', sent);
+  }
+
+  private transfer(file: OpenFile, phase: TransferUpdate['phase'], bytesDone: number): void {
+    const bytesTotal = file.staging?.size ?? 0;
+    this.onTransfer({
+      transferId: file.journalId ?? file.path,
+      direction: 'upload',
+      path: file.path,
+      phase,
+      bytesDone: Math.min(bytesDone, bytesTotal),
+      bytesTotal,
+    });
+  }
+
+  /**
+   * Uploads the staging content of `file` as planUpload decides, then updates cache and version.
+   * Without `overwrite` an existing object at the target is not replaced: `taken` names it.
+   */
+  private async upload(file: OpenFile, staging: StagingFile, overwrite: boolean): Promise<UploadOutcome> {
     const local = file.path;
     const name = baseOf(local);
     const parentView = withoutProvisional(await this.metadata.readdir(parentOf(local)));
-    const jupyter = name.toLowerCase().endsWith(JUPYTER_EXTENSION) && staging.size <= JUPYTER_PROBE_LIMIT_BYTES;
-    const probe = jupyter ? await readFile(staging.file) : await staging.head(HEADER_PROBE_BYTES);
+    const probe = await this.probeOf(name, staging);
     const plan = planUpload(name, probe, parentView);
-    const source = { file: staging.file, size: staging.size };
+    const source = { file: staging.file, size: staging.size, onProgress: (sent: number) => this.progress(file, sent) };
     let remotePath: string;
     let format: DownloadFormat;
     switch (plan.kind) {
@@ -620,14 +1110,20 @@ export class WorkspaceFs implements Filesystem {
       case 'file':
         remotePath = plan.path;
         format = 'RAW';
-        await this.remoteCall(local, () => this.remote.upload(plan.path, { type: 'FILE' }, source, { overwrite: true }));
+        if (await this.refusedAsTaken(local, () => this.remote.upload(plan.path, { type: 'FILE' }, source, { overwrite }))) {
+          return { kind: 'taken', remotePath: plan.path };
+        }
         break;
       case 'notebook':
         remotePath = plan.path;
         format = plan.format;
-        await this.remoteCall(local, () =>
-          this.remote.upload(plan.path, { type: 'NOTEBOOK', language: plan.language, format: plan.format }, source, { overwrite: true }),
-        );
+        if (
+          await this.refusedAsTaken(local, () =>
+            this.remote.upload(plan.path, { type: 'NOTEBOOK', language: plan.language, format: plan.format }, source, { overwrite }),
+          )
+        ) {
+          return { kind: 'taken', remotePath: plan.path };
+        }
         if (plan.replaces !== undefined) {
           const replaced = plan.replaces.path;
           await this.remoteCall(local, () => this.remote.delete(replaced, { recursive: false }));
@@ -657,7 +1153,7 @@ export class WorkspaceFs implements Filesystem {
       file.presentation = { kind: 'FILE' };
       file.uploaded = fingerprintOf(entry, file.presentation);
       this.scheduleReadBack(local, entry);
-      return;
+      return { kind: 'done' };
     }
     let entry: RemoteEntry;
     try {
@@ -667,7 +1163,7 @@ export class WorkspaceFs implements Filesystem {
       this.logger.warn(`saved ${local}, but could not read back its new version`, { path: local, error: toFsError(error, local).message });
       this.metadata.invalidate(parentOf(local));
       delete file.uploaded;
-      return;
+      return { kind: 'done' };
     }
     this.metadata.noteRemoved(local);
     this.metadata.noteCreated(local, entry);
@@ -682,6 +1178,18 @@ export class WorkspaceFs implements Filesystem {
       (format === 'SOURCE' && entry.language !== undefined && startsWithLine(probe, NOTEBOOK_SYNTAX[entry.language].header));
     if (adoptable) file.uploaded = fingerprintOf(entry, file.presentation);
     else delete file.uploaded;
+    return { kind: 'done' };
+  }
+
+  /** Runs an upload; true when it was refused because the target exists (only without overwrite). */
+  private async refusedAsTaken(local: string, call: () => Promise<void>): Promise<boolean> {
+    try {
+      await call();
+      return false;
+    } catch (error) {
+      if (error instanceof RemoteError && error.kind === 'exists') return true;
+      throw toFsError(error, local);
+    }
   }
 
   /** Queues `tagged` (just uploaded to `local`) for the next read-back listing of its folder. */
@@ -790,7 +1298,7 @@ export class WorkspaceFs implements Filesystem {
           await this.remoteCall(target, () => this.remote.delete(replace.path, { recursive: false }));
           this.metadata.noteRemoved(target);
         }
-        await this.remoteCall(source, () => this.remote.rename(plan.from, plan.to));
+        await this.remoteCall(source, () => this.moveChecked(plan.from, plan.to));
         this.metadata.noteRenamed(source, target, plan.to);
         return;
       }
@@ -825,6 +1333,33 @@ export class WorkspaceFs implements Filesystem {
         await this.remoteCall(source, () => this.remote.delete(plan.from, { recursive: false }));
         await this.noteReplaced(source, target, plan.to);
         return;
+      }
+    }
+  }
+
+  /**
+   * remote.rename, which is never repeated blindly: when an attempt failed in a way that may have
+   * applied (the answer was lost), the two paths tell what happened — moved, or try again (a few
+   * times) — so a transient fault costs time, not an error.
+   */
+  private async moveChecked(from: string, to: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.remote.rename(from, to);
+        return;
+      } catch (error) {
+        if (!(error instanceof RemoteError && error.transient && error.details.mayHaveApplied !== false) || attempt >= 3) throw error;
+        const exists = (path: string): Promise<boolean> =>
+          this.remote.stat(path).then(
+            () => true,
+            (failure: unknown) => {
+              if (failure instanceof RemoteError && failure.kind === 'not-found') return false;
+              throw error;
+            },
+          );
+        const [source, target] = await Promise.all([exists(from), exists(to)]);
+        if (!source && target) return;
+        if (!source || target) throw error;
       }
     }
   }
@@ -937,6 +1472,70 @@ export class WorkspaceFs implements Filesystem {
       throw toFsError(error, local);
     }
   }
+}
+
+/** What an upload did: done, or refused because an object already holds the target path. */
+type UploadOutcome = { kind: 'done' } | { kind: 'taken'; remotePath: string };
+
+/** The version `file`'s working copy was made from (file.entry; a tagged entry is this mount's own upload). */
+function baseVersionOf(file: OpenFile): BaseVersion {
+  const entry = file.entry;
+  const base: BaseVersion = {};
+  if (entry.objectId > 0 && entry.objectId < PROVISIONAL_INO_BASE) base.objectId = entry.objectId;
+  if (entry.size !== undefined) base.size = entry.size;
+  if (entry.localVersion !== undefined) base.uploadedHere = true;
+  else if (entry.modifiedAt !== undefined) base.modifiedAt = entry.modifiedAt;
+  return base;
+}
+
+/**
+ * Whether the workspace's `current` version differs from `base`: another object, another
+ * modified_at, or another size. For this mount's own upload not read back yet only the object and
+ * the size are known, so a change elsewhere of the very same size goes unnoticed (docs/durability.md).
+ */
+function changedSince(base: BaseVersion, current: RemoteEntry): boolean {
+  if (base.objectId !== undefined && current.objectId !== base.objectId) return true;
+  if (base.size !== undefined && current.type === 'FILE' && current.size !== undefined && current.size !== base.size) return true;
+  if (base.uploadedHere === true) return false;
+  return base.modifiedAt !== undefined && current.modifiedAt !== undefined && current.modifiedAt !== base.modifiedAt;
+}
+
+/** Failures the background uploader waits out: an unreachable or failing workspace, or a refused credential. */
+function isWaitingFailure(error: unknown): boolean {
+  const cause = error instanceof FsError ? error.cause : error;
+  return cause instanceof RemoteError && (cause.transient || cause.kind === 'unauthenticated');
+}
+
+/** The error of a synchronous save while the workspace is known to be out of reach. */
+function waitingError(path: string, health: Exclude<HealthState, { kind: 'online' }>): FsError {
+  return health.kind === 'needs-sign-in'
+    ? new FsError('EACCES', `${path}: the workspace refuses the credentials (${health.reason}); the save waits in the journal until you sign in again`)
+    : new FsError('ETIMEDOUT', `${path}: the workspace cannot be reached (${health.reason}); the save waits in the journal and uploads when it answers again`);
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The entry a journal record's upload starts from: the base version it was made from, or a provisional one. */
+function entryOfRecord(record: JournalRecord, provisional: () => number, tag: () => number): RemoteEntry {
+  const base = record.base;
+  const notebook = record.notebook;
+  const entry: RemoteEntry = {
+    path: record.remotePath,
+    type: notebook === undefined ? 'FILE' : 'NOTEBOOK',
+    rawType: base === undefined ? PROVISIONAL : notebook === undefined ? 'FILE' : 'NOTEBOOK',
+    objectId: base?.objectId ?? provisional(),
+    ...(notebook !== undefined && { language: notebook.language }),
+  };
+  // A created or own-upload version shows the time of the save; a base without a time keeps none.
+  if (base?.modifiedAt !== undefined) entry.modifiedAt = base.modifiedAt;
+  else if (base === undefined || base.uploadedHere === true) entry.modifiedAt = record.recordedAt;
+  if (base?.size !== undefined) entry.size = base.size;
+  if (base?.uploadedHere === true) entry.localVersion = tag();
+  return entry;
 }
 
 /** A remote version: the object and its modified_at (kept across renames, new on every save). */

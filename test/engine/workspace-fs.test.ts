@@ -122,6 +122,9 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
   });
 
   it('seed notebooks in all four languages: read as SOURCE, written back in place, identity kept; a save lists nothing', async () => {
+    // Read-backs of earlier tests' saves (one listing each, READ_BACK_DELAY_MS after them) must not
+    // be counted against this test's saves, which now also stat for the conflict check.
+    await new Promise((resolve) => setTimeout(resolve, READ_BACK_DELAY_MS * 3));
     const fs = fresh();
     const driver = inProcessDriver(fs);
     const seeds = [

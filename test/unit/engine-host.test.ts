@@ -7,7 +7,7 @@ import { EngineHost, type EngineFactory, type MountedEngine, type MountPlan } fr
 import { RemoteError } from '../../src/fs/remote/remote-error';
 import type { RemoteSettings } from '../../src/fs/remote/remote-config';
 import type { RemoteEntry, RemoteWorkspace } from '../../src/fs/remote/remote-workspace';
-import type { CacheUsage } from '../../src/shared/cache-usage';
+import type { CacheUsage, TransferSummary } from '../../src/shared/cache-usage';
 import type { EngineEvent, MountCommand } from '../../src/shared/engine-protocol';
 
 const PAT = `dapi${'0123456789abcdef'.repeat(2)}`;
@@ -44,6 +44,12 @@ class FakeMount implements MountedEngine {
   }
   async unmount(): Promise<void> {
     this.calls.push('unmount');
+  }
+  transfers(): TransferSummary {
+    return { uploadsQueued: 2, uploadsInFlight: 1, bytesToUpload: 10, bytesUploaded: 0 };
+  }
+  setCredentials(token: string): void {
+    this.calls.push(`setCredentials:${token.length}`);
   }
   onUnmounted(listener: () => void): void {
     this.listener = listener;
@@ -277,6 +283,24 @@ describe('EngineHost', () => {
       assert.deepEqual(idle, [], 'a failed mount leaves the engine waiting for commands');
     });
   }
+
+  it('while mounted: stats carry the mount\'s transfers, a new token reaches the mount, reports become events', async () => {
+    const { host, events, plans, mount } = setup();
+    await host.receive({ kind: 'engine:set-credentials', id: 1, token: PAT });
+    await host.receive(mountCommand(2, { uploadMode: 'background' }));
+    assert.equal(plans[0]!.uploadMode, 'background');
+    await host.receive({ kind: 'engine:get-stats', id: 3 });
+    const stats = events.find((e) => e.kind === 'engine:stats');
+    assert.deepEqual(stats?.kind === 'engine:stats' && stats.stats.transfers, { uploadsQueued: 2, uploadsInFlight: 1, bytesToUpload: 10, bytesUploaded: 0 });
+    await host.receive({ kind: 'engine:set-credentials', id: 4, token: PLAIN_TOKEN });
+    assert.ok(replyTo(events, 4).ok);
+    assert.deepEqual(mount.calls, [`setCredentials:${PLAIN_TOKEN.length}`]);
+    plans[0]!.onProblem({ kind: 'needs-sign-in', message: `token ${PLAIN_TOKEN} expired` });
+    plans[0]!.onTransfer({ kind: 'transfer:progress', transferId: 't', direction: 'upload', path: '/a', phase: 'queued', bytesDone: 0, bytesTotal: 3 });
+    const problem = events.find((e) => e.kind === 'engine:problem');
+    assert.ok(problem?.kind === 'engine:problem' && problem.problem.kind === 'needs-sign-in' && !problem.problem.message.includes(PLAIN_TOKEN), JSON.stringify(problem));
+    assert.ok(events.some((e) => e.kind === 'transfer:progress' && e.phase === 'queued'));
+  });
 
   it('unmounts by flushing first, then unmounting, then going idle', async () => {
     const { host, events, mount, idle } = setup();

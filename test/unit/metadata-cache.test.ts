@@ -1,7 +1,8 @@
 // MetadataCache over an in-memory fake RemoteWorkspace that counts `list` calls: one listing per
 // folder per TTL, TTL expiry on an injected clock, negative entries, single-flight, mutations
 // without requests, notebook names through the DirectoryView, ENOTDIR, remote errors as FsError,
-// and prefetch with bounded concurrency (max in flight observed) whose errors are swallowed.
+// prefetch with bounded concurrency (max in flight observed) whose errors are swallowed, and the
+// last listing standing in while the workspace is unreachable.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FsError, type FsErrorCode } from '../../src/fs/errors';
@@ -406,5 +407,35 @@ describe('MetadataCache: prefetch', () => {
     await cache.readdir('/');
     await cache.prefetchIdle();
     assert.equal(remote.listCalls.length, 1);
+  });
+});
+
+describe('MetadataCache: while the workspace is unreachable', () => {
+  it('a listing that fails as unreachable falls back to the last one; other failures still fail', async () => {
+    const remote = seeded();
+    const { cache, clock } = setup(remote, { prefetchConcurrency: 0 });
+    await cache.lookup('/etl/clean.py');
+    clock.t += 60_000;
+    remote.failing.set(`${ROOT}/etl`, new RemoteError('network', 'connection refused'));
+    assert.equal((await cache.lookup('/etl/clean.py')).entry.size, 5, 'the stale listing answers');
+    remote.failing.set(`${ROOT}/etl`, new RemoteError('unauthenticated', 'Invalid access token.'));
+    assert.equal((await cache.lookup('/etl/clean.py')).entry.size, 5, 'also while the token is refused');
+    remote.failing.set(`${ROOT}/etl`, new RemoteError('permission', 'no access'));
+    await assert.rejects(cache.lookup('/etl/clean.py'), (error: FsError) => error.code === 'EACCES');
+  });
+
+  it('offline: a folder listed before is answered from its last listing without a request', async () => {
+    const remote = seeded();
+    let offline = false;
+    const { cache, clock } = setup(remote, { prefetchConcurrency: 0, offline: () => offline });
+    await cache.readdir('/etl');
+    const calls = remote.listCalls.length;
+    clock.t += 60_000;
+    offline = true;
+    assert.deepEqual((await cache.readdir('/etl')).names, ['Ingest.scala', 'clean.py', 'deep']);
+    assert.equal(remote.listCalls.length, calls, 'no request while offline');
+    offline = false;
+    await cache.readdir('/etl');
+    assert.ok(remote.listCalls.length > calls, 'back online, a stale listing is refreshed');
   });
 });

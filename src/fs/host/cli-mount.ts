@@ -64,6 +64,7 @@ export interface MountCliOptions {
   debug?: boolean;
   demo?: boolean;
   tokenStdin?: boolean;
+  backgroundUploads?: boolean;
 }
 
 class CliFailure extends Error {
@@ -178,7 +179,7 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
       authType: demo ? 'pat' : authType,
       cacheEnabled: options.cache,
       ttlSeconds: options.ttl,
-      uploadMode: 'sync',
+      uploadMode: options.backgroundUploads === true ? 'background' : 'sync',
       debug: options.debug === true,
       ...(host !== undefined && { host }),
       ...(options.profile !== undefined && { profile: options.profile }),

@@ -55,7 +55,15 @@ export function realEngineFactory(compose: MountComposer): EngineFactory {
         retry: new RetryPolicy({ onRetry: (event) => log.debug('retrying a request', { ...event }) }),
         onExchange: (event) => log.debug('request', { ...event }),
       });
-      return compose({ ...plan, connection: { host: plan.connection.host, remote } }, { stateDir, cacheDir, tempDir });
+      const mounted = await compose({ ...plan, connection: { host: plan.connection.host, remote } }, { stateDir, cacheDir, tempDir });
+      // A renewed token (after a needs-sign-in problem): the SDK's PAT auth reads config.token per request.
+      return {
+        ...mounted,
+        setCredentials: (token) => {
+          config.token = token;
+          mounted.setCredentials(token);
+        },
+      };
     },
   };
 }

@@ -14,8 +14,10 @@ import {
   type LogLevel,
   type MountCommand,
   type ReplyError,
+  type TransferProgressEvent,
+  type UploadMode,
 } from '../../shared/engine-protocol';
-import type { CacheUsage, EngineStats } from '../../shared/cache-usage';
+import type { CacheUsage, EngineStats, TransferSummary } from '../../shared/cache-usage';
 import type { MountState } from '../../shared/mount-state';
 import type { Problem } from '../../shared/problem';
 import { Logger, protocolSink, streamSink, type LogRecord } from '../logger';
@@ -46,6 +48,10 @@ export interface MountPlan {
   logger: Logger;
   /** Reports a problem to the front end (e.g. the cache switched itself off). */
   onProblem: (problem: Problem) => void;
+  /** `sync`: close returns after the upload; `background`: after the bytes are journaled. */
+  uploadMode: UploadMode;
+  /** Reports an upload's progress to the front end. */
+  onTransfer: (event: TransferProgressEvent) => void;
 }
 
 /** A live mount as the host drives it. */
@@ -62,6 +68,10 @@ export interface MountedEngine {
   setCacheEnabled(enabled: boolean): Promise<void>;
   /** Drops the clean cached copies; dirty data is never in the cache. */
   clearCache(): Promise<void>;
+  /** Uploads waiting in the write journal or running. */
+  transfers(): TransferSummary;
+  /** A new token from `engine:set-credentials` while mounted: the remote client uses it from now on. */
+  setCredentials(token: string): void;
 }
 
 /** The composition seam: the engine process supplies real pieces, unit tests fakes. */
@@ -188,6 +198,7 @@ export class EngineHost {
       case 'engine:set-credentials':
         this.token = command.token;
         this.log.info('credentials received');
+        this.mounted?.setCredentials(command.token);
         return;
       case 'engine:mount':
         return this.mount(command);
@@ -235,6 +246,8 @@ export class EngineHost {
         debug: command.debug,
         logger: this.logger,
         onProblem: (problem) => this.send({ kind: 'engine:problem', problem }),
+        uploadMode: command.uploadMode,
+        onTransfer: (event) => this.send(event),
         ...(command.cacheDir !== undefined && { cacheDir: command.cacheDir }),
         ...(command.cacheLimitBytes !== undefined && { cacheLimitBytes: command.cacheLimitBytes }),
         ...(command.cacheMinFreeBytes !== undefined && { cacheMinFreeBytes: command.cacheMinFreeBytes }),
@@ -422,7 +435,7 @@ export class EngineHost {
   private stats(): EngineStats {
     return {
       cache: this.mounted?.cacheUsage() ?? { enabled: false, bytesUsed: 0, bytesLimit: 0, files: 0, hits: 0, misses: 0, evictions: 0, bytesFetched: 0 },
-      transfers: { uploadsQueued: 0, uploadsInFlight: 0, bytesToUpload: 0, bytesUploaded: 0 },
+      transfers: this.mounted?.transfers() ?? { uploadsQueued: 0, uploadsInFlight: 0, bytesToUpload: 0, bytesUploaded: 0 },
     };
   }
 

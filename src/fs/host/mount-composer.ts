@@ -1,4 +1,5 @@
-// Wires a checked connection into a mount: metadata cache + content cache -> WorkspaceFs -> FuseMountSession
+// Wires a checked connection into a mount: remote health -> metadata cache + content cache ->
+// WorkspaceFs (which takes over the write journal of an earlier run) -> FuseMountSession
 // (ARCHITECTURE.md §2: host is a composition root). MountError reasons of the session become the
 // host's error codes (mount-preflight.ts engineErrorFor), with the session's own message and fix.
 import { mkdir } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { MountError } from '../fuse/mount-checks';
 import { FuseMountSession } from '../fuse/mount-session';
 import { MetadataCache } from '../meta/metadata-cache';
 import { WorkspaceFs } from '../workspace-fs';
+import { RemoteHealth } from '../write/remote-health';
 import type { MountedEngine, MountPlan } from './engine-host';
 import { engineErrorFor } from './mount-preflight';
 
@@ -15,13 +17,21 @@ import { engineErrorFor } from './mount-preflight';
 export async function composeMount(plan: MountPlan, places: { stateDir: string; cacheDir: string; tempDir: string }): Promise<MountedEngine> {
   const logger = plan.logger;
   await mkdir(places.stateDir, { recursive: true, mode: 0o700 });
-  const remote = plan.connection.remote;
+  // Every remote call reports to `health`; outages and refused sign-ins become one problem each.
+  const late: { fs?: WorkspaceFs } = {};
+  const health = new RemoteHealth({
+    now: Date.now,
+    onProblem: plan.onProblem,
+    onRecovered: () => late.fs?.resumeUploads(),
+  });
+  const remote = health.observe(plan.connection.remote);
   const metadata = new MetadataCache({
     remote,
     root: plan.remotePath,
     now: Date.now,
     ttlMs: plan.ttlSeconds * 1000,
     onPrefetchError: (path, error) => logger.child('meta').debug('prefetch failed', { path, error }),
+    offline: () => health.state.kind !== 'online',
   });
   const cache = new ContentCache({
     dir: places.cacheDir,
@@ -44,9 +54,16 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     now: Date.now,
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
+    uploadMode: plan.uploadMode,
+    health,
+    onProblem: plan.onProblem,
+    onTransfer: (progress) => plan.onTransfer({ kind: 'transfer:progress', ...progress }),
   });
+  late.fs = filesystem;
   let session: FuseMountSession;
   try {
+    // Before the mount serves anything, so a recovered file shows its saved bytes from the start.
+    await filesystem.recover();
     session = await FuseMountSession.mount({
       mountPoint: plan.mountPoint,
       filesystem,
@@ -56,12 +73,14 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
       debug: false,
     });
   } catch (error) {
+    filesystem.stopBackground();
     await cache.close().catch(() => undefined);
     throw error instanceof MountError ? engineErrorFor(error) : error;
   }
   return {
     flushAll: () => filesystem.flushAll(),
     unmount: async () => {
+      filesystem.stopBackground();
       await session.unmount();
       await cache.close();
     },
@@ -73,5 +92,7 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     cacheUsage: () => cache.usage(),
     setCacheEnabled: (enabled) => cache.setEnabled(enabled),
     clearCache: () => cache.clear(),
+    transfers: () => filesystem.transfers(),
+    setCredentials: () => filesystem.credentialsChanged(),
   };
 }

@@ -3,6 +3,7 @@
 // TTL, negative answers (a fresh listing is authoritative for its children), single-flight listings,
 // local-mutation updates and bounded background prefetch of subfolders. It does not own file
 // contents, per-path operation locks, or the kernel's attr/entry timeouts (callers align them).
+import { RemoteError } from '../remote/remote-error';
 import type { RemoteEntry, RemoteWorkspace } from '../remote/remote-workspace';
 import { FsError, toFsError } from '../errors';
 import { baseName as baseOf, isWithin, joinPath, parentPath as parentOf } from '../fs-paths';
@@ -28,6 +29,13 @@ export interface MetadataCacheOptions {
   prefetchConcurrency?: number;
   /** Told about prefetch failures, which are never surfaced otherwise. */
   onPrefetchError?: (localPath: string, error: unknown) => void;
+  /**
+   * True while the workspace is known to be unreachable (or to refuse the credential): a folder
+   * listed before is then answered from its last listing without asking (default: never).
+   * Independently of it, a listing that fails that way falls back to the last listing when there
+   * is one.
+   */
+  offline?: () => boolean;
 }
 
 /** One local path as the cache resolved it. */
@@ -87,6 +95,7 @@ export class MetadataCache {
   private readonly ttlMs: number;
   private readonly prefetchConcurrency: number;
   private readonly onPrefetchError: (localPath: string, error: unknown) => void;
+  private readonly offline: () => boolean;
 
   // Concurrency rules (one JS thread; the danger is interleaving across `await`):
   // - `folders` is written only synchronously: in `startListing`'s settle callback (after a list
@@ -112,6 +121,7 @@ export class MetadataCache {
     this.ttlMs = options.ttlMs ?? DEFAULT_METADATA_TTL_MS;
     this.prefetchConcurrency = options.prefetchConcurrency ?? DEFAULT_PREFETCH_CONCURRENCY;
     this.onPrefetchError = options.onPrefetchError ?? (() => undefined);
+    this.offline = options.offline ?? (() => false);
   }
 
   /** A copy of the counters. */
@@ -284,13 +294,21 @@ export class MetadataCache {
     throw new Error('unreachable');
   }
 
-  /** A fresh listing of the local folder `local`, from cache, an in-flight request, or a new one. */
+  /**
+   * A fresh listing of the local folder `local`, from cache, an in-flight request, or a new one.
+   * While the workspace is unreachable, the last listing (stale or not) stands in for a fresh one.
+   */
   private async listing(local: string, tracker: { waited: boolean }): Promise<FolderListing> {
     const cached = this.folders.get(local);
-    if (cached !== undefined && this.isFresh(cached)) return cached;
+    if (cached !== undefined && (this.isFresh(cached) || this.offline())) return cached;
     tracker.waited = true;
     const flight = this.inFlight.get(local);
-    return flight !== undefined && !flight.stale ? flight.promise : this.startListing(local, false);
+    const request = flight !== undefined && !flight.stale ? flight.promise : this.startListing(local, false);
+    if (cached === undefined) return request;
+    return request.catch((error: unknown) => {
+      if (!waitedOut(error)) throw error;
+      return this.folders.get(local) ?? cached;
+    });
   }
 
   private startListing(local: string, prefetch: boolean): Promise<FolderListing> {
@@ -400,6 +418,13 @@ export class MetadataCache {
       for (const resolve of waiters) resolve();
     }
   }
+}
+
+/** A listing failure the last listing may stand in for: the workspace unreachable, or refusing an expired token. */
+function waitedOut(error: unknown): boolean {
+  if (!(error instanceof FsError)) return false;
+  if (error.code === 'ETIMEDOUT' || error.code === 'EAGAIN') return true;
+  return error.cause instanceof RemoteError && error.cause.kind === 'unauthenticated';
 }
 
 /**

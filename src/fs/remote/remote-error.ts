@@ -33,6 +33,8 @@ export class RemoteError extends Error {
       retryAfterMs?: number;
       /** Whether the request may have reached the server and taken effect. */
       mayHaveApplied?: boolean;
+      /** Set by RetryPolicy when it gave up after more than one attempt: how many were made. */
+      attempts?: number;
       cause?: unknown;
     } = {},
   ) {

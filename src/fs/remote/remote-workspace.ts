@@ -46,8 +46,11 @@ export type UploadKind =
   | { type: 'FILE' }
   | { type: 'NOTEBOOK'; language: Language; format: 'SOURCE' | 'JUPYTER' };
 
-/** Where upload bytes come from: a local file (streamed) or a small buffer. */
-export type UploadSource = { file: string; size: number } | { bytes: Buffer };
+/**
+ * Where upload bytes come from: a local file (streamed; `onProgress` is told how many bytes of it
+ * the current attempt has handed to the connection, starting again at 0 on a retry) or a small buffer.
+ */
+export type UploadSource = { file: string; size: number; onProgress?: (sent: number) => void } | { bytes: Buffer };
 
 /** The workspace user a credential belongs to. */
 export interface RemoteUser {

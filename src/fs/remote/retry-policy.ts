@@ -134,6 +134,7 @@ export class RetryPolicy {
 function exhausted(error: RemoteError, attempts: number, reason: string): RemoteError {
   return new RemoteError(error.kind, `${error.message} (gave up after ${attempts} attempts: ${reason})`, {
     ...error.details,
+    attempts,
     cause: error,
   });
 }

@@ -16,7 +16,7 @@ export function sourceSize(source: UploadSource): number {
 /** The raw bytes of `source` as a request body (a file is streamed, never read whole). */
 export function uploadBody(source: UploadSource, contentType = 'application/octet-stream'): RequestBody {
   if ('bytes' in source) return { kind: 'bytes', bytes: source.bytes, contentType };
-  return { kind: 'stream', open: () => fileStream(source.file), length: source.size, contentType };
+  return { kind: 'stream', open: () => fileStream(source.file, source.onProgress), length: source.size, contentType };
 }
 
 /**
@@ -42,14 +42,14 @@ export function multipartBody(fields: Record<string, string>, fileField: string,
 }
 
 function sourceStream(source: UploadSource): ReadableStream<Uint8Array> {
-  return 'bytes' in source ? oneChunk(source.bytes) : fileStream(source.file);
+  return 'bytes' in source ? oneChunk(source.bytes) : fileStream(source.file, source.onProgress);
 }
 
 /**
  * A file as a pull stream: one chunk is read only when the consumer asks for it (no read-ahead
  * queue), so at most a chunk or two of the file is in memory at a time.
  */
-function fileStream(file: string): ReadableStream<Uint8Array> {
+function fileStream(file: string, onProgress?: (sent: number) => void): ReadableStream<Uint8Array> {
   let handle: FileHandle | undefined;
   let position = 0;
   const close = async (): Promise<void> => {
@@ -61,6 +61,7 @@ function fileStream(file: string): ReadableStream<Uint8Array> {
     {
       async start() {
         handle = await openFile(file, 'r');
+        onProgress?.(0);
       },
       async pull(controller) {
         if (handle === undefined) return;
@@ -73,6 +74,7 @@ function fileStream(file: string): ReadableStream<Uint8Array> {
         }
         position += bytesRead;
         controller.enqueue(buffer.subarray(0, bytesRead));
+        onProgress?.(position);
       },
       async cancel() {
         await close();

@@ -12,6 +12,8 @@ export class StagingFile {
   dirty: boolean;
   /** When the content last changed locally (ms), for the mtime an open file reports. */
   modifiedAt: number;
+  /** Counts writes and truncates: tells whether the content changed since a moment (the journal's last record). */
+  changes = 0;
 
   private constructor(
     /** Absolute path of the local file. */
@@ -37,6 +39,18 @@ export class StagingFile {
     return new StagingFile(file, handle, size, now);
   }
 
+  /**
+   * Takes over an existing staging file `file` (left by an earlier engine run, named in the write
+   * journal); it is marked dirty, as its content is owed to the workspace.
+   */
+  static async reopen(file: string, now: number): Promise<StagingFile> {
+    const handle = await open(file, 'r+');
+    const { size } = await handle.stat();
+    const staging = new StagingFile(file, handle, size, now);
+    staging.dirty = true;
+    return staging;
+  }
+
   /** Current byte length. */
   get size(): number {
     return this.length;
@@ -54,6 +68,7 @@ export class StagingFile {
     const { bytesWritten } = await this.fd().write(buffer, 0, length, position);
     this.length = Math.max(this.length, position + bytesWritten);
     this.dirty = true;
+    this.changes++;
     this.modifiedAt = now;
     return bytesWritten;
   }
@@ -63,6 +78,7 @@ export class StagingFile {
     await this.fd().truncate(size);
     this.length = size;
     this.dirty = true;
+    this.changes++;
     this.modifiedAt = now;
   }
 
@@ -72,6 +88,20 @@ export class StagingFile {
     if (buffer.length === 0) return buffer;
     const { bytesRead } = await this.fd().read(buffer, 0, buffer.length, 0);
     return buffer.subarray(0, bytesRead);
+  }
+
+  /** Makes the content durable (fdatasync), so that a power loss keeps it. */
+  async sync(): Promise<void> {
+    if (this.handle !== undefined) {
+      await this.handle.datasync();
+      return;
+    }
+    const handle = await open(this.file, 'r');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Flushes to disk and closes the descriptor; the file stays (to be uploaded, adopted or kept). */

@@ -1,0 +1,96 @@
+// Memory of a long run through a real mount (issue 4, "Stress and fault suites"): hundreds of
+// files written, read back and renamed, and two 24 MiB files through the large-file paths, while
+// the engine's resident memory (VmRSS of the engine process) is sampled. It must stay bounded:
+// large files go through disk, and nothing per file grows without limit. The figures are printed
+// (docs/benchmarks.md quotes them).
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { after, describe, it } from 'node:test';
+import { restartableMount, type RestartableMount } from '../support/restartable-mount';
+
+const MiB = 1024 * 1024;
+/** Ceiling of the engine's resident memory at any sample. */
+const RSS_LIMIT = 300 * MiB;
+/** Allowed growth from the sample after the warm-up to the last one. */
+const GROWTH_LIMIT = 80 * MiB;
+
+const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** Writes `size` random bytes in 1 MiB pieces (never the whole file in memory); returns the sha256. */
+async function writeLarge(file: string, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await open(file, 'w');
+  try {
+    for (let done = 0; done < size; done += MiB) {
+      const piece = randomBytes(Math.min(MiB, size - done));
+      hash.update(piece);
+      await handle.write(piece);
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+async function shaOfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await open(file, 'r');
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: MiB })) hash.update(chunk as Buffer);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  return hash.digest('hex');
+}
+
+describe('engine memory over a long run', () => {
+  let mount: RestartableMount;
+  after(() => mount.stop());
+
+  it('stays bounded while files are written, read, renamed, and large files pass through', async () => {
+    mount = await restartableMount();
+    await mount.start();
+    await mkdir(mount.local('mem'));
+    const samples: number[] = [];
+    const digests = new Map<string, string>();
+    const round = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i += 8) {
+        await Promise.all(
+          Array.from({ length: Math.min(8, to - i) }, async (_, k) => {
+            const data = randomBytes(128 * 1024);
+            const name = `mem/f${i + k}`;
+            await writeFile(mount.local(name), data);
+            digests.set(name, sha(data));
+          }),
+        );
+      }
+    };
+    await round(0, 48);
+    samples.push(await mount.engineRss()); // after the warm-up
+    for (let batch = 1; batch < 8; batch++) {
+      await round(batch * 48, (batch + 1) * 48);
+      for (const [name, digest] of [...digests].slice(-48)) assert.equal(sha(await readFile(mount.local(name))), digest);
+      for (const name of [...digests.keys()].slice(-8)) {
+        await rename(mount.local(name), mount.local(`${name}-moved`));
+        digests.set(`${name}-moved`, digests.get(name)!);
+        digests.delete(name);
+      }
+      samples.push(await mount.engineRss());
+    }
+    for (const name of ['mem/large-1.bin', 'mem/large-2.bin']) {
+      const digest = await writeLarge(mount.local(name), 24 * MiB);
+      samples.push(await mount.engineRss());
+      assert.equal(await shaOfFile(mount.local(name)), digest, `${name} read back`);
+      samples.push(await mount.engineRss());
+    }
+    const peak = Math.max(...samples);
+    const growth = samples.at(-1)! - samples[0]!;
+    const mb = (n: number): string => (n / MiB).toFixed(1);
+    process.stdout.write(`# engine RSS after warm-up ${mb(samples[0]!)} MiB, peak ${mb(peak)} MiB, last ${mb(samples.at(-1)!)} MiB (${digests.size} files of 128 KiB + 2 x 24 MiB); samples ${samples.map(mb).join(" ")}\n`);
+    assert.ok(peak < RSS_LIMIT, `peak RSS ${mb(peak)} MiB is under ${mb(RSS_LIMIT)} MiB: ${samples.map(mb).join(', ')}`);
+    assert.ok(growth < GROWTH_LIMIT, `RSS grew ${mb(growth)} MiB (limit ${mb(GROWTH_LIMIT)}): ${samples.map(mb).join(', ')}`);
+    const node = mount.emulator.tree.find(`/Users/${mount.emulator.userName}/mem/f0`) as { content?: Buffer } | undefined;
+    assert.equal(sha(node!.content!), digests.get('mem/f0'), 'the first file is intact in the workspace');
+  });
+});

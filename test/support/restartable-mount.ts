@@ -1,0 +1,109 @@
+// A real mount whose engine a test may kill -9 and start again on the same mount point with the
+// same state folder (XDG_STATE_HOME under the test's temp folder), as a crash and the next start
+// would: the emulator runs in the test process, `wsfs mount --foreground` and its engine in child
+// processes. Also the engine's pid and resident memory. No assertions here.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkspaceEmulator, type EmulatorOptions } from '../../src/emulator/workspace-emulator';
+import { WSFS_BIN } from './cli-child';
+import { run } from './mounted-workspace';
+
+/** A mount point whose engine can be killed and restarted. */
+export interface RestartableMount {
+  emulator: WorkspaceEmulator;
+  mountPoint: string;
+  /** The engine's state folder root (XDG_STATE_HOME of the engine). */
+  stateHome: string;
+  /** The local path of a path relative to the mount root. */
+  local(relative: string): string;
+  /** Starts `wsfs mount --foreground` (plus `args`) and resolves once mounted. */
+  start(args?: string[]): Promise<void>;
+  /** The running engine's pid. */
+  enginePid(): Promise<number>;
+  /** The engine's resident set size in bytes (VmRSS). */
+  engineRss(): Promise<number>;
+  /** SIGKILL to the engine (the mount is left dead), then waits for the front end to end. */
+  killEngine(): Promise<void>;
+  /** Everything the mount commands wrote to stderr so far. */
+  log(): string;
+  /** Unmounts (SIGTERM), stops the emulator and removes the temp folder. */
+  stop(): Promise<void>;
+}
+
+/** Creates an emulator and a mount point; call `start()` to mount. */
+export async function restartableMount(options: { emulator?: EmulatorOptions } = {}): Promise<RestartableMount> {
+  const emulator = await WorkspaceEmulator.start({ seed: 'demo', ...options.emulator });
+  const dir = await mkdtemp(path.join(tmpdir(), 'wsfs-restart-'));
+  const mountPoint = path.join(dir, 'mnt');
+  const stateHome = path.join(dir, 'state');
+  await run('mkdir', [mountPoint, stateHome]);
+  let child: ChildProcess | undefined;
+  let stderr = '';
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABRICKS_TOKEN: emulator.token,
+    WSFS_RUNTIME_DIR: path.join(dir, 'run'),
+    XDG_STATE_HOME: stateHome,
+  };
+  const exited = (c: ChildProcess): Promise<void> => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', () => resolve())));
+
+  const mount: RestartableMount = {
+    emulator,
+    mountPoint,
+    stateHome,
+    local: (relative) => path.join(mountPoint, relative),
+    log: () => stderr,
+    async start(args = []) {
+      const argv = [WSFS_BIN, 'mount', '--host', emulator.host, '--remote-path', `/Users/${emulator.userName}`, '--foreground', ...args, mountPoint];
+      const started = spawn(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      child = started;
+      started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        // A dead mount is listed too: wait until the mount answers.
+        if ((await isMounted(mountPoint)) && (await stat(mountPoint).then(() => true, () => false))) return;
+        if (started.exitCode !== null) throw new Error(`wsfs mount exited with ${started.exitCode}: ${stderr}`);
+        await sleep(50);
+      }
+      throw new Error(`not mounted within 30 s: ${stderr}`);
+    },
+    async enginePid() {
+      if (child?.pid === undefined) throw new Error('not started');
+      const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+      if (children.length !== 1) throw new Error(`expected one engine process under ${child.pid}, found ${children.join(',') || 'none'}`);
+      return Number(children[0]);
+    },
+    async engineRss() {
+      const status = await readFile(`/proc/${await mount.enginePid()}/status`, 'utf8');
+      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      if (kb === undefined) throw new Error('no VmRSS');
+      return Number(kb) * 1024;
+    },
+    async killEngine() {
+      const pid = await mount.enginePid();
+      process.kill(pid, 'SIGKILL');
+      if (child !== undefined) await Promise.race([exited(child), sleep(15_000, undefined, { ref: false })]);
+    },
+    async stop() {
+      if (child !== undefined && child.exitCode === null) {
+        child.kill('SIGTERM');
+        const done = await Promise.race([exited(child).then(() => true), sleep(30_000, false, { ref: false })]);
+        if (!done) child.kill('SIGKILL');
+      }
+      await run('fusermount', ['-uz', mountPoint]).catch(() => undefined);
+      await emulator.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return mount;
+}
+
+/** Whether `mountPoint` is in /proc/mounts (a dead mount still is). */
+export async function isMounted(mountPoint: string): Promise<boolean> {
+  const mounts = await readFile('/proc/mounts', 'utf8');
+  return mounts.split('\n').some((line) => line.split(' ')[1] === mountPoint);
+}

@@ -529,6 +529,18 @@ export class WorkspaceFs implements Filesystem {
         if (file.handles === 0) await this.settle(file);
       });
     }
+    // Saves still owed at or under the target (background uploads) are uploaded too, so the rename
+    // meets the workspace a synchronous save would have left: an existing file to replace, a
+    // non-empty folder to refuse. If one cannot be uploaded now it is treated as before (local).
+    for (const file of [...this.owed]) {
+      if (file.path !== target && !file.path.startsWith(`${target}/`)) continue;
+      await this.locks
+        .run([file.path], async () => {
+          await this.uploadIfDirty(file, 'wait');
+          if (file.handles === 0) await this.settle(file);
+        })
+        .catch(() => undefined);
+    }
     await this.locks.run([source, target], async () => {
       let moving = this.files.get(source);
       if (moving !== undefined) {

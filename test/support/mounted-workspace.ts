@@ -18,6 +18,8 @@ export interface MountedWorkspace {
   remotePath: string;
   /** The local path of a path relative to the mount root. */
   local(relative: string): string;
+  /** The engine's `XDG_STATE_HOME` (its state folder, with the write journal, is `<stateHome>/wsfs/<id>`). */
+  stateHome: string;
   /** What the engine wrote to stderr so far (warnings, e.g. the staging path of a failed upload). */
   engineLog(): string;
   /** Unmounts (SIGTERM: flush, then unmount), stops the emulator and removes the temp folder. */
@@ -74,6 +76,7 @@ export async function mountWorkspace(options: MountOptions = {}): Promise<Mounte
     mountPoint,
     remotePath,
     local: (relative) => path.join(mountPoint, relative),
+    stateHome: path.join(dir, 'state'),
     engineLog: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');

@@ -28,7 +28,8 @@ import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-sch
 import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
 import { RemoteError } from './remote/remote-error';
 import type { TransferSummary } from '../shared/cache-usage';
-import type { TransferProgressEvent, UploadMode } from '../shared/engine-protocol';
+import type { UploadMode } from '../shared/engine-protocol';
+import { reportDownload, type TransferUpdate } from './download-progress';
 import type { Problem } from '../shared/problem';
 import { NOTEBOOK_SYNTAX } from '../shared/workspace-types';
 
@@ -76,14 +77,11 @@ export interface WorkspaceFsOptions {
   health?: RemoteHealth;
   /** Told about problems the user should see (conflict copies, failed uploads, outages). */
   onProblem?: (problem: Problem) => void;
-  /** Told about every change of an upload's phase. */
-  onTransfer?: (progress: Omit<TransferProgressEvent, 'kind'>) => void;
+  /** Told about every change of an upload's or a download's phase, and their bytes. */
+  onTransfer?: (progress: TransferUpdate) => void;
   /** Back-off of the background uploader. */
   uploadRetry?: UploadSchedulerOptions;
 }
-
-/** A progress report of one upload, without the event's kind. */
-type TransferUpdate = Omit<TransferProgressEvent, 'kind'>;
 
 /**
  * A path that is open (or has unsaved content): shared by all of its handles.
@@ -1393,7 +1391,10 @@ export class WorkspaceFs implements Filesystem {
     return this.cache
       .acquire(fingerprintOf(entry, presentation, wanted), async (target) => {
         this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
-        return this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target));
+        const expected = wanted === 'RAW' ? entry.size : undefined;
+        return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
+          this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target)),
+        );
       })
       .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }

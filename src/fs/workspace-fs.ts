@@ -23,6 +23,7 @@ import type { ContentFingerprint } from './cache/content-fingerprint';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
 import { markedCopyName } from './write/conflict-name';
+import { uploadFailedProblem } from './write/upload-failure';
 import { RemoteHealth, type HealthState } from './write/remote-health';
 import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
 import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
@@ -854,12 +855,7 @@ export class WorkspaceFs implements Filesystem {
         const id = file.journalId ?? file.path;
         if (!this.reportedFailures.has(id)) {
           this.reportedFailures.add(id);
-          this.onProblem({
-            kind: 'upload-failed',
-            path: file.path,
-            message: `${file.path} could not be saved to the workspace: ${failure.message}. Its content is kept on this computer (${staging.file})`,
-            fix: 'fix the cause (permissions, size, name) and save the file again; unmounting also tries again',
-          });
+          this.onProblem(uploadFailedProblem(file.path, failure, staging.file));
         }
       }
       throw failure;

@@ -27,6 +27,8 @@ export interface RestartableMount {
   engineRss(): Promise<number>;
   /** SIGKILL to the engine (the mount is left dead), then waits for the front end to end. */
   killEngine(): Promise<void>;
+  /** Unmounts as `wsfs unmount` would (SIGTERM: flush, unmount, exit), keeping the state folder for the next `start()`. */
+  unmount(): Promise<void>;
   /** Everything the mount commands wrote to stderr so far. */
   log(): string;
   /** Unmounts (SIGTERM), stops the emulator and removes the temp folder. */
@@ -87,6 +89,13 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
       const pid = await mount.enginePid();
       process.kill(pid, 'SIGKILL');
       if (child !== undefined) await Promise.race([exited(child), sleep(15_000, undefined, { ref: false })]);
+    },
+    async unmount() {
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) throw new Error('not running');
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited(child).then(() => true), sleep(30_000, false, { ref: false })]);
+      if (!done) throw new Error(`the engine did not unmount within 30 s: ${stderr}`);
+      if (await isMounted(mountPoint)) throw new Error(`${mountPoint} is still mounted after the engine exited: ${stderr}`);
     },
     async stop() {
       if (child !== undefined && child.exitCode === null) {

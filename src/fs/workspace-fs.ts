@@ -679,7 +679,7 @@ export class WorkspaceFs implements Filesystem {
       if (!named.has(name)) await rm(join(this.stagingDir, name), { force: true, recursive: true });
     }
     if (owed > 0) {
-      this.logger.info(`taking over ${owed} unfinished upload(s) from the write journal`);
+      this.logger.info(`taking over ${owed} unfinished upload${owed === 1 ? '' : 's'} from the write journal`);
       this.scheduler.kick();
     }
     return owed;

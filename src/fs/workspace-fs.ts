@@ -1500,7 +1500,7 @@ function baseVersionOf(file: OpenFile): BaseVersion {
 /**
  * Whether the workspace's `current` version differs from `base`: another object, another
  * modified_at, or another size. For this mount's own upload not read back yet only the object and
- * the size are known, so a change elsewhere of the very same size goes unnoticed (docs/durability.md).
+ * the size are known, so a change elsewhere of the very same size goes unnoticed (docs/cache.md "Conflicts").
  */
 function changedSince(base: BaseVersion, current: RemoteEntry): boolean {
   if (base.objectId !== undefined && current.objectId !== base.objectId) return true;

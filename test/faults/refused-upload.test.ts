@@ -2,10 +2,11 @@
 // a real mount, in both upload modes: the bytes are never lost. The file keeps showing the new
 // version on the mount, an `upload-failed` problem names the file, the fix and the staging file
 // that holds the bytes; the bytes survive an unmount and show again at the next mount; once the
-// workspace accepts, the unmount uploads them and the journal empties. Checked by sha256.
+// workspace accepts, the unmount uploads them and the journal empties. Checked by sha256. Also: an
+// fsync on a descriptor opened after a background close waits for that upload.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
@@ -48,7 +49,7 @@ async function journalRecords(stateHome: string): Promise<string[]> {
   return found;
 }
 
-describe('a refused upload never loses the bytes (real mount)', () => {
+describe('refused uploads never lose the bytes; waiting for background uploads (real mount)', () => {
   const mounts: RestartableMount[] = [];
   after(async () => {
     for (const mount of mounts) await mount.stop();
@@ -85,6 +86,9 @@ describe('a refused upload never loses the bytes (real mount)', () => {
       assert.equal(remoteSha(mount, 'refused/new.bin'), undefined);
       assert.equal(sha(await readFile(mount.local('refused/kept.txt'))), sha(edited));
       assert.equal(sha(await readFile(mount.local('refused/new.bin'))), sha(created));
+      // A rename tries the upload first, so it fails the same way and moves nothing.
+      await assert.rejects(rename(mount.local('refused/new.bin'), mount.local('refused/moved.bin')), (error: NodeJS.ErrnoException) => error.code === 'EACCES');
+      assert.equal(sha(await readFile(mount.local('refused/new.bin'))), sha(created));
 
       // An unmount that still cannot upload keeps them; the next mount shows them again.
       await mount.unmount();
@@ -104,4 +108,23 @@ describe('a refused upload never loses the bytes (real mount)', () => {
       assert.deepEqual(await journalRecords(mount.stateHome), []);
     });
   }
+
+  it('background uploads: fsync on a descriptor opened after the close waits for that upload (docs/cache.md "Waiting for uploads")', async () => {
+    const mount = await restartableMount();
+    mounts.push(mount);
+    await mount.start(['--background-uploads']);
+    await mkdir(mount.local('wait'));
+    mount.emulator.faults.set({ bandwidthMbps: 16 });
+    const data = randomBytes(2 * 1024 * 1024);
+    await writeFile(mount.local('wait/big.bin'), data);
+    assert.notEqual(remoteSha(mount, 'wait/big.bin'), sha(data), 'close returned before the upload (1 s at this bandwidth)');
+    const handle = await open(mount.local('wait/big.bin'), 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    assert.equal(remoteSha(mount, 'wait/big.bin'), sha(data), 'fsync returned after the upload');
+    mount.emulator.faults.clear();
+  });
 });

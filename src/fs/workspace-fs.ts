@@ -720,7 +720,7 @@ export class WorkspaceFs implements Filesystem {
       bytesToUpload += size;
       bytesUploaded += Math.min(sent, size);
     }
-    return { uploadsQueued: queued, uploadsInFlight: this.sending.size, bytesToUpload, bytesUploaded };
+    return { uploadsQueued: queued, uploadsInFlight: this.sending.size, bytesToUpload, bytesUploaded, connection: this.health.state.kind };
   }
 
   /** New credentials reached the remote client: owed uploads are tried again at once. */

@@ -361,11 +361,13 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(await driver.readFile('/outage/read-me.txt').then(String), 'cached bytes', 'the last listing and the local copy serve reads');
     assert.equal(await driver.readFile('/outage/edit-me.txt').then(String), 'during the outage', 'the waiting save shows');
     assert.ok(fs.transfers().uploadsQueued >= 1, JSON.stringify(fs.transfers()));
+    assert.equal(fs.transfers().connection, 'disconnected', 'the stats show the outage');
     assert.deepEqual(problems.map((p) => p.kind), ['disconnected'], 'one problem for the whole outage');
     emulator.faults.clear();
     await eventually('the journaled saves upload once the workspace answers', () => remoteBytes('/outage/edit-me.txt') === 'during the outage' && remoteBytes('/outage/second.txt') === 'also waits');
     await eventually('nothing is owed', () => fs.transfers().uploadsQueued + fs.transfers().uploadsInFlight === 0);
     assert.equal(health.state.kind, 'online');
+    assert.equal(fs.transfers().connection, 'online');
     // With nothing owed, the uploader probes the workspace, so an outage still ends.
     const state = (): string => health.state.kind;
     health.failed(new RemoteError('network', 'gave up', { attempts: 6 }));
@@ -382,6 +384,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
       await failsWith(driver.writeFile('/signin/a.txt', 'first'), 'EACCES');
       await failsWith(driver.writeFile('/signin/b.txt', 'second'), 'EACCES');
       assert.deepEqual(problems.map((p) => p.kind), ['needs-sign-in']);
+      assert.equal(fs.transfers().connection, 'needs-sign-in', 'the stats show the refusal');
       assert.equal(remoteBytes('/signin/a.txt'), undefined);
       config.token = emulator.token;
       fs.credentialsChanged();

@@ -19,7 +19,7 @@ export interface RestartableMount {
   stateHome: string;
   /** The local path of a path relative to the mount root. */
   local(relative: string): string;
-  /** Starts `wsfs mount --foreground` (plus `args`) and resolves once mounted. */
+  /** Starts `wsfs mount --foreground` (plus `args`) and resolves once mounted and serving. */
   start(args?: string[]): Promise<void>;
   /** The running engine's pid. */
   enginePid(): Promise<number>;
@@ -64,10 +64,13 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
       const started = spawn(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
       child = started;
       started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const from = stderr.length;
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        // A dead mount is listed too: wait until the mount answers.
-        if ((await isMounted(mountPoint)) && (await stat(mountPoint).then(() => true, () => false))) return;
+        // A dead mount is listed too: wait until the mount answers, and until the command says it
+        // serves (only then does it handle SIGTERM; the mount appears a moment earlier).
+        const serving = stderr.slice(from).includes('Serving in the foreground');
+        if (serving && (await isMounted(mountPoint)) && (await stat(mountPoint).then(() => true, () => false))) return;
         if (started.exitCode !== null) throw new Error(`wsfs mount exited with ${started.exitCode}: ${stderr}`);
         await sleep(50);
       }

@@ -3,9 +3,7 @@
 // program's would. node:fs errors already carry the errno name in `code`.
 import { constants } from 'node:fs';
 import { access, appendFile, chmod, chown, mkdir, open, readdir, readFile, rename, rmdir, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { MountedWorkspace } from '../support/mounted-workspace';
+import { journalSettled, type MountedWorkspace } from '../support/mounted-workspace';
 import { emulatorProbe } from './in-process-driver';
 import type { ConformanceDriver, DriverFile, WorkspaceProbe } from './scenarios';
 
@@ -65,31 +63,4 @@ export function mountDriver(mounted: MountedWorkspace): ConformanceDriver {
 export function mountProbe(mounted: MountedWorkspace): WorkspaceProbe {
   if (mounted.remotePath !== `/Users/${mounted.emulator.userName}`) throw new Error(`the probe expects the user's home mounted, not ${mounted.remotePath}`);
   return emulatorProbe(mounted.emulator, () => journalSettled(mounted.stateHome));
-}
-
-/** Resolves once no state folder under `stateHome` has a `closed` journal record; polls for at most 10 s. */
-export async function journalSettled(stateHome: string): Promise<void> {
-  let owed: string[] = [];
-  for (let attempt = 0; attempt < 500; attempt++) {
-    owed = await closedRecords(stateHome);
-    if (owed.length === 0) return;
-    await sleep(20);
-  }
-  throw new Error(`uploads did not settle within 10 s; still journaled: ${owed.join(', ')}`);
-}
-
-async function closedRecords(stateHome: string): Promise<string[]> {
-  const root = join(stateHome, 'wsfs');
-  const owed: string[] = [];
-  for (const mount of await readdir(root).catch(() => [])) {
-    const journal = join(root, mount, 'journal');
-    for (const name of await readdir(journal).catch(() => [])) {
-      if (!name.endsWith('.json')) continue;
-      // A record removed between the listing and the read is settled.
-      const text = await readFile(join(journal, name), 'utf8').catch(() => '{}');
-      const record = JSON.parse(text) as { state?: string; path?: string };
-      if (record.state === 'closed') owed.push(record.path ?? name);
-    }
-  }
-  return owed;
 }

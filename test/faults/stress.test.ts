@@ -211,8 +211,15 @@ for (const [label, faults, args] of [
         } catch (error) {
           throw new Error(`${String(error)}\nengine log:\n${mounted.engineLog().slice(-4000)}`, { cause: error });
         }
-        if (faults !== undefined) assert.ok(fired() > before, `faults were injected during the workload (${fired() - before})`);
+        // Background uploads send fewer requests (a file deleted before its upload sends none), so
+        // there a short workload may by chance meet no fault: the check is made for the whole run.
+        if (faults !== undefined && args.length === 0) assert.ok(fired() > before, `faults were injected during the workload (${fired() - before})`);
       });
     });
+    if (faults !== undefined && args.length > 0) {
+      it('faults were injected during these workloads', () => {
+        assert.ok(fired() > 0, 'no fault fired');
+      });
+    }
   });
 }

@@ -4,7 +4,7 @@
 // receives every collaborator as a port, so the Electron glue, the tests and the UI tests' bridge
 // all drive this same object. Arguments arrive already checked (ipc-router.ts); tokens never leave.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AppProblem, AppState, InvokeChannel, PushEvent, PushEvents, RequestOf, ResponseOf, SettingsPatch, WorkspaceDraft, WorkspaceView } from '../shared/ipc-contract';
 import { mountFolderName, normaliseHost, type AppSettings, type GeneralSettings, type WorkspaceSettings } from '../shared/settings';
 import { AppError } from './app-error';
@@ -19,6 +19,7 @@ import type { SpawnEngine } from './supervisor/engine-spawner';
 import { mountPlan } from './supervisor/mount-plan';
 import type { MountTable } from './supervisor/mount-table';
 import { DEFAULT_BACKOFF, type RestartBackoff } from './supervisor/restart-backoff';
+import type { TrayInput } from './tray/tray-model';
 import { WorkspaceSupervisor, type SupervisorTimeouts } from './supervisor/workspace-supervisor';
 import { UsageHistory } from './usage-history';
 
@@ -152,6 +153,12 @@ export class AppController {
     return this.problems.last();
   }
 
+  /** What the tray is built from (`trayModel(controller.trayInput())`), now. */
+  trayInput(): TrayInput {
+    const state = this.state();
+    return { workspaces: state.workspaces, uploadsInProgress: this.uploadsInProgress(), lastProblem: this.lastProblem(), quitting: state.quitting, platform: this.deps.platform };
+  }
+
   // -------------------------------------------------------------------------------------------
 
   private makeHandlers(): Handlers {
@@ -168,8 +175,9 @@ export class AppController {
         await this.supervisor(workspaceId).stop();
         return this.viewOf(workspaceId);
       },
-      'folder:open': async ({ workspaceId }) => {
-        const path = this.mountedPath(workspaceId);
+      'folder:open': async ({ workspaceId, path: inside }) => {
+        // A file inside the mount (a conflict copy) is shown by opening the folder holding it.
+        const path = inside === undefined ? this.mountedPath(workspaceId) : dirname(join(this.mountedPath(workspaceId), inside));
         await this.deps.desktop.openFolder(path).catch((error: Error) => {
           throw new AppError('failed', `Cannot open ${path}: ${error.message}`);
         });

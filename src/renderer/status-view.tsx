@@ -15,7 +15,7 @@ export interface StatusHandlers {
   unmount(id: string): void;
   openFolder(id: string): void;
   copyPath(id: string): void;
-  fix(id: string, fix: Fix): void;
+  fix(id: string, fix: Fix, path?: string): void;
   dismiss(problemId: string): void;
   addWorkspace(): void;
 }
@@ -93,7 +93,7 @@ function WorkspaceCard(props: { view: WorkspaceView; problems: AppProblem[]; sam
           {cacheLine(props.sample, state.kind === 'mounted')}
         </dd>
       </dl>
-      <ProblemList workspaceName={settings.name} state={state} problems={problems} onFix={(fix) => on.fix(id, fix)} onDismiss={on.dismiss} />
+      <ProblemList workspaceName={settings.name} state={state} problems={problems} onFix={(fix, path) => on.fix(id, fix, path)} onDismiss={on.dismiss} />
     </article>
   );
 }

@@ -19,7 +19,7 @@ import {
   type WorkspaceAuth,
   type WorkspaceSettings,
 } from './settings';
-import { absolutePath, flag, literal, nonBlank, nothing, object, refine, variant, type Check } from './value-checks';
+import { absolutePath, flag, literal, nonBlank, nothing, object, refine, text, variant, type Check } from './value-checks';
 
 // ---------------------------------------------------------------------------------------------
 // State the renderer sees.
@@ -130,8 +130,11 @@ export interface InvokeChannels {
   'mount:start': { request: { workspaceId: string }; response: WorkspaceView };
   /** Flushes uploads and unmounts; resolves once stopped. */
   'mount:stop': { request: { workspaceId: string }; response: WorkspaceView };
-  /** Opens the mount point in Finder / the file manager (only while mounted). */
-  'folder:open': { request: { workspaceId: string }; response: void };
+  /**
+   * Opens the mount point in Finder / the file manager (only while mounted) — or, with `path` (a
+   * mount-relative file such as a conflict copy, `/dir/name`), the folder holding that file.
+   */
+  'folder:open': { request: { workspaceId: string; path?: string }; response: void };
   /** Copies the mount point path to the clipboard. */
   'folder:copy-path': { request: { workspaceId: string }; response: void };
   /** Adds a workspace; a `token` goes straight to the keychain. */
@@ -281,6 +284,10 @@ const workspaceId: Check<string> = refine(nonBlank(64), (v) => (/^[\w-]+$/.test(
 /** A token as typed: trimmed, no whitespace inside, 8..4096 characters. */
 export const checkToken: Check<string> = refine(nonBlank(4096), (v) => (/^\S{8,}$/.test(v) ? undefined : 'a token of at least 8 characters without spaces'));
 const byWorkspace = object({ workspaceId });
+/** A path inside a mount as the engine names it (`/dir/name`): no `.` or `..` segment, no NUL. */
+const mountRelativePath: Check<string> = refine(text(4096), (v) =>
+  v.startsWith('/') && v !== '/' && !v.includes('\0') && !v.split('/').some((s) => s === '.' || s === '..') ? undefined : 'a path inside the mount such as /folder/name (no . or .. segments)',
+);
 const draftFields = {
   name: checkName,
   host: (value: unknown, at: string) => (value === '' ? '' : checkHost(value, at)),
@@ -311,7 +318,7 @@ export const REQUEST_CHECKS: { readonly [C in InvokeChannel]: Check<RequestOf<C>
   'app:get-state': nothing,
   'mount:start': byWorkspace,
   'mount:stop': byWorkspace,
-  'folder:open': byWorkspace,
+  'folder:open': object({ workspaceId }, { path: mountRelativePath }),
   'folder:copy-path': byWorkspace,
   'workspace:add': object({ draft: checkDraft }, { token: checkToken }),
   'workspace:update': object({ workspaceId, patch: checkPatch }),

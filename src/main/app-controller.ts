@@ -138,12 +138,16 @@ export class AppController {
     };
   }
 
-  /** Uploads queued or running across all workspaces (from the newest usage samples). */
+  /**
+   * Uploads queued or running across the workspaces that are mounted or flushing to unmount (from
+   * the newest usage samples; a signed-out workspace's uploads wait, and its problem says so).
+   */
   uploadsInProgress(): number {
     let total = 0;
-    for (const id of this.supervisors.keys()) {
+    for (const [id, supervisor] of this.supervisors) {
       const sample = this.usage.latest(id);
-      if (sample !== undefined && this.supervisors.get(id)?.state.kind === 'mounted') total += sample.transfers.uploadsInFlight + sample.transfers.uploadsQueued;
+      const kind = supervisor.state.kind;
+      if (sample !== undefined && (kind === 'mounted' || kind === 'stopping')) total += sample.transfers.uploadsInFlight + sample.transfers.uploadsQueued;
     }
     return total;
   }

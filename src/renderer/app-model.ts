@@ -2,9 +2,10 @@
 // and push events into it: workspaces with their state, general settings, problems, transfers
 // in flight and the usage history per workspace. No React and no window.api here (use-app-model
 // wires them), so every transition is a plain function of (model, action).
-import type { AppProblem, AppState, PushEvents, SettingsPatch, TransferView, UsageSample, WorkspaceState, WorkspaceView } from '../shared/ipc-contract';
+import type { AppProblem, AppState, PushEvents, SettingsPatch, TransferView, UsageSample, WorkspaceView } from '../shared/ipc-contract';
 import type { GeneralSettings } from '../shared/settings';
 import { addSample, type StatsSample } from './stats-history';
+import { engineRunning } from './workspace-state';
 
 /** Everything the views draw. */
 export interface AppModel {
@@ -58,9 +59,6 @@ function withUsage(model: AppModel, sample: UsageSample): AppModel {
   };
 }
 
-/** Workspace states in which an engine runs and may still report its transfers. */
-const ENGINE_RUNNING = new Set<WorkspaceState['kind']>(['mounted', 'stopping', 'needs-sign-in']);
-
 function withTransfer(model: AppModel, t: TransferView): AppModel {
   const mine = { ...(model.transfers[t.workspaceId] ?? {}) };
   if (t.phase === 'done' || t.phase === 'failed') delete mine[t.transferId];
@@ -86,7 +84,7 @@ function applyPush(model: AppModel, action: Extract<AppAction, { kind: 'push' }>
       const { workspaceId, state } = action.payload;
       const next = { ...model, workspaces: model.workspaces.map((w) => (w.settings.id === workspaceId ? { ...w, state } : w)) };
       // No engine runs (it stopped, crashed or is starting afresh): none of its transfers is in flight.
-      if (!ENGINE_RUNNING.has(state.kind) && model.transfers[workspaceId] !== undefined) {
+      if (!engineRunning(state) && model.transfers[workspaceId] !== undefined) {
         const transfers = { ...model.transfers };
         delete transfers[workspaceId];
         return { ...next, transfers };

@@ -45,3 +45,19 @@ export function primaryAction(state: WorkspaceState): 'mount' | 'unmount' | 'bus
 function assertNever(value: never): never {
   throw new TypeError(`unexpected workspace state ${JSON.stringify(value)}`);
 }
+
+/** True in the states where the workspace's engine runs (its cache figures and transfers are live). */
+export function engineRunning(state: WorkspaceState): boolean {
+  switch (state.kind) {
+    case 'mounted':
+    case 'stopping':
+    case 'needs-sign-in':
+      return true;
+    case 'stopped':
+    case 'starting':
+    case 'failed':
+      return false;
+    default:
+      return assertNever(state);
+  }
+}

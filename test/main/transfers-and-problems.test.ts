@@ -121,11 +121,17 @@ describe('transfers and problems through the app controller (real engine, emulat
     assert.ok(app.desktop.notifications.some((n) => n.title === 'Sign-in needed'), JSON.stringify(app.desktop.notifications));
     assert.equal(tray().icon, 'problem');
     assert.equal(remote('after-revoke.bin'), undefined, 'nothing was uploaded with the revoked token');
+    // The engine still runs: its figures keep coming and show the save waiting.
+    const waiting = await app.next('cache:usage', (s) => s.workspaceId === id && s.transfers.uploadsQueued + s.transfers.uploadsInFlight >= 1, 10_000);
+    assert.ok(waiting.transfers.uploadsQueued >= 1, JSON.stringify(waiting.transfers));
 
     const view = await app.invoke('token:set', { workspaceId: id, token: fresh });
     assert.equal(view.hasToken, true);
     await eventually('mounted again', () => stateOf().kind === 'mounted');
     await eventually('the waiting upload arrived', () => remote('after-revoke.bin') !== undefined);
+    // Stats polling goes on after the sign-in: the tray learns that nothing waits any more.
+    await app.next('cache:usage', (s) => s.workspaceId === id && s.transfers.uploadsQueued + s.transfers.uploadsInFlight === 0, 10_000);
+    assert.equal(app.controller.uploadsInProgress(), 0);
     assert.equal(sha256(remote('after-revoke.bin')!), sha256(bytes));
     assert.equal(app.controller.state().problems.some((p) => p.workspaceId === id && p.problem.kind === 'needs-sign-in'), false, 'the sign-in problem is over');
     assert.equal(tray().icon, 'mounted');

@@ -10,6 +10,7 @@ import { DEFAULT_GENERAL_SETTINGS } from '../../src/shared/settings';
 import { INITIAL_MODEL, patchSettings, reduceApp, type AppModel } from '../../src/renderer/app-model';
 import { fixFor, problemRows } from '../../src/renderer/problem-rows';
 import { addSample, HISTORY_SECONDS } from '../../src/renderer/stats-history';
+import { engineRunning } from '../../src/renderer/workspace-state';
 import { primaryAction, stateBadge } from '../../src/renderer/workspace-state';
 
 function stats(bytesUsed: number, bytesFetched: number, bytesUploaded = 0): EngineStats {
@@ -88,6 +89,19 @@ describe('app model', () => {
     assert.deepEqual(m.transfers['ws-a'], {});
   });
 
+  it('drops the transfers of a workspace whose engine is gone, and keeps them while it flushes or waits for sign-in', () => {
+    const t = { workspaceId: 'ws-a', transferId: 't1', direction: 'upload' as const, path: 'a.py', phase: 'running' as const, bytesDone: 1, bytesTotal: 10 };
+    const running = reduceApp(ready(), { kind: 'push', event: 'transfer:progress', payload: t });
+    const after = (state: WorkspaceState): AppModel => reduceApp(running, { kind: 'push', event: 'mount:state', payload: { workspaceId: 'ws-a', state } });
+    for (const state of [{ kind: 'stopping', quitting: true }, { kind: 'needs-sign-in', message: 'm' }, { kind: 'mounted', mountPoint: '/m', since: 1 }] as WorkspaceState[]) {
+      assert.equal(after(state).transfers['ws-a']?.['t1']?.bytesDone, 1, state.kind);
+    }
+    for (const state of [{ kind: 'stopped' }, { kind: 'failed', code: 'engine-crashed', message: 'm', attempts: 1 }, { kind: 'starting', attempt: 2 }] as WorkspaceState[]) {
+      assert.equal(after(state).transfers['ws-a'], undefined, state.kind);
+    }
+    assert.deepEqual(WORKSPACE_STATE_KINDS.filter((kind) => engineRunning({ kind } as WorkspaceState)).sort(), ['mounted', 'needs-sign-in', 'stopping']);
+  });
+
   it('raises a problem once and clears it', () => {
     const p = { id: 'p-1', workspaceId: 'ws-a', at: 1, problem: { kind: 'disconnected' as const, message: 'gone' } };
     let m = reduceApp(ready(), { kind: 'push', event: 'problem:raised', payload: p });
@@ -159,6 +173,8 @@ describe('problem rows', () => {
         ['Conflict copy kept', 'open-folder'],
       ],
     );
+    assert.equal(rows[1]!.path, 'a (conflict).py', 'Show in folder knows which file');
+    assert.equal(rows[0]!.path, undefined);
   });
 
   it('offers retry for a failed mount, with its fix, and a fix for every problem kind', () => {

@@ -5,7 +5,7 @@
 // all drive this same object. Arguments arrive already checked (ipc-router.ts); tokens never leave.
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { AppProblem, AppState, InvokeChannel, PushEvent, PushEvents, RequestOf, ResponseOf, SettingsPatch, WorkspaceDraft, WorkspaceView } from '../shared/ipc-contract';
+import { liveMountPoint, type AppProblem, type AppState, type InvokeChannel, type PushEvent, type PushEvents, type RequestOf, type ResponseOf, type SettingsPatch, type WorkspaceDraft, type WorkspaceView } from '../shared/ipc-contract';
 import { mountFolderName, normaliseHost, type AppSettings, type GeneralSettings, type WorkspaceSettings } from '../shared/settings';
 import { AppError } from './app-error';
 import type { Clock } from './clock';
@@ -392,8 +392,9 @@ export class AppController {
   private mountedPath(workspaceId: string): string {
     const workspace = this.find(workspaceId);
     const state = this.supervisors.get(workspaceId)?.state;
-    if (state?.kind !== 'mounted') throw new AppError('busy', `"${workspace.name}" is not mounted; mount it first.`);
-    return state.mountPoint;
+    const mountPoint = state === undefined ? undefined : liveMountPoint(state);
+    if (mountPoint === undefined) throw new AppError('busy', `"${workspace.name}" is not mounted; mount it first.`);
+    return mountPoint;
   }
 
   private view(workspace: WorkspaceSettings): WorkspaceView {

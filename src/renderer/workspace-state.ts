@@ -30,8 +30,9 @@ export function primaryAction(state: WorkspaceState): 'mount' | 'unmount' | 'bus
   switch (state.kind) {
     case 'stopped':
     case 'failed':
-    case 'needs-sign-in':
       return 'mount';
+    case 'needs-sign-in':
+      return state.mountPoint === undefined ? 'mount' : 'unmount';
     case 'mounted':
       return 'unmount';
     case 'starting':
@@ -51,8 +52,9 @@ export function engineRunning(state: WorkspaceState): boolean {
   switch (state.kind) {
     case 'mounted':
     case 'stopping':
-    case 'needs-sign-in':
       return true;
+    case 'needs-sign-in':
+      return state.mountPoint !== undefined;
     case 'stopped':
     case 'starting':
     case 'failed':

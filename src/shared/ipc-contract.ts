@@ -28,7 +28,9 @@ import { absolutePath, flag, literal, nonBlank, nothing, object, refine, text, v
  * The supervisor's state of one workspace (a discriminated union on `kind`). Transitions:
  * stopped -> starting -> mounted -> stopping -> stopped; starting|mounted -> failed (engine crash or
  * mount error; `retryAt` set while an automatic restart is pending); starting|mounted ->
- * needs-sign-in (token missing, wrong or expired: no automatic retry until `token:set`).
+ * needs-sign-in (token missing, wrong or expired: no automatic retry until `token:set`; a mounted
+ * workspace whose token is refused stays mounted — files read before stay readable, saves wait —
+ * and its needs-sign-in carries the `mountPoint` it still serves).
  */
 export type WorkspaceState =
   | { kind: 'stopped' }
@@ -40,11 +42,18 @@ export type WorkspaceState =
   | { kind: 'stopping'; quitting: boolean }
   /** The mount failed or the engine died; `code` is machine-readable (docs/protocol.md codes, or `engine-crashed`). */
   | { kind: 'failed'; code: string; message: string; fix?: string; retryAt?: number; attempts: number }
-  /** The workspace refused the credentials, or there is no token yet. */
-  | { kind: 'needs-sign-in'; message: string };
+  /** The workspace refused the credentials, or there is no token yet; `mountPoint` while the engine still serves the mount. */
+  | { kind: 'needs-sign-in'; message: string; mountPoint?: string };
 
 /** Every WorkspaceState kind. */
 export const WORKSPACE_STATE_KINDS: readonly WorkspaceState['kind'][] = ['stopped', 'starting', 'mounted', 'stopping', 'failed', 'needs-sign-in'];
+
+/** Where the workspace is mounted right now (mounted, or signed out while still serving the mount); otherwise undefined. */
+export function liveMountPoint(state: WorkspaceState): string | undefined {
+  if (state.kind === 'mounted') return state.mountPoint;
+  if (state.kind === 'needs-sign-in') return state.mountPoint;
+  return undefined;
+}
 
 /** One workspace as the renderer shows it. */
 export interface WorkspaceView {

@@ -117,9 +117,21 @@ describe('transfers and problems through the app controller (real engine, emulat
     const bytes = randomBytes(64 * 1024);
     const signIn = app.next('mount:state', (p) => p.workspaceId === id && p.state.kind === 'needs-sign-in');
     await writeFile(join(mountPoint, 'after-revoke.bin'), bytes);
-    await signIn;
+    const signedOut = (await signIn).state;
     assert.ok(app.desktop.notifications.some((n) => n.title === 'Sign-in needed'), JSON.stringify(app.desktop.notifications));
+    // The mount still serves: the state names it, the tray offers Open and Unmount, the folder opens.
+    assert.equal(signedOut.kind === 'needs-sign-in' && signedOut.mountPoint, mountPoint);
     assert.equal(tray().icon, 'problem');
+    const menu = tray().items.find((item) => item.kind === 'submenu' && item.label === 'Uploads — Sign-in needed');
+    const enabled = (label: string): boolean | undefined => {
+      const item = menu?.kind === 'submenu' ? menu.items.find((i) => i.kind === 'action' && i.label === label) : undefined;
+      return item?.kind === 'action' ? item.enabled : undefined;
+    };
+    assert.equal(enabled('Unmount'), true);
+    assert.equal(enabled('Open in file manager'), true);
+    await app.invoke('folder:open', { workspaceId: id });
+    assert.equal(app.desktop.openedFolders.at(-1), mountPoint);
+    assert.ok((await readdir(mountPoint)).includes('big.bin'), 'files stay listed while signed out');
     assert.equal(remote('after-revoke.bin'), undefined, 'nothing was uploaded with the revoked token');
     // The engine still runs: its figures keep coming and show the save waiting.
     const waiting = await app.next('cache:usage', (s) => s.workspaceId === id && s.transfers.uploadsQueued + s.transfers.uploadsInFlight >= 1, 10_000);

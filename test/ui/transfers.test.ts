@@ -127,6 +127,11 @@ describe('transfers and upload problems in the window', { timeout: 240_000 }, ()
     await writeFile(path.join(mountPoint, 'after-revoke.bin'), bytes);
     await card.locator('.badge[data-state="needs-sign-in"]').waitFor({ timeout: 30_000 });
     assert.equal(remote('after-revoke.bin'), undefined);
+    // Still mounted while signed out: Unmount and Open folder stay (not a Mount that does nothing).
+    assert.equal(await card.getByRole('button', { name: 'Unmount Uploads' }).isEnabled(), true);
+    assert.equal(await card.getByRole('button', { name: 'Open folder of Uploads' }).isEnabled(), true);
+    await light.screenshot('status-sign-in-light');
+    assert.deepEqual(await light.accessibilityViolations(), [], 'status-sign-in-light: accessibility');
     assert.ok(backend.fixture.desktop.notifications.some((n) => n.title === 'Sign-in needed'));
 
     await card.getByRole('button', { name: 'Sign in again' }).click();

@@ -343,7 +343,8 @@ export class WorkspaceSupervisor {
       case 'engine:problem':
         this.deps.listener.problem(this.workspaceId, event.problem);
         if (event.problem.kind === 'needs-sign-in' && this.current.kind === 'mounted') {
-          this.setState({ kind: 'needs-sign-in', message: event.problem.message });
+          // The engine keeps serving the mount (readable files, waiting saves) until the new token.
+          this.setState({ kind: 'needs-sign-in', message: event.problem.message, mountPoint: this.mountPoint });
         }
         return;
       case 'engine:log':

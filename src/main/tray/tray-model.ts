@@ -2,7 +2,7 @@
 // tooltip, and the menu — one submenu per workspace with its state, Mount/Unmount, Open in the file
 // manager and Copy mount path; a status line (uploads in progress, last problem); Open wsfs…,
 // Settings…, Quit. Items carry actions as data; electron-tray.ts turns them into Electron menus.
-import type { AppProblem, WorkspaceState, WorkspaceView } from '../../shared/ipc-contract';
+import { liveMountPoint, type AppProblem, type WorkspaceState, type WorkspaceView } from '../../shared/ipc-contract';
 import { problemTitle } from '../../shared/problem';
 
 /** The tray icon's state. */
@@ -106,7 +106,8 @@ function workspaceMenu(view: WorkspaceView, input: TrayInput): TrayItem {
   const id = view.settings.id;
   const state = view.state;
   const busy = input.quitting || state.kind === 'starting' || state.kind === 'stopping';
-  const mounted = state.kind === 'mounted';
+  // Signed out while mounted, the mount still serves: it can be opened and unmounted.
+  const mounted = liveMountPoint(state) !== undefined;
   const toggle: TrayItem =
     mounted || state.kind === 'stopping' || (state.kind === 'failed' && state.retryAt !== undefined)
       ? { kind: 'action', label: 'Unmount', action: { kind: 'unmount', workspaceId: id }, enabled: !busy }

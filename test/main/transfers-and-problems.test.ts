@@ -129,6 +129,7 @@ describe('transfers and problems through the app controller (real engine, emulat
     };
     assert.equal(enabled('Unmount'), true);
     assert.equal(enabled('Open in file manager'), true);
+    assert.ok(labels(tray()).includes('1 workspace mounted · uploads wait for sign-in'), labels(tray()).join(' | '));
     await app.invoke('folder:open', { workspaceId: id });
     assert.equal(app.desktop.openedFolders.at(-1), mountPoint);
     assert.ok((await readdir(mountPoint)).includes('big.bin'), 'files stay listed while signed out');

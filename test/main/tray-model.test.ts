@@ -73,6 +73,7 @@ describe('tray model', () => {
     const signedOut = submenu(trayModel(input({ workspaces: [view('B', { kind: 'needs-sign-in', message: 'token revoked', mountPoint: '/m' })] })).items, /^B — Sign-in needed$/);
     assert.equal(action(signedOut, 'Unmount').enabled, true);
     assert.equal(action(signedOut, 'Open in file manager').enabled, true);
+    assert.ok(labels(trayModel(input({ workspaces: [view('B', { kind: 'needs-sign-in', message: 'token revoked', mountPoint: '/m' })] })).items).includes('1 workspace mounted · uploads wait for sign-in'));
     const problem = trayModel(
       input({ lastProblem: { id: 'p-1', at: 1, workspaceId: 'ws-a', problem: { kind: 'upload-failed', path: 'notes/a-very-long-file-name-that-goes-on-and-on.py', message: 'Upload of notes/a-very-long-file-name-that-goes-on-and-on.py failed: 403' } } }),
     );

@@ -4,10 +4,11 @@
 // "Transfers in flight" that disappears when the upload is done (screenshots transfers-light and
 // transfers-dark); a real conflict shows "Conflict copy kept" with Show in folder (the copy's
 // folder, through the desktop port) and an OS notification; a revoked token shows Sign-in needed,
-// and Sign in again with the new token resumes the waiting upload.
+// and Sign in again with the new token resumes the waiting upload; quitting during an upload says
+// "Finishing uploads before quitting" until the file is in the workspace and nothing is mounted.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
@@ -144,6 +145,28 @@ describe('transfers and upload problems in the window', { timeout: 240_000 }, ()
     assert.equal(sha256(remote('after-revoke.bin')), sha256(bytes));
     assert.equal(await card.getByText('Sign-in needed').count(), 0, 'the sign-in problem is gone');
     assert.ok(!(await page.content()).includes(fresh), 'the token is never shown');
+    assert.deepEqual(light.errors, []);
+  });
+
+  it('quit during an upload: the window says it is finishing uploads, the bar runs on, the file arrives, no mount is left', async () => {
+    const page = light.page;
+    await page.getByRole('tab', { name: 'Cache' }).click();
+    emulator.faults.set({ bandwidthMbps: 24 });
+    const bytes = randomBytes(20 * 1024 * 1024);
+    await writeFile(path.join(mountPoint, 'at-quit.bin'), bytes);
+    const bar = page.getByRole('progressbar', { name: 'Uploading /at-quit.bin (Uploads)' });
+    await bar.waitFor({ timeout: 20_000 });
+    const quitting = backend.fixture.controller.quit();
+    await page.getByText('Finishing uploads before quitting').waitFor({ timeout: 10_000 });
+    assert.equal(await bar.count(), 1, 'the upload is still shown while the app finishes it');
+    await light.screenshot('transfers-quitting-light');
+    await quitting;
+    await page.getByText('Finishing uploads before quitting').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.getByText('Nothing is uploading or downloading right now.').waitFor({ timeout: 10_000 });
+    assert.equal(sha256(remote('at-quit.bin')), sha256(bytes), 'the app waited for the upload');
+    const mounts = await readFile('/proc/mounts', 'utf8');
+    assert.ok(!mounts.includes(mountPoint.replace(/ /g, '\\040')), 'no mount is left');
+    emulator.faults.set({});
     assert.deepEqual(light.errors, []);
   });
 });

@@ -97,8 +97,10 @@ function iconState(input: TrayInput): TrayIconState {
 function statusLine(input: TrayInput): string {
   if (input.quitting) return 'Finishing uploads before quitting…';
   if (input.uploadsInProgress > 0) return `${input.uploadsInProgress} upload${input.uploadsInProgress === 1 ? '' : 's'} in progress`;
-  const mounted = input.workspaces.filter((w) => w.state.kind === 'mounted').length;
-  if (mounted > 0) return `${mounted} workspace${mounted === 1 ? '' : 's'} mounted · all changes uploaded`;
+  const mounted = input.workspaces.filter((w) => liveMountPoint(w.state) !== undefined).length;
+  // A mount whose token was refused keeps serving, but its saves wait for the sign-in.
+  const signedOut = input.workspaces.some((w) => w.state.kind === 'needs-sign-in' && w.state.mountPoint !== undefined);
+  if (mounted > 0) return `${mounted} workspace${mounted === 1 ? '' : 's'} mounted · ${signedOut ? 'uploads wait for sign-in' : 'all changes uploaded'}`;
   return 'Nothing mounted';
 }
 

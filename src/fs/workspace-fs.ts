@@ -84,6 +84,15 @@ export interface WorkspaceFsOptions {
   uploadRetry?: UploadSchedulerOptions;
 }
 
+/** An upload being sent: its size, the bytes handed to the connection, when they were last told. */
+interface RunningUpload {
+  size: number;
+  sent: number;
+  reportedAt: number;
+  /** The pending report of a throttled figure. */
+  trailing?: NodeJS.Timeout;
+}
+
 /**
  * A path that is open (or has unsaved content): shared by all of its handles.
  * `path`, `staging`, `entry`, `uploaded`, `created` and `unlinked` change only inside the per-path
@@ -178,7 +187,7 @@ export class WorkspaceFs implements Filesystem {
   // `owed` holds files whose journaled bytes the background uploader still has to send; `sending`
   // the uploads running now with their sizes. Both change only under the per-path lock of the file.
   private readonly owed = new Set<OpenFile>();
-  private readonly sending = new Map<OpenFile, { size: number; sent: number; reportedAt: number }>();
+  private readonly sending = new Map<OpenFile, RunningUpload>();
   /** Staging files whose folder entry has been fsynced. */
   private readonly durableStaging = new WeakSet<StagingFile>();
   /** Journal ids already reported as upload-failed (one problem per failed content, not per retry). */
@@ -840,7 +849,7 @@ export class WorkspaceFs implements Filesystem {
     try {
       await this.uploadChecked(file, staging);
     } catch (error) {
-      this.sending.delete(file);
+      this.stopSending(file);
       const failure = toFsError(error, file.path);
       this.transfer(file, 'failed', 0);
       this.logger.warn(`upload of ${file.path} failed; its content is kept in ${staging.file}`, {
@@ -860,7 +869,7 @@ export class WorkspaceFs implements Filesystem {
       }
       throw failure;
     }
-    this.sending.delete(file);
+    this.stopSending(file);
     this.owed.delete(file);
     this.transfer(file, 'done', staging.size);
     if (file.journalId !== undefined) {
@@ -1080,9 +1089,28 @@ export class WorkspaceFs implements Filesystem {
     if (running === undefined) return;
     const first = running.sent === 0 && sent > 0;
     running.sent = sent;
-    if (!first && this.now() - running.reportedAt < PROGRESS_EVERY_MS) return;
+    const wait = PROGRESS_EVERY_MS - (this.now() - running.reportedAt);
+    if (first || wait <= 0) {
+      this.reportProgress(file, running);
+      return;
+    }
+    // Throttled: the latest figure is told when the interval ends, so a pause in the callbacks
+    // (a slow link draining socket buffers) never leaves a stale figure on screen.
+    running.trailing ??= setTimeout(() => {
+      delete running.trailing;
+      if (this.sending.get(file) === running) this.reportProgress(file, running);
+    }, wait).unref();
+  }
+
+  private reportProgress(file: OpenFile, running: RunningUpload): void {
     running.reportedAt = this.now();
-    this.transfer(file, 'running', sent);
+    this.transfer(file, 'running', running.sent);
+  }
+
+  /** The upload of `file` ended (either way): no more progress for it. */
+  private stopSending(file: OpenFile): void {
+    clearTimeout(this.sending.get(file)?.trailing);
+    this.sending.delete(file);
   }
 
   private transfer(file: OpenFile, phase: TransferUpdate['phase'], bytesDone: number): void {

@@ -330,7 +330,7 @@ function summarise(samples: Array<Omit<WorkloadResult, 'name' | 'targets'>>): Om
 }
 
 /**
- * Writing 100 MiB in one upload mode (docs/durability.md): `sync` on the usual mount (the close
+ * Writing 100 MiB in one upload mode (docs/cache.md): `sync` on the usual mount (the close
  * uploads: saved means saved in the workspace), `background` on the `--background-uploads` mount
  * (the close returns once the bytes are journaled on disk; the round then waits, untimed, until the
  * workspace has them and reports that time). bindfs: open, write, fsync, close (saved means on

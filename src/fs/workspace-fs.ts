@@ -23,12 +23,14 @@ import type { ContentFingerprint } from './cache/content-fingerprint';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
 import { markedCopyName } from './write/conflict-name';
+import { uploadFailedProblem } from './write/upload-failure';
 import { RemoteHealth, type HealthState } from './write/remote-health';
 import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
 import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
 import { RemoteError } from './remote/remote-error';
 import type { TransferSummary } from '../shared/cache-usage';
-import type { TransferProgressEvent, UploadMode } from '../shared/engine-protocol';
+import type { UploadMode } from '../shared/engine-protocol';
+import { reportDownload, type TransferUpdate } from './download-progress';
 import type { Problem } from '../shared/problem';
 import { NOTEBOOK_SYNTAX } from '../shared/workspace-types';
 
@@ -76,14 +78,20 @@ export interface WorkspaceFsOptions {
   health?: RemoteHealth;
   /** Told about problems the user should see (conflict copies, failed uploads, outages). */
   onProblem?: (problem: Problem) => void;
-  /** Told about every change of an upload's phase. */
-  onTransfer?: (progress: Omit<TransferProgressEvent, 'kind'>) => void;
+  /** Told about every change of an upload's or a download's phase, and their bytes. */
+  onTransfer?: (progress: TransferUpdate) => void;
   /** Back-off of the background uploader. */
   uploadRetry?: UploadSchedulerOptions;
 }
 
-/** A progress report of one upload, without the event's kind. */
-type TransferUpdate = Omit<TransferProgressEvent, 'kind'>;
+/** An upload being sent: its size, the bytes handed to the connection, when they were last told. */
+interface RunningUpload {
+  size: number;
+  sent: number;
+  reportedAt: number;
+  /** The pending report of a throttled figure. */
+  trailing?: NodeJS.Timeout;
+}
 
 /**
  * A path that is open (or has unsaved content): shared by all of its handles.
@@ -185,7 +193,7 @@ export class WorkspaceFs implements Filesystem {
   // `owed` holds files whose journaled bytes the background uploader still has to send; `sending`
   // the uploads running now with their sizes. Both change only under the per-path lock of the file.
   private readonly owed = new Set<OpenFile>();
-  private readonly sending = new Map<OpenFile, { size: number; sent: number; reportedAt: number }>();
+  private readonly sending = new Map<OpenFile, RunningUpload>();
   /** Staging files whose folder entry has been fsynced. */
   private readonly durableStaging = new WeakSet<StagingFile>();
   /** Journal ids already reported as upload-failed (one problem per failed content, not per retry). */
@@ -572,6 +580,16 @@ export class WorkspaceFs implements Filesystem {
         if (file.handles === 0) await this.settle(file);
       });
     }
+    // Saves still owed at or under the target (background uploads) are uploaded too, so the rename
+    // meets the workspace a synchronous save would have left: an existing file to replace, a
+    // non-empty folder to refuse. If one cannot be uploaded now it is treated as before (local).
+    for (const file of [...this.owed]) {
+      if (file.path !== target && !file.path.startsWith(`${target}/`)) continue;
+      await this.locked([file.path], async () => {
+        await this.uploadIfDirty(file, 'wait');
+        if (file.handles === 0) await this.settle(file);
+      }).catch(() => undefined);
+    }
     await this.locked([source, target], async () => {
       let moving = this.files.get(source);
       if (moving !== undefined) {
@@ -711,7 +729,7 @@ export class WorkspaceFs implements Filesystem {
       if (!named.has(name)) await rm(join(this.stagingDir, name), { force: true, recursive: true });
     }
     if (owed > 0) {
-      this.logger.info(`taking over ${owed} unfinished upload(s) from the write journal`);
+      this.logger.info(`taking over ${owed} unfinished upload${owed === 1 ? '' : 's'} from the write journal`);
       this.scheduler.kick();
     }
     return owed;
@@ -752,7 +770,7 @@ export class WorkspaceFs implements Filesystem {
       bytesToUpload += size;
       bytesUploaded += Math.min(sent, size);
     }
-    return { uploadsQueued: queued, uploadsInFlight: this.sending.size, bytesToUpload, bytesUploaded };
+    return { uploadsQueued: queued, uploadsInFlight: this.sending.size, bytesToUpload, bytesUploaded, connection: this.health.state.kind };
   }
 
   /** New credentials reached the remote client: owed uploads are tried again at once. */
@@ -872,7 +890,7 @@ export class WorkspaceFs implements Filesystem {
     try {
       await this.uploadChecked(file, staging);
     } catch (error) {
-      this.sending.delete(file);
+      this.stopSending(file);
       const failure = toFsError(error, file.path);
       this.transfer(file, 'failed', 0);
       this.logger.warn(`upload of ${file.path} failed; its content is kept in ${staging.file}`, {
@@ -887,17 +905,12 @@ export class WorkspaceFs implements Filesystem {
         const id = file.journalId ?? file.path;
         if (!this.reportedFailures.has(id)) {
           this.reportedFailures.add(id);
-          this.onProblem({
-            kind: 'upload-failed',
-            path: file.path,
-            message: `${file.path} could not be saved to the workspace: ${failure.message}. Its content is kept on this computer (${staging.file})`,
-            fix: 'fix the cause (permissions, size, name) and save the file again; unmounting also tries again',
-          });
+          this.onProblem(uploadFailedProblem(file.path, failure, staging.file));
         }
       }
       throw failure;
     }
-    this.sending.delete(file);
+    this.stopSending(file);
     this.owed.delete(file);
     this.transfer(file, 'done', staging.size);
     if (file.journalId !== undefined) {
@@ -1117,9 +1130,28 @@ export class WorkspaceFs implements Filesystem {
     if (running === undefined) return;
     const first = running.sent === 0 && sent > 0;
     running.sent = sent;
-    if (!first && this.now() - running.reportedAt < PROGRESS_EVERY_MS) return;
+    const wait = PROGRESS_EVERY_MS - (this.now() - running.reportedAt);
+    if (first || wait <= 0) {
+      this.reportProgress(file, running);
+      return;
+    }
+    // Throttled: the latest figure is told when the interval ends, so a pause in the callbacks
+    // (a slow link draining socket buffers) never leaves a stale figure on screen.
+    running.trailing ??= setTimeout(() => {
+      delete running.trailing;
+      if (this.sending.get(file) === running) this.reportProgress(file, running);
+    }, wait).unref();
+  }
+
+  private reportProgress(file: OpenFile, running: RunningUpload): void {
     running.reportedAt = this.now();
-    this.transfer(file, 'running', sent);
+    this.transfer(file, 'running', running.sent);
+  }
+
+  /** The upload of `file` ended (either way): no more progress for it. */
+  private stopSending(file: OpenFile): void {
+    clearTimeout(this.sending.get(file)?.trailing);
+    this.sending.delete(file);
   }
 
   private transfer(file: OpenFile, phase: TransferUpdate['phase'], bytesDone: number): void {
@@ -1424,7 +1456,10 @@ export class WorkspaceFs implements Filesystem {
     return this.cache
       .acquire(fingerprintOf(entry, presentation, wanted), async (target) => {
         this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
-        return this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target));
+        const expected = wanted === 'RAW' ? entry.size : undefined;
+        return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
+          this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target)),
+        );
       })
       .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }
@@ -1554,7 +1589,7 @@ function baseVersionOf(file: OpenFile): BaseVersion {
 /**
  * Whether the workspace's `current` version differs from `base`: another object, another
  * modified_at, or another size. For this mount's own upload not read back yet only the object and
- * the size are known, so a change elsewhere of the very same size goes unnoticed (docs/durability.md).
+ * the size are known, so a change elsewhere of the very same size goes unnoticed (docs/cache.md "Conflicts").
  */
 function changedSince(base: BaseVersion, current: RemoteEntry): boolean {
   if (base.objectId !== undefined && current.objectId !== base.objectId) return true;

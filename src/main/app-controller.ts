@@ -4,8 +4,8 @@
 // receives every collaborator as a port, so the Electron glue, the tests and the UI tests' bridge
 // all drive this same object. Arguments arrive already checked (ipc-router.ts); tokens never leave.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import type { AppProblem, AppState, InvokeChannel, PushEvent, PushEvents, RequestOf, ResponseOf, SettingsPatch, WorkspaceDraft, WorkspaceView } from '../shared/ipc-contract';
+import { dirname, join } from 'node:path';
+import { liveMountPoint, type AppProblem, type AppState, type InvokeChannel, type PushEvent, type PushEvents, type RequestOf, type ResponseOf, type SettingsPatch, type WorkspaceDraft, type WorkspaceView } from '../shared/ipc-contract';
 import { mountFolderName, normaliseHost, type AppSettings, type GeneralSettings, type WorkspaceSettings } from '../shared/settings';
 import { AppError } from './app-error';
 import type { Clock } from './clock';
@@ -19,6 +19,7 @@ import type { SpawnEngine } from './supervisor/engine-spawner';
 import { mountPlan } from './supervisor/mount-plan';
 import type { MountTable } from './supervisor/mount-table';
 import { DEFAULT_BACKOFF, type RestartBackoff } from './supervisor/restart-backoff';
+import type { TrayInput } from './tray/tray-model';
 import { WorkspaceSupervisor, type SupervisorTimeouts } from './supervisor/workspace-supervisor';
 import { UsageHistory } from './usage-history';
 
@@ -137,12 +138,16 @@ export class AppController {
     };
   }
 
-  /** Uploads queued or running across all workspaces (from the newest usage samples). */
+  /**
+   * Uploads queued or running across the workspaces that are mounted or flushing to unmount (from
+   * the newest usage samples; a signed-out workspace's uploads wait, and its problem says so).
+   */
   uploadsInProgress(): number {
     let total = 0;
-    for (const id of this.supervisors.keys()) {
+    for (const [id, supervisor] of this.supervisors) {
       const sample = this.usage.latest(id);
-      if (sample !== undefined && this.supervisors.get(id)?.state.kind === 'mounted') total += sample.transfers.uploadsInFlight + sample.transfers.uploadsQueued;
+      const kind = supervisor.state.kind;
+      if (sample !== undefined && (kind === 'mounted' || kind === 'stopping')) total += sample.transfers.uploadsInFlight + sample.transfers.uploadsQueued;
     }
     return total;
   }
@@ -150,6 +155,12 @@ export class AppController {
   /** The newest undismissed problem. */
   lastProblem(): AppProblem | undefined {
     return this.problems.last();
+  }
+
+  /** What the tray is built from (`trayModel(controller.trayInput())`), now. */
+  trayInput(): TrayInput {
+    const state = this.state();
+    return { workspaces: state.workspaces, uploadsInProgress: this.uploadsInProgress(), lastProblem: this.lastProblem(), quitting: state.quitting, platform: this.deps.platform };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -168,8 +179,9 @@ export class AppController {
         await this.supervisor(workspaceId).stop();
         return this.viewOf(workspaceId);
       },
-      'folder:open': async ({ workspaceId }) => {
-        const path = this.mountedPath(workspaceId);
+      'folder:open': async ({ workspaceId, path: inside }) => {
+        // A file inside the mount (a conflict copy) is shown by opening the folder holding it.
+        const path = inside === undefined ? this.mountedPath(workspaceId) : dirname(join(this.mountedPath(workspaceId), inside));
         await this.deps.desktop.openFolder(path).catch((error: Error) => {
           throw new AppError('failed', `Cannot open ${path}: ${error.message}`);
         });
@@ -380,8 +392,9 @@ export class AppController {
   private mountedPath(workspaceId: string): string {
     const workspace = this.find(workspaceId);
     const state = this.supervisors.get(workspaceId)?.state;
-    if (state?.kind !== 'mounted') throw new AppError('busy', `"${workspace.name}" is not mounted; mount it first.`);
-    return state.mountPoint;
+    const mountPoint = state === undefined ? undefined : liveMountPoint(state);
+    if (mountPoint === undefined) throw new AppError('busy', `"${workspace.name}" is not mounted; mount it first.`);
+    return mountPoint;
   }
 
   private view(workspace: WorkspaceSettings): WorkspaceView {

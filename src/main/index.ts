@@ -65,10 +65,7 @@ async function main(): Promise<void> {
   const onAction = (action: TrayAction): void =>
     void runTrayAction(action, { controller, desktop, showWindow: (view) => window.show(view), quit: () => app.quit() });
   const tray = new ElectronTray(ICONS, onAction);
-  const renderTray = (): void => {
-    const state = controller.state();
-    tray.render(trayModel({ workspaces: state.workspaces, uploadsInProgress: controller.uploadsInProgress(), lastProblem: controller.lastProblem(), quitting: state.quitting, platform: process.platform }));
-  };
+  const renderTray = (): void => tray.render(trayModel(controller.trayInput()));
   controller.onEvent(renderTray);
   renderTray();
 

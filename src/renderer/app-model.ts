@@ -5,6 +5,7 @@
 import type { AppProblem, AppState, PushEvents, SettingsPatch, TransferView, UsageSample, WorkspaceView } from '../shared/ipc-contract';
 import type { GeneralSettings } from '../shared/settings';
 import { addSample, type StatsSample } from './stats-history';
+import { engineRunning } from './workspace-state';
 
 /** Everything the views draw. */
 export interface AppModel {
@@ -81,7 +82,14 @@ function applyPush(model: AppModel, action: Extract<AppAction, { kind: 'push' }>
   switch (action.event) {
     case 'mount:state': {
       const { workspaceId, state } = action.payload;
-      return { ...model, workspaces: model.workspaces.map((w) => (w.settings.id === workspaceId ? { ...w, state } : w)) };
+      const next = { ...model, workspaces: model.workspaces.map((w) => (w.settings.id === workspaceId ? { ...w, state } : w)) };
+      // No engine runs (it stopped, crashed or is starting afresh): none of its transfers is in flight.
+      if (!engineRunning(state) && model.transfers[workspaceId] !== undefined) {
+        const transfers = { ...model.transfers };
+        delete transfers[workspaceId];
+        return { ...next, transfers };
+      }
+      return next;
     }
     case 'workspace:list':
       return { ...model, workspaces: action.payload.workspaces };

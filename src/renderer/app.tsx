@@ -73,14 +73,15 @@ export function App(): React.JSX.Element {
     void actions.run(`start:${id}`, async () => dispatch({ kind: 'workspace-view', view: await api().startMount({ workspaceId: id }) }));
   const unmount = (id: string): void =>
     void actions.run(`stop:${id}`, async () => dispatch({ kind: 'workspace-view', view: await api().stopMount({ workspaceId: id }) }));
-  const openFolder = (id: string): void => void actions.run(`open:${id}`, () => api().openFolder({ workspaceId: id }));
+  const openFolder = (id: string, path?: string): void =>
+    void actions.run(`open:${id}`, () => api().openFolder(path === undefined ? { workspaceId: id } : { workspaceId: id, path }));
   const copyPath = (id: string): void => void actions.run(`copy:${id}`, () => api().copyMountPath({ workspaceId: id }));
   const addDemo = (): void =>
     void actions.run('demo', async () => {
       dispatch({ kind: 'workspace-view', view: await api().addDemo() });
       show('status');
     });
-  const fix = (id: string, what: Fix): void => {
+  const fix = (id: string, what: Fix, path?: string): void => {
     switch (what) {
       case 'sign-in':
         setTab('settings');
@@ -90,7 +91,7 @@ export function App(): React.JSX.Element {
         mount(id);
         return;
       case 'open-folder':
-        openFolder(id);
+        openFolder(id, path);
         return;
       case 'open-log':
         void actions.run('log', () => api().openLog());

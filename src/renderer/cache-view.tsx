@@ -8,6 +8,7 @@ import { formatBytes, formatCount, formatPercent } from './format';
 import { HISTORY_SECONDS, type StatsSample } from './stats-history';
 import { ActionButton, Meter, Stat } from './ui-kit';
 import { UsageChart } from './usage-chart';
+import { engineRunning } from './workspace-state';
 
 /** Props of CacheView. */
 export interface CacheViewProps {
@@ -27,13 +28,15 @@ function CacheCard(props: { view: WorkspaceView; sample: UsageSample | undefined
   const limit = cache !== undefined && cache.bytesLimit > 0 ? cache.bytesLimit : props.limit;
   const used = cache?.bytesUsed ?? 0;
   const titleId = `cache-${view.settings.id}-title`;
-  if (sample === undefined) {
+  // The state decides (figures of a stopped engine are old; a fresh mount's first ones are a moment away).
+  const running = engineRunning(view.state);
+  if (!running || sample === undefined) {
     return (
       <article className="card card-compact" aria-labelledby={titleId} data-workspace={view.settings.id}>
         <div className="card-head">
           <h2 id={titleId}>{view.settings.name}</h2>
           <span className="muted" data-field="cache-idle">
-            Not mounted. Mount it to see its cache at work.
+            {running ? 'Mounted. Its cache figures arrive in a moment.' : 'Not mounted. Mount it to see its cache at work.'}
           </span>
         </div>
       </article>

@@ -10,7 +10,8 @@ export interface ProblemListProps {
   workspaceName: string;
   state: WorkspaceState;
   problems: AppProblem[];
-  onFix: (fix: Fix) => void;
+  /** Runs a fix; `path` is the mount-relative file it concerns, if any (ProblemRow.path). */
+  onFix: (fix: Fix, path?: string) => void;
   onDismiss: (problemId: string) => void;
 }
 
@@ -27,7 +28,7 @@ export function ProblemList({ workspaceName, state, problems, onFix, onDismiss }
             <p>{row.message}</p>
             {row.fix !== undefined && <p className="fix">{row.fix}</p>}
           </div>
-          <button type="button" className="button" onClick={() => onFix(row.action)}>
+          <button type="button" className="button" onClick={() => onFix(row.action, row.path)}>
             {FIX_LABEL[row.action]}
           </button>
           {row.problemId !== undefined && (
@@ -42,7 +43,7 @@ export function ProblemList({ workspaceName, state, problems, onFix, onDismiss }
 }
 
 /** Problems not tied to a configured workspace, as a card; nothing when there are none. */
-export function OtherProblems(props: { problems: AppProblem[]; workspaceIds: string[]; onFix: (fix: Fix) => void; onDismiss: (problemId: string) => void }): React.JSX.Element | null {
+export function OtherProblems(props: { problems: AppProblem[]; workspaceIds: string[]; onFix: (fix: Fix, path?: string) => void; onDismiss: (problemId: string) => void }): React.JSX.Element | null {
   const general = props.problems.filter((p) => p.workspaceId === undefined || !props.workspaceIds.includes(p.workspaceId));
   if (general.length === 0) return null;
   return (

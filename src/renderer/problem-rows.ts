@@ -35,6 +35,8 @@ export interface ProblemRow {
   message: string;
   fix?: string;
   action: Fix;
+  /** The mount-relative file the fix concerns (a conflict copy: *Show in folder* opens its folder). */
+  path?: string;
   problemId?: string;
 }
 
@@ -58,6 +60,7 @@ export function problemRows(state: WorkspaceState, problems: AppProblem[]): Prob
     if (p.problem.kind === 'needs-sign-in' && fromState?.action === 'sign-in') continue;
     const row: ProblemRow = { key: p.id, title: problemTitle(p.problem), message: p.problem.message, action: fixFor(p.problem), problemId: p.id };
     if (p.problem.fix !== undefined) row.fix = p.problem.fix;
+    if (p.problem.kind === 'conflict-copy') row.path = p.problem.copyPath;
     rows.push(row);
   }
   return rows;

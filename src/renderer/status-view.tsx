@@ -2,7 +2,7 @@
 // Mount/Unmount and Open folder, and its problems with their fixes. Renders what the model says;
 // the shell passes the callbacks that invoke main.
 import { cacheHitRate } from '../shared/cache-usage';
-import type { AppProblem, UsageSample, WorkspaceView } from '../shared/ipc-contract';
+import { liveMountPoint, type AppProblem, type UsageSample, type WorkspaceView } from '../shared/ipc-contract';
 import { formatBytes, formatCount, formatPercent } from './format';
 import { OtherProblems, ProblemList } from './problem-list';
 import type { Fix } from './problem-rows';
@@ -15,7 +15,7 @@ export interface StatusHandlers {
   unmount(id: string): void;
   openFolder(id: string): void;
   copyPath(id: string): void;
-  fix(id: string, fix: Fix): void;
+  fix(id: string, fix: Fix, path?: string): void;
   dismiss(problemId: string): void;
   addWorkspace(): void;
 }
@@ -48,7 +48,8 @@ function WorkspaceCard(props: { view: WorkspaceView; problems: AppProblem[]; sam
   const id = settings.id;
   const action = primaryAction(state);
   const titleId = `ws-${id}-title`;
-  const mountPoint = state.kind === 'mounted' ? state.mountPoint : settings.mountPoint;
+  const live = liveMountPoint(state);
+  const mountPoint = live ?? settings.mountPoint;
   return (
     <article className="card workspace-card" aria-labelledby={titleId} data-workspace={id}>
       <div className="card-head">
@@ -71,7 +72,7 @@ function WorkspaceCard(props: { view: WorkspaceView; problems: AppProblem[]; sam
               Mount
             </ActionButton>
           )}
-          <ActionButton onClick={() => on.openFolder(id)} disabled={state.kind !== 'mounted'} label={`Open folder of ${settings.name}`}>
+          <ActionButton onClick={() => on.openFolder(id)} disabled={live === undefined} label={`Open folder of ${settings.name}`}>
             Open folder
           </ActionButton>
         </div>
@@ -90,10 +91,10 @@ function WorkspaceCard(props: { view: WorkspaceView; problems: AppProblem[]; sam
         </dd>
         <dt>Cache</dt>
         <dd className="plain" data-field="cache">
-          {cacheLine(props.sample, state.kind === 'mounted')}
+          {cacheLine(props.sample, live !== undefined)}
         </dd>
       </dl>
-      <ProblemList workspaceName={settings.name} state={state} problems={problems} onFix={(fix) => on.fix(id, fix)} onDismiss={on.dismiss} />
+      <ProblemList workspaceName={settings.name} state={state} problems={problems} onFix={(fix, path) => on.fix(id, fix, path)} onDismiss={on.dismiss} />
     </article>
   );
 }

@@ -30,8 +30,9 @@ export function primaryAction(state: WorkspaceState): 'mount' | 'unmount' | 'bus
   switch (state.kind) {
     case 'stopped':
     case 'failed':
-    case 'needs-sign-in':
       return 'mount';
+    case 'needs-sign-in':
+      return state.mountPoint === undefined ? 'mount' : 'unmount';
     case 'mounted':
       return 'unmount';
     case 'starting':
@@ -44,4 +45,21 @@ export function primaryAction(state: WorkspaceState): 'mount' | 'unmount' | 'bus
 
 function assertNever(value: never): never {
   throw new TypeError(`unexpected workspace state ${JSON.stringify(value)}`);
+}
+
+/** True in the states where the workspace's engine runs (its cache figures and transfers are live). */
+export function engineRunning(state: WorkspaceState): boolean {
+  switch (state.kind) {
+    case 'mounted':
+    case 'stopping':
+      return true;
+    case 'needs-sign-in':
+      return state.mountPoint !== undefined;
+    case 'stopped':
+    case 'starting':
+    case 'failed':
+      return false;
+    default:
+      return assertNever(state);
+  }
 }

@@ -32,6 +32,12 @@ export interface TransferSummary {
   bytesToUpload: number;
   /** Bytes of the running uploads already sent. */
   bytesUploaded: number;
+  /**
+   * Whether uploads can go now: the workspace answers (`online`), cannot be reached
+   * (`disconnected`: saves wait in the journal) or refuses the credentials (`needs-sign-in`).
+   * Absent when the sender does not know (engines before this field).
+   */
+  connection?: 'online' | 'disconnected' | 'needs-sign-in';
 }
 
 /** Everything an `engine:stats` event carries. */

@@ -429,6 +429,7 @@ export function parseTransferSummary(value: unknown, at = 'transfers'): Transfer
     uploadsInFlight: count(o, 'uploadsInFlight', at),
     bytesToUpload: count(o, 'bytesToUpload', at),
     bytesUploaded: count(o, 'bytesUploaded', at),
+    ...(o['connection'] !== undefined && { connection: oneOf(o, 'connection', at, ['online', 'disconnected', 'needs-sign-in'] as const) }),
   };
 }
 

@@ -19,7 +19,7 @@ import {
   type WorkspaceAuth,
   type WorkspaceSettings,
 } from './settings';
-import { absolutePath, flag, literal, nonBlank, nothing, object, refine, variant, type Check } from './value-checks';
+import { absolutePath, flag, literal, nonBlank, nothing, object, refine, text, variant, type Check } from './value-checks';
 
 // ---------------------------------------------------------------------------------------------
 // State the renderer sees.
@@ -28,7 +28,9 @@ import { absolutePath, flag, literal, nonBlank, nothing, object, refine, variant
  * The supervisor's state of one workspace (a discriminated union on `kind`). Transitions:
  * stopped -> starting -> mounted -> stopping -> stopped; starting|mounted -> failed (engine crash or
  * mount error; `retryAt` set while an automatic restart is pending); starting|mounted ->
- * needs-sign-in (token missing, wrong or expired: no automatic retry until `token:set`).
+ * needs-sign-in (token missing, wrong or expired: no automatic retry until `token:set`; a mounted
+ * workspace whose token is refused stays mounted — files read before stay readable, saves wait —
+ * and its needs-sign-in carries the `mountPoint` it still serves).
  */
 export type WorkspaceState =
   | { kind: 'stopped' }
@@ -40,11 +42,18 @@ export type WorkspaceState =
   | { kind: 'stopping'; quitting: boolean }
   /** The mount failed or the engine died; `code` is machine-readable (docs/protocol.md codes, or `engine-crashed`). */
   | { kind: 'failed'; code: string; message: string; fix?: string; retryAt?: number; attempts: number }
-  /** The workspace refused the credentials, or there is no token yet. */
-  | { kind: 'needs-sign-in'; message: string };
+  /** The workspace refused the credentials, or there is no token yet; `mountPoint` while the engine still serves the mount. */
+  | { kind: 'needs-sign-in'; message: string; mountPoint?: string };
 
 /** Every WorkspaceState kind. */
 export const WORKSPACE_STATE_KINDS: readonly WorkspaceState['kind'][] = ['stopped', 'starting', 'mounted', 'stopping', 'failed', 'needs-sign-in'];
+
+/** Where the workspace is mounted right now (mounted, or signed out while still serving the mount); otherwise undefined. */
+export function liveMountPoint(state: WorkspaceState): string | undefined {
+  if (state.kind === 'mounted') return state.mountPoint;
+  if (state.kind === 'needs-sign-in') return state.mountPoint;
+  return undefined;
+}
 
 /** One workspace as the renderer shows it. */
 export interface WorkspaceView {
@@ -130,8 +139,11 @@ export interface InvokeChannels {
   'mount:start': { request: { workspaceId: string }; response: WorkspaceView };
   /** Flushes uploads and unmounts; resolves once stopped. */
   'mount:stop': { request: { workspaceId: string }; response: WorkspaceView };
-  /** Opens the mount point in Finder / the file manager (only while mounted). */
-  'folder:open': { request: { workspaceId: string }; response: void };
+  /**
+   * Opens the mount point in Finder / the file manager (only while mounted) — or, with `path` (a
+   * mount-relative file such as a conflict copy, `/dir/name`), the folder holding that file.
+   */
+  'folder:open': { request: { workspaceId: string; path?: string }; response: void };
   /** Copies the mount point path to the clipboard. */
   'folder:copy-path': { request: { workspaceId: string }; response: void };
   /** Adds a workspace; a `token` goes straight to the keychain. */
@@ -281,6 +293,10 @@ const workspaceId: Check<string> = refine(nonBlank(64), (v) => (/^[\w-]+$/.test(
 /** A token as typed: trimmed, no whitespace inside, 8..4096 characters. */
 export const checkToken: Check<string> = refine(nonBlank(4096), (v) => (/^\S{8,}$/.test(v) ? undefined : 'a token of at least 8 characters without spaces'));
 const byWorkspace = object({ workspaceId });
+/** A path inside a mount as the engine names it (`/dir/name`): no `.` or `..` segment, no NUL. */
+const mountRelativePath: Check<string> = refine(text(4096), (v) =>
+  v.startsWith('/') && v !== '/' && !v.includes('\0') && !v.split('/').some((s) => s === '.' || s === '..') ? undefined : 'a path inside the mount such as /folder/name (no . or .. segments)',
+);
 const draftFields = {
   name: checkName,
   host: (value: unknown, at: string) => (value === '' ? '' : checkHost(value, at)),
@@ -311,7 +327,7 @@ export const REQUEST_CHECKS: { readonly [C in InvokeChannel]: Check<RequestOf<C>
   'app:get-state': nothing,
   'mount:start': byWorkspace,
   'mount:stop': byWorkspace,
-  'folder:open': byWorkspace,
+  'folder:open': object({ workspaceId }, { path: mountRelativePath }),
   'folder:copy-path': byWorkspace,
   'workspace:add': object({ draft: checkDraft }, { token: checkToken }),
   'workspace:update': object({ workspaceId, patch: checkPatch }),

@@ -3,6 +3,7 @@
 // builds a WorkspaceFs on the in-process emulator for one test (fresh cache and state dir).
 import { constants } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import { ContentCache } from '../../src/fs/cache/content-cache';
 import { FsError } from '../../src/fs/errors';
@@ -10,6 +11,7 @@ import type { Filesystem } from '../../src/fs/filesystem';
 import { silentLogger, type Logger } from '../../src/fs/logger';
 import { MetadataCache } from '../../src/fs/meta/metadata-cache';
 import type { RemoteWorkspace } from '../../src/fs/remote/remote-workspace';
+import type { UploadMode } from '../../src/shared/engine-protocol';
 import { WorkspaceFs } from '../../src/fs/workspace-fs';
 import { home } from '../support/emulator-fixture';
 import type { ConformanceDriver, DriverFile, WorkspaceProbe } from './scenarios';
@@ -114,10 +116,14 @@ export function inProcessDriver(fs: Filesystem): ConformanceDriver {
   };
 }
 
-/** What the emulator stores at a mount path (the mount root is the demo user's home). */
-export function emulatorProbe(emulator: WorkspaceEmulator): WorkspaceProbe {
+/**
+ * What the emulator stores at a mount path (the mount root is the demo user's home), read once
+ * `settled` resolves (the engine owes the workspace no upload; default: at once).
+ */
+export function emulatorProbe(emulator: WorkspaceEmulator, settled: () => Promise<void> = () => Promise.resolve()): WorkspaceProbe {
   return {
-    object: (path) => {
+    object: async (path) => {
+      await settled();
       const node = emulator.tree.find(home(emulator) + path) as { type?: string; kind?: string; language?: string } | undefined;
       if (node === undefined) return undefined;
       const type = node.type ?? node.kind ?? 'UNKNOWN';
@@ -126,12 +132,22 @@ export function emulatorProbe(emulator: WorkspaceEmulator): WorkspaceProbe {
   };
 }
 
-/** A WorkspaceFs over `remote` mounted at the demo user's home, with its own content cache (on unless `cacheEnabled: false`) and state dir. */
+/** Resolves once `fs` has no upload queued or in flight (its `engine:stats` transfers at zero); polls for at most 10 s. */
+export async function uploadsSettled(fs: WorkspaceFs): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { uploadsQueued, uploadsInFlight } = fs.transfers();
+    if (uploadsQueued === 0 && uploadsInFlight === 0) return;
+    await sleep(20);
+  }
+  throw new Error(`uploads did not settle within 10 s: ${JSON.stringify(fs.transfers())}`);
+}
+
+/** A WorkspaceFs over `remote` mounted at the demo user's home, with its own content cache (on unless `cacheEnabled: false`), state dir and upload mode (default sync). */
 export function workspaceFsFor(
   emulator: WorkspaceEmulator,
   remote: RemoteWorkspace,
   stateDir: string,
-  options: { now?: () => number; logger?: Logger; ttlMs?: number; cacheEnabled?: boolean } = {},
+  options: { now?: () => number; logger?: Logger; ttlMs?: number; cacheEnabled?: boolean; uploadMode?: UploadMode } = {},
 ): { fs: WorkspaceFs; metadata: MetadataCache; cache: ContentCache } {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger();
@@ -152,6 +168,7 @@ export function workspaceFsFor(
     cache,
     logger,
     now,
+    ...(options.uploadMode !== undefined && { uploadMode: options.uploadMode }),
     uid: process.getuid?.() ?? 1000,
     gid: process.getgid?.() ?? 1000,
   });

@@ -1,16 +1,17 @@
 // Runs every conformance scenario in-process: WorkspaceFs called directly, over DatabricksRemote
 // and the in-process emulator (demo seed, real HTTP), each scenario with a fresh filesystem (own
-// metadata cache and state dir) and its own scratch folder. The suite runs twice: with every
-// endpoint family, and with workspace-files and workspace/rename switched off (the fallbacks:
-// listings without sizes, export/import only, rename by copy + delete), each with the content
-// cache on and off (off: every open reads from the workspace; the results must be the same).
+// metadata cache and state dir) and its own scratch folder. The suite runs with every endpoint
+// family, and with workspace-files and workspace/rename switched off (the fallbacks: listings
+// without sizes, export/import only, rename by copy + delete); each with the content cache on and
+// off (off: every open reads from the workspace), and with sync and background uploads
+// (background: the workspace probe waits for the uploads to settle). The results must be the same.
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EmulatorOptions, WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import type { DatabricksRemote } from '../../src/fs/remote/databricks-remote';
 import { startEmulator } from '../support/emulator-fixture';
 import { removeFolder, tempFolder, testRemote } from '../support/remote-fixture';
-import { emulatorProbe, inProcessDriver, workspaceFsFor } from './in-process-driver';
+import { emulatorProbe, inProcessDriver, uploadsSettled, workspaceFsFor } from './in-process-driver';
 import { SCENARIOS } from './scenarios';
 
 const MODES: Array<{ name: string; options: EmulatorOptions }> = [
@@ -18,8 +19,10 @@ const MODES: Array<{ name: string; options: EmulatorOptions }> = [
   { name: 'workspace-files and rename off', options: { seed: 'demo', disable: ['workspace-files', 'rename'] } },
 ];
 
-for (const mode of MODES.flatMap((m) => [true, false].map((cacheEnabled) => ({ ...m, cacheEnabled })))) {
-  describe(`conformance, in-process (WorkspaceFs over the emulator, ${mode.name}, cache ${mode.cacheEnabled ? 'on' : 'off'})`, () => {
+const COMBINATIONS = MODES.flatMap((m) => [true, false].flatMap((cacheEnabled) => (['sync', 'background'] as const).map((uploadMode) => ({ ...m, cacheEnabled, uploadMode }))));
+
+for (const mode of COMBINATIONS) {
+  describe(`conformance, in-process (WorkspaceFs over the emulator, ${mode.name}, cache ${mode.cacheEnabled ? 'on' : 'off'}, ${mode.uploadMode} uploads)`, () => {
     let emulator: WorkspaceEmulator;
     let dir: string;
     let remote: DatabricksRemote;
@@ -36,11 +39,11 @@ for (const mode of MODES.flatMap((m) => [true, false].map((cacheEnabled) => ({ .
 
     SCENARIOS.forEach((scenario, index) => {
       it(scenario.name, async () => {
-        const { fs } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`), { cacheEnabled: mode.cacheEnabled });
+        const { fs } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`), { cacheEnabled: mode.cacheEnabled, uploadMode: mode.uploadMode });
         const driver = inProcessDriver(fs);
         const scratch = `/conformance-${index}`;
         await driver.mkdir(scratch);
-        await scenario.run({ driver, workspace: emulatorProbe(emulator), dir: scratch, uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 });
+        await scenario.run({ driver, workspace: emulatorProbe(emulator, () => uploadsSettled(fs)), dir: scratch, uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 });
         await fs.flushAll();
       });
     });

@@ -3,7 +3,7 @@
 // program's would. node:fs errors already carry the errno name in `code`.
 import { constants } from 'node:fs';
 import { access, appendFile, chmod, chown, mkdir, open, readdir, readFile, rename, rmdir, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
-import type { MountedWorkspace } from '../support/mounted-workspace';
+import { journalSettled, type MountedWorkspace } from '../support/mounted-workspace';
 import { emulatorProbe } from './in-process-driver';
 import type { ConformanceDriver, DriverFile, WorkspaceProbe } from './scenarios';
 
@@ -55,8 +55,12 @@ export function mountDriver(mounted: MountedWorkspace): ConformanceDriver {
   };
 }
 
-/** What the emulator behind the mount stores at a mount path (read directly, not through the mount). */
+/**
+ * What the emulator behind the mount stores at a mount path (read directly, not through the mount),
+ * once the engine owes the workspace nothing: its write journal holds no closed save (a record goes
+ * only after its upload committed; docs/cache.md "Waiting for uploads").
+ */
 export function mountProbe(mounted: MountedWorkspace): WorkspaceProbe {
   if (mounted.remotePath !== `/Users/${mounted.emulator.userName}`) throw new Error(`the probe expects the user's home mounted, not ${mounted.remotePath}`);
-  return emulatorProbe(mounted.emulator);
+  return emulatorProbe(mounted.emulator, () => journalSettled(mounted.stateHome));
 }

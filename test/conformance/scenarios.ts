@@ -42,10 +42,15 @@ export interface ConformanceDriver {
   access(path: string): Promise<void>;
 }
 
-/** What a scenario may ask of the workspace behind the mount (to check what really got stored). */
+/**
+ * What a scenario may ask of the workspace behind the mount (to check what really got stored).
+ * With background uploads a close returns before the upload, so the probe first waits until the
+ * engine owes the workspace nothing (docs/cache.md "Waiting for uploads"); in sync mode there is
+ * nothing to wait for. Either way a scenario sees the same workspace.
+ */
 export interface WorkspaceProbe {
-  /** The object at `path` (relative to the mount root; notebooks without extension), or undefined. */
-  object(path: string): { type: string; language?: string } | undefined;
+  /** The object at `path` (relative to the mount root; notebooks without extension), or undefined, once every closed save is uploaded. */
+  object(path: string): Promise<{ type: string; language?: string } | undefined>;
 }
 
 /** Per-scenario context. */
@@ -125,14 +130,14 @@ export const SCENARIOS: readonly Scenario[] = [
       await driver.writeFile(`${dir}/a.txt`, 'bye');
       assert.equal((await driver.readFile(`${dir}/a.txt`)).toString(), 'bye');
       assert.deepEqual(await driver.readdir(dir), ['a.txt']);
-      assert.equal(workspace.object(`${dir}/a.txt`)?.type, 'FILE');
+      assert.equal((await workspace.object(`${dir}/a.txt`))?.type, 'FILE');
     },
   },
   {
     name: 'touch: creating an empty file stores it; utimes on an existing file keeps its mtime',
     async run({ driver, workspace, dir }) {
       await driver.writeFile(`${dir}/empty`, '');
-      assert.equal(workspace.object(`${dir}/empty`)?.type, 'FILE');
+      assert.equal((await workspace.object(`${dir}/empty`))?.type, 'FILE');
       assert.equal((await driver.stat(`${dir}/empty`)).size, 0);
       const before = await driver.stat(`${dir}/empty`);
       await driver.utimes(`${dir}/empty`, Date.now() + 60_000, Date.now() + 60_000);
@@ -149,7 +154,7 @@ export const SCENARIOS: readonly Scenario[] = [
       for (const { language, ext, header, separator, code } of HEADERS) {
         const path = `${dir}/nb_${language}${ext}`;
         await driver.writeFile(path, `${header}\n${code}\n\n${separator}\n\n${code} + 1\n`);
-        const object = workspace.object(`${dir}/nb_${language}`);
+        const object = await workspace.object(`${dir}/nb_${language}`);
         assert.equal(object?.type, 'NOTEBOOK', path);
         assert.equal(object?.language, language, path);
         const read = (await driver.readFile(path)).toString('utf8');
@@ -158,8 +163,8 @@ export const SCENARIOS: readonly Scenario[] = [
         assert.equal((await driver.stat(path)).size, Buffer.byteLength(read));
         await driver.writeFile(path, `${header}\n${code} + 2\n`);
         assert.match((await driver.readFile(path)).toString('utf8'), / \+ 2/);
-        assert.equal(workspace.object(`${dir}/nb_${language}`)?.type, 'NOTEBOOK');
-        assert.equal(workspace.object(path), undefined, 'no file with the extension');
+        assert.equal((await workspace.object(`${dir}/nb_${language}`))?.type, 'NOTEBOOK');
+        assert.equal((await workspace.object(path)), undefined, 'no file with the extension');
       }
       const names = await driver.readdir(dir);
       assert.deepEqual(names, ['nb_PYTHON.py', 'nb_R.r', 'nb_SCALA.scala', 'nb_SQL.sql']);
@@ -169,7 +174,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'a .py without the header stays a plain file',
     async run({ driver, workspace, dir }) {
       await driver.writeFile(`${dir}/script.py`, 'print("hi")\n');
-      assert.equal(workspace.object(`${dir}/script.py`)?.type, 'FILE');
+      assert.equal((await workspace.object(`${dir}/script.py`))?.type, 'FILE');
       assert.equal((await driver.readFile(`${dir}/script.py`)).toString(), 'print("hi")\n');
     },
   },
@@ -214,7 +219,7 @@ export const SCENARIOS: readonly Scenario[] = [
       await driver.writeFile(`${dir}/nb.py`, '# Databricks notebook source\nx = 1\n');
       await driver.writeFile(`${dir}/nb.py.tmp`, '# Databricks notebook source\nx = 2\n');
       await driver.rename(`${dir}/nb.py.tmp`, `${dir}/nb.py`);
-      assert.equal(workspace.object(`${dir}/nb`)?.type, 'NOTEBOOK');
+      assert.equal((await workspace.object(`${dir}/nb`))?.type, 'NOTEBOOK');
       assert.match((await driver.readFile(`${dir}/nb.py`)).toString(), /x = 2/);
       assert.deepEqual(await driver.readdir(dir), ['doc.txt', 'nb.py']);
     },
@@ -253,22 +258,22 @@ export const SCENARIOS: readonly Scenario[] = [
     async run({ driver, workspace, dir }) {
       await driver.writeFile(`${dir}/q.py`, '# Databricks notebook source\nx = 1\n\n# COMMAND ----------\n\ny = 2\n');
       await driver.rename(`${dir}/q.py`, `${dir}/q.sql`);
-      assert.equal(workspace.object(`${dir}/q`)?.language, 'SQL');
+      assert.equal((await workspace.object(`${dir}/q`))?.language, 'SQL');
       const text = (await driver.readFile(`${dir}/q.sql`)).toString();
       assert.ok(text.startsWith('-- Databricks notebook source\n'), text);
       assert.match(text, /-- COMMAND ----------/);
       assert.deepEqual(await driver.readdir(dir), ['q.sql']);
       await driver.rename(`${dir}/q.sql`, `${dir}/q.txt`);
-      assert.equal(workspace.object(`${dir}/q.txt`)?.type, 'FILE');
-      assert.equal(workspace.object(`${dir}/q`), undefined);
+      assert.equal((await workspace.object(`${dir}/q.txt`))?.type, 'FILE');
+      assert.equal((await workspace.object(`${dir}/q`)), undefined);
     },
   },
   {
     name: 'creating new.sql with the SQL header makes a SQL notebook',
     async run({ driver, workspace, dir }) {
       await driver.writeFile(`${dir}/new.sql`, '-- Databricks notebook source\nSELECT 42\n');
-      assert.equal(workspace.object(`${dir}/new`)?.type, 'NOTEBOOK');
-      assert.equal(workspace.object(`${dir}/new`)?.language, 'SQL');
+      assert.equal((await workspace.object(`${dir}/new`))?.type, 'NOTEBOOK');
+      assert.equal((await workspace.object(`${dir}/new`))?.language, 'SQL');
       assert.deepEqual(await driver.readdir(dir), ['new.sql']);
     },
   },
@@ -277,13 +282,13 @@ export const SCENARIOS: readonly Scenario[] = [
     async run({ driver, workspace, dir }) {
       await driver.writeFile(`${dir}/x`, 'x');
       await driver.unlink(`${dir}/x`);
-      assert.equal(workspace.object(`${dir}/x`), undefined);
+      assert.equal((await workspace.object(`${dir}/x`)), undefined);
       await rejectsWith(driver.stat(`${dir}/x`), 'ENOENT');
       await driver.mkdir(`${dir}/d`);
-      assert.equal(workspace.object(`${dir}/d`)?.type, 'DIRECTORY');
+      assert.equal((await workspace.object(`${dir}/d`))?.type, 'DIRECTORY');
       assert.equal((await driver.stat(`${dir}/d`)).kind, 'directory');
       await driver.rmdir(`${dir}/d`);
-      assert.equal(workspace.object(`${dir}/d`), undefined);
+      assert.equal((await workspace.object(`${dir}/d`)), undefined);
       assert.deepEqual(await driver.readdir(dir), []);
     },
   },
@@ -349,8 +354,8 @@ export const SCENARIOS: readonly Scenario[] = [
       assert.equal((await driver.readFile(`${dir}/.DS_Store`)).toString(), 'finder');
       assert.equal((await driver.stat(`${dir}/._doc`)).size, 12);
       assert.deepEqual(await driver.readdir(dir), ['.DS_Store', '._doc']);
-      assert.equal(workspace.object(`${dir}/.DS_Store`), undefined);
-      assert.equal(workspace.object(`${dir}/._doc`), undefined);
+      assert.equal((await workspace.object(`${dir}/.DS_Store`)), undefined);
+      assert.equal((await workspace.object(`${dir}/._doc`)), undefined);
       await driver.unlink(`${dir}/._doc`);
       await driver.unlink(`${dir}/.DS_Store`);
       assert.deepEqual(await driver.readdir(dir), []);

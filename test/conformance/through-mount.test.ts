@@ -1,8 +1,9 @@
 // Runs every conformance scenario through a real mount: the emulator in this process, the real
 // `wsfs mount --foreground` (and its engine process) mounting it, and node:fs on the mount point.
-// One mount per emulator mode (every endpoint family; workspace-files and rename switched off) and
-// content cache mode (on, and off with `--no-cache`),
-// each scenario in its own scratch folder made through the mount. The kernel caches attributes
+// One mount per emulator mode (every endpoint family; workspace-files and rename switched off),
+// content cache mode (on, and off with `--no-cache`) and upload mode (sync, and
+// `--background-uploads`, where the workspace probe waits for the write journal to empty), each
+// scenario in its own scratch folder made through the mount. The kernel caches attributes
 // and entries for the TTL; every change a scenario makes goes through the mount (so the kernel
 // sees it at once), and workspace checks read the emulator directly.
 import { after, before, describe, it } from 'node:test';
@@ -19,12 +20,14 @@ const MODES: Array<{ name: string; options: EmulatorOptions }> = [
 /** The default `wsfs mount --ttl`: what a user gets. */
 const TTL_SECONDS = 10;
 
-for (const mode of MODES.flatMap((m) => [true, false].map((cacheEnabled) => ({ ...m, cacheEnabled })))) {
-  describe(`conformance, through a real mount (${mode.name}, cache ${mode.cacheEnabled ? 'on' : 'off'})`, () => {
+const COMBINATIONS = MODES.flatMap((m) => [true, false].flatMap((cacheEnabled) => (['sync', 'background'] as const).map((uploadMode) => ({ ...m, cacheEnabled, uploadMode }))));
+
+for (const mode of COMBINATIONS) {
+  describe(`conformance, through a real mount (${mode.name}, cache ${mode.cacheEnabled ? 'on' : 'off'}, ${mode.uploadMode} uploads)`, () => {
     let mounted: MountedWorkspace;
 
     before(async () => {
-      mounted = await mountWorkspace({ emulator: mode.options, ttlSeconds: TTL_SECONDS, args: mode.cacheEnabled ? [] : ['--no-cache'] });
+      mounted = await mountWorkspace({ emulator: mode.options, ttlSeconds: TTL_SECONDS, args: [...(mode.cacheEnabled ? [] : ['--no-cache']), ...(mode.uploadMode === 'background' ? ['--background-uploads'] : [])] });
     });
     after(async () => {
       await mounted?.stop();

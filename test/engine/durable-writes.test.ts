@@ -286,6 +286,47 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(transfers.filter((t) => t.path === '/progress/big.bin').at(-1)!.phase, 'done');
   });
 
+  it('a download reports its bytes as transfer:progress (direction download): running, between 0 and the size, done; a cache hit reports none', async () => {
+    const writer = engine(stateDir());
+    await writer.fs.mkdir('/down', 0o755);
+    const size = 8 * 1024 * 1024;
+    await writer.driver.writeFile('/down/big.bin', Buffer.alloc(size, 3));
+    await writer.driver.writeFile('/down/nb.py', `${HEADER}\nx = 1\n`);
+    const { driver, transfers } = engine(stateDir());
+    await driver.readdir('/down'); // the listing gives the file's size
+    emulator.faults.set({ bandwidthMbps: 48 });
+    assert.equal((await driver.readFile('/down/big.bin')).length, size);
+    emulator.faults.clear();
+    const events = transfers.filter((t) => t.path === '/down/big.bin');
+    assert.ok(events.every((t) => t.direction === 'download' && t.transferId === events[0]!.transferId), JSON.stringify(events));
+    assert.deepEqual(events[0], { ...events[0]!, phase: 'running', bytesDone: 0, bytesTotal: size });
+    const midway = events.filter((t) => t.phase === 'running' && t.bytesDone > 0 && t.bytesDone < size);
+    assert.ok(midway.length >= 1, `at least one event between 0 and the size: ${JSON.stringify(events)}`);
+    assert.ok(midway.every((t) => t.bytesTotal === size));
+    assert.deepEqual(events.at(-1), { ...events[0]!, phase: 'done', bytesDone: size, bytesTotal: size });
+
+    const source = await driver.readFile('/down/nb.py');
+    const notebook = transfers.filter((t) => t.path === '/down/nb.py');
+    assert.deepEqual(notebook.map((t) => t.phase), ['running', 'done']);
+    assert.deepEqual([notebook.at(-1)!.bytesDone, notebook.at(-1)!.bytesTotal], [source.length, source.length], 'a notebook\'s total is known when it arrived');
+
+    const before = transfers.length;
+    await driver.readFile('/down/big.bin');
+    assert.equal(transfers.length, before, 'a cached copy is not downloaded again');
+  });
+
+  it('a download that fails reports failed', async () => {
+    const writer = engine(stateDir());
+    await writer.fs.mkdir('/down-fail', 0o755);
+    await writer.driver.writeFile('/down-fail/a.txt', 'bytes');
+    const { driver, transfers } = engine(stateDir());
+    await driver.readdir('/down-fail');
+    emulator.faults.set({ rules: [{ endpoint: 'GET /api/2.0/workspace/export', fault: { kind: 'error', status: 403 } }] });
+    await assert.rejects(driver.readFile('/down-fail/a.txt'));
+    emulator.faults.clear();
+    assert.deepEqual(transfers.filter((t) => t.path === '/down-fail/a.txt').map((t) => [t.direction, t.phase]), [['download', 'running'], ['download', 'failed']]);
+  });
+
   it('background uploads: a save renamed right away (also across notebook languages), and an editor\'s atomic save', async () => {
     const { fs, driver } = engine(stateDir(), { uploadMode: 'background' });
     await fs.mkdir('/bg-rename', 0o755);
@@ -320,11 +361,13 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(await driver.readFile('/outage/read-me.txt').then(String), 'cached bytes', 'the last listing and the local copy serve reads');
     assert.equal(await driver.readFile('/outage/edit-me.txt').then(String), 'during the outage', 'the waiting save shows');
     assert.ok(fs.transfers().uploadsQueued >= 1, JSON.stringify(fs.transfers()));
+    assert.equal(fs.transfers().connection, 'disconnected', 'the stats show the outage');
     assert.deepEqual(problems.map((p) => p.kind), ['disconnected'], 'one problem for the whole outage');
     emulator.faults.clear();
     await eventually('the journaled saves upload once the workspace answers', () => remoteBytes('/outage/edit-me.txt') === 'during the outage' && remoteBytes('/outage/second.txt') === 'also waits');
     await eventually('nothing is owed', () => fs.transfers().uploadsQueued + fs.transfers().uploadsInFlight === 0);
     assert.equal(health.state.kind, 'online');
+    assert.equal(fs.transfers().connection, 'online');
     // With nothing owed, the uploader probes the workspace, so an outage still ends.
     const state = (): string => health.state.kind;
     health.failed(new RemoteError('network', 'gave up', { attempts: 6 }));
@@ -341,6 +384,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
       await failsWith(driver.writeFile('/signin/a.txt', 'first'), 'EACCES');
       await failsWith(driver.writeFile('/signin/b.txt', 'second'), 'EACCES');
       assert.deepEqual(problems.map((p) => p.kind), ['needs-sign-in']);
+      assert.equal(fs.transfers().connection, 'needs-sign-in', 'the stats show the refusal');
       assert.equal(remoteBytes('/signin/a.txt'), undefined);
       config.token = emulator.token;
       fs.credentialsChanged();

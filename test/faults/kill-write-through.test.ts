@@ -1,6 +1,6 @@
 // kill -9 of the engine while the FUSE binding writes a file straight into its staging file
 // (write-through, docs/fuse-binding.md row 10), through a real mount: the journal's guarantees
-// hold as for writes through the engine (docs/durability.md). A file closed before the kill is in
+// hold as for writes through the engine (docs/cache.md). A file closed before the kill is in
 // the workspace intact; the bytes of a file still open at the kill are not uploaded but kept in
 // `unsaved/`, all of them (the `open` record was written before the first byte reached the disk).
 import assert from 'node:assert/strict';

@@ -2,12 +2,13 @@
 // emulator here counting downloads: a second engine over the same cache folder reads with zero
 // downloads, also after a kill -9 of the first; cache:set-enabled / cache:clear at run time without remounting; cache files
 // corrupted, truncated or deleted under the running mount still read correctly; and a full disk
-// in the cache folder (a small tmpfs; needs root) keeps the mount working uncached with a
+// in the cache folder (a small tmpfs; needs root; without root, a free-space minimum larger than
+// the disk's free space stands in for it) keeps the mount working uncached with a
 // `cache-disabled` problem — through the free-space guard (a file of known size) and through a
 // real ENOSPC (a notebook, whose size is learnt only by exporting it).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -199,6 +200,27 @@ describe('content cache through a real mount', () => {
       assert.deepEqual(await readFile(file), content, `read after the cache file was ${name}`);
       assert.equal(downloads(emulator) - before, 1, `${name}: fetched again once`);
     }
+    await running.stop();
+  });
+
+  it('a disk below the free-space minimum (no root needed): the mount keeps working uncached and reports cache-disabled', async () => {
+    const data = randomBytes(200_000);
+    emulator.tree.write(`${home}/guarded.bin`, { kind: 'FILE', content: data });
+    const cacheDir = join(dir, 'guarded-cache');
+    await mkdir(cacheDir);
+    // More free space than this disk has: the guard cannot be kept, as on a full disk.
+    const { bavail, bsize } = await statfs(cacheDir);
+    const running = await mount({ cacheDir, cacheMinFreeBytes: bavail * bsize + 1024 ** 4 });
+    assert.deepEqual(await readFile(join(running.mountPoint, 'guarded.bin')), data, 'the read that meets the guard is served');
+    const problems = running.events.flatMap((e) => (e.kind === 'engine:problem' ? [e.problem] : []));
+    assert.deepEqual(problems.map((p) => p.kind), ['cache-disabled'], JSON.stringify(problems));
+    assert.match(problems[0]!.message, /almost full/);
+    assert.match(problems[0]!.fix ?? '', /free some disk space/);
+    assert.equal((await running.usage()).enabled, false);
+    assert.equal((await running.usage()).files, 0, 'nothing kept');
+    const before = downloads(emulator);
+    assert.deepEqual(await readFile(join(running.mountPoint, 'guarded.bin')), data);
+    assert.equal(downloads(emulator) - before, 1, 'uncached: the next open reads from the workspace');
     await running.stop();
   });
 

@@ -69,6 +69,11 @@ describe('tray model', () => {
     assert.ok(action(a, 'Unmount').enabled, 'a pending retry can be cancelled with Unmount');
     const signIn = trayModel(input({ workspaces: [view('B', { kind: 'needs-sign-in', message: 'token expired' })] }));
     assert.equal(action(submenu(signIn.items, /^B — Sign-in needed$/), 'Mount').enabled, true);
+    // Signed out while mounted: the mount still serves; it can be opened and unmounted.
+    const signedOut = submenu(trayModel(input({ workspaces: [view('B', { kind: 'needs-sign-in', message: 'token revoked', mountPoint: '/m' })] })).items, /^B — Sign-in needed$/);
+    assert.equal(action(signedOut, 'Unmount').enabled, true);
+    assert.equal(action(signedOut, 'Open in file manager').enabled, true);
+    assert.ok(labels(trayModel(input({ workspaces: [view('B', { kind: 'needs-sign-in', message: 'token revoked', mountPoint: '/m' })] })).items).includes('1 workspace mounted · uploads wait for sign-in'));
     const problem = trayModel(
       input({ lastProblem: { id: 'p-1', at: 1, workspaceId: 'ws-a', problem: { kind: 'upload-failed', path: 'notes/a-very-long-file-name-that-goes-on-and-on.py', message: 'Upload of notes/a-very-long-file-name-that-goes-on-and-on.py failed: 403' } } }),
     );

@@ -1,7 +1,8 @@
 // The real app controller under plain Node, for main-process tests and for the UI tests' bridge
 // (window.api -> IpcRouter.invoke, push events <- controller.onEvent): real settings file
 // (electron-store, through the electron shim), real engine children (child_process.fork of the
-// compiled engine), real mounts under a temp home; secrets in memory unless a store is given.
+// compiled engine), real mounts under a temp home, write journals under the temp folder; secrets in
+// memory unless a store is given.
 // `stop()` quits (engines flush and unmount), lazily unmounts anything left, and removes the temp dir.
 import './electron-shim';
 import { execFile } from 'node:child_process';
@@ -72,7 +73,8 @@ export async function startAppController(options: AppFixtureOptions = {}): Promi
   const desktop = new RecordingDesktop();
   const secrets = options.secrets ?? new MemorySecretStore();
   const engines: EngineProcess[] = [];
-  const spawn = childProcessEngineSpawner();
+  // Engines keep their write journals under the temp folder (a second launch on `dir` finds them).
+  const spawn = childProcessEngineSpawner({ env: { ...process.env, XDG_STATE_HOME: join(dir, 'state') } });
   const controller = new AppController({
     settings: new ElectronSettingsStore({ cwd: join(dir, 'config') }),
     secrets,

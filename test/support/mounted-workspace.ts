@@ -1,8 +1,9 @@
 // A real wsfs mount for tests: an emulator in the test process and the real `wsfs mount
 // --foreground` command (and its engine process) mounting it on a temp folder, plus a runner for
-// real programs with deadlines. The test process never mounts, so it may touch the mount freely.
+// real programs with deadlines, and a wait for background uploads (the engine's write journal
+// empties). The test process never mounts, so it may touch the mount freely.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +19,8 @@ export interface MountedWorkspace {
   remotePath: string;
   /** The local path of a path relative to the mount root. */
   local(relative: string): string;
+  /** The engine's `XDG_STATE_HOME` (its state folder, with the write journal, is `<stateHome>/wsfs/<id>`). */
+  stateHome: string;
   /** What the engine wrote to stderr so far (warnings, e.g. the staging path of a failed upload). */
   engineLog(): string;
   /** Unmounts (SIGTERM: flush, then unmount), stops the emulator and removes the temp folder. */
@@ -74,6 +77,7 @@ export async function mountWorkspace(options: MountOptions = {}): Promise<Mounte
     mountPoint,
     remotePath,
     local: (relative) => path.join(mountPoint, relative),
+    stateHome: path.join(dir, 'state'),
     engineLog: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');
@@ -150,4 +154,31 @@ export async function run(cmd: string, args: string[], options: { cwd?: string; 
   const result = await program(cmd, args, options);
   if (result.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return result.stdout;
+}
+
+/** Resolves once no state folder under `stateHome` has a `closed` journal record; polls for at most 10 s. */
+export async function journalSettled(stateHome: string): Promise<void> {
+  let owed: string[] = [];
+  for (let attempt = 0; attempt < 500; attempt++) {
+    owed = await closedRecords(stateHome);
+    if (owed.length === 0) return;
+    await sleep(20);
+  }
+  throw new Error(`uploads did not settle within 10 s; still journaled: ${owed.join(', ')}`);
+}
+
+async function closedRecords(stateHome: string): Promise<string[]> {
+  const root = path.join(stateHome, 'wsfs');
+  const owed: string[] = [];
+  for (const mount of await readdir(root).catch(() => [])) {
+    const journal = path.join(root, mount, 'journal');
+    for (const name of await readdir(journal).catch(() => [])) {
+      if (!name.endsWith('.json')) continue;
+      // A record removed between the listing and the read is settled.
+      const text = await readFile(path.join(journal, name), 'utf8').catch(() => '{}');
+      const record = JSON.parse(text) as { state?: string; path?: string };
+      if (record.state === 'closed') owed.push(record.path ?? name);
+    }
+  }
+  return owed;
 }

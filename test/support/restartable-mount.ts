@@ -19,7 +19,7 @@ export interface RestartableMount {
   stateHome: string;
   /** The local path of a path relative to the mount root. */
   local(relative: string): string;
-  /** Starts `wsfs mount --foreground` (plus `args`) and resolves once mounted. */
+  /** Starts `wsfs mount --foreground` (plus `args`) and resolves once mounted and serving. */
   start(args?: string[]): Promise<void>;
   /** The running engine's pid. */
   enginePid(): Promise<number>;
@@ -27,6 +27,8 @@ export interface RestartableMount {
   engineRss(): Promise<number>;
   /** SIGKILL to the engine (the mount is left dead), then waits for the front end to end. */
   killEngine(): Promise<void>;
+  /** Unmounts as `wsfs unmount` would (SIGTERM: flush, unmount, exit), keeping the state folder for the next `start()`. */
+  unmount(): Promise<void>;
   /** Everything the mount commands wrote to stderr so far. */
   log(): string;
   /** Unmounts (SIGTERM), stops the emulator and removes the temp folder. */
@@ -62,10 +64,13 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
       const started = spawn(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
       child = started;
       started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const from = stderr.length;
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        // A dead mount is listed too: wait until the mount answers.
-        if ((await isMounted(mountPoint)) && (await stat(mountPoint).then(() => true, () => false))) return;
+        // A dead mount is listed too: wait until the mount answers, and until the command says it
+        // serves (only then does it handle SIGTERM; the mount appears a moment earlier).
+        const serving = stderr.slice(from).includes('Serving in the foreground');
+        if (serving && (await isMounted(mountPoint)) && (await stat(mountPoint).then(() => true, () => false))) return;
         if (started.exitCode !== null) throw new Error(`wsfs mount exited with ${started.exitCode}: ${stderr}`);
         await sleep(50);
       }
@@ -87,6 +92,13 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
       const pid = await mount.enginePid();
       process.kill(pid, 'SIGKILL');
       if (child !== undefined) await Promise.race([exited(child), sleep(15_000, undefined, { ref: false })]);
+    },
+    async unmount() {
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) throw new Error('not running');
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited(child).then(() => true), sleep(30_000, false, { ref: false })]);
+      if (!done) throw new Error(`the engine did not unmount within 30 s: ${stderr}`);
+      if (await isMounted(mountPoint)) throw new Error(`${mountPoint} is still mounted after the engine exited: ${stderr}`);
     },
     async stop() {
       if (child !== undefined && child.exitCode === null) {

@@ -60,6 +60,18 @@ describe('ipc contract', () => {
     rejects(() => checkRequest('workspace:test-connection', { target: { kind: 'draft', host: 'https://x.cloud.databricks.com', auth: { kind: 'token' }, token: 'has space in it' } }), /token: expected a token/);
   });
 
+  it('folder:open takes a path inside the mount (Show in folder of a conflict copy), never one leaving it', () => {
+    assert.deepEqual(checkRequest('folder:open', { workspaceId: 'ws-1' }), { workspaceId: 'ws-1' });
+    assert.deepEqual(checkRequest('folder:open', { workspaceId: 'ws-1', path: '/reports/notes (conflict 2026-11-30 09.15).txt ' }), {
+      workspaceId: 'ws-1',
+      path: '/reports/notes (conflict 2026-11-30 09.15).txt ',
+    });
+    for (const path of ['/../etc/passwd', '/a/./b', 'relative.txt', '/', '/a\0b', '']) {
+      rejects(() => checkRequest('folder:open', { workspaceId: 'ws-1', path }), /^folder:open\.path: expected (a path inside the mount such as \/folder\/name|a non-empty)/);
+    }
+    rejects(() => checkRequest('folder:open', { workspaceId: 'ws-1', path: 7 }), /^folder:open\.path: expected a string, got number/);
+  });
+
   it('checks the argument of every channel: a wrong shape is refused with the channel name', () => {
     for (const channel of INVOKE_CHANNELS) {
       for (const bad of [42, 'text', [], { workspaceId: 7, draft: null, patch: 'x', target: 1, name: 3, token: 4, problemId: 5 }]) {

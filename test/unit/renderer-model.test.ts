@@ -10,7 +10,7 @@ import { DEFAULT_GENERAL_SETTINGS } from '../../src/shared/settings';
 import { INITIAL_MODEL, patchSettings, reduceApp, type AppModel } from '../../src/renderer/app-model';
 import { fixFor, problemRows } from '../../src/renderer/problem-rows';
 import { addSample, HISTORY_SECONDS } from '../../src/renderer/stats-history';
-import { primaryAction, stateBadge } from '../../src/renderer/workspace-state';
+import { engineRunning, primaryAction, stateBadge } from '../../src/renderer/workspace-state';
 
 function stats(bytesUsed: number, bytesFetched: number, bytesUploaded = 0): EngineStats {
   return {
@@ -88,6 +88,19 @@ describe('app model', () => {
     assert.deepEqual(m.transfers['ws-a'], {});
   });
 
+  it('drops the transfers of a workspace whose engine is gone, and keeps them while it flushes or waits for sign-in', () => {
+    const t = { workspaceId: 'ws-a', transferId: 't1', direction: 'upload' as const, path: 'a.py', phase: 'running' as const, bytesDone: 1, bytesTotal: 10 };
+    const running = reduceApp(ready(), { kind: 'push', event: 'transfer:progress', payload: t });
+    const after = (state: WorkspaceState): AppModel => reduceApp(running, { kind: 'push', event: 'mount:state', payload: { workspaceId: 'ws-a', state } });
+    for (const state of [{ kind: 'stopping', quitting: true }, { kind: 'needs-sign-in', message: 'm', mountPoint: '/m' }, { kind: 'mounted', mountPoint: '/m', since: 1 }] as WorkspaceState[]) {
+      assert.equal(after(state).transfers['ws-a']?.['t1']?.bytesDone, 1, state.kind);
+    }
+    for (const state of [{ kind: 'stopped' }, { kind: 'failed', code: 'engine-crashed', message: 'm', attempts: 1 }, { kind: 'starting', attempt: 2 }, { kind: 'needs-sign-in', message: 'm' }] as WorkspaceState[]) {
+      assert.equal(after(state).transfers['ws-a'], undefined, state.kind);
+    }
+    assert.deepEqual(WORKSPACE_STATE_KINDS.filter((kind) => engineRunning({ kind } as WorkspaceState)).sort(), ['mounted', 'stopping']);
+  });
+
   it('raises a problem once and clears it', () => {
     const p = { id: 'p-1', workspaceId: 'ws-a', at: 1, problem: { kind: 'disconnected' as const, message: 'gone' } };
     let m = reduceApp(ready(), { kind: 'push', event: 'problem:raised', payload: p });
@@ -132,6 +145,9 @@ describe('workspace state wording', () => {
     assert.equal(primaryAction(samples.mounted), 'unmount');
     assert.equal(primaryAction(samples.stopped), 'mount');
     assert.equal(primaryAction(samples['needs-sign-in']), 'mount');
+    // Signed out while mounted: the mount still serves, so the card offers Unmount.
+    assert.equal(primaryAction({ kind: 'needs-sign-in', message: 'm', mountPoint: '/m' }), 'unmount');
+    assert.equal(engineRunning({ kind: 'needs-sign-in', message: 'm', mountPoint: '/m' }), true);
     assert.equal(primaryAction(samples.starting), 'busy');
     assert.equal(stateBadge({ kind: 'failed', code: 'x', message: 'm', attempts: 2, retryAt: 5 }).label, 'Retrying soon');
   });
@@ -159,6 +175,8 @@ describe('problem rows', () => {
         ['Conflict copy kept', 'open-folder'],
       ],
     );
+    assert.equal(rows[1]!.path, 'a (conflict).py', 'Show in folder knows which file');
+    assert.equal(rows[0]!.path, undefined);
   });
 
   it('offers retry for a failed mount, with its fix, and a fix for every problem kind', () => {

@@ -237,7 +237,7 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
         () => fs.readdir(path).then((entries: DirectoryEntry[]) => ({ names: entries.map((e) => e.name), stats: entries.map((e) => stat(e.attributes)) })),
         (listing) => cb(0, listing.names, listing.stats),
         cb,
-        (listing) => `${listing.names.length} entries`,
+        (listing) => `${listing.names.length} ${listing.names.length === 1 ? 'entry' : 'entries'}`,
       );
     },
     opendir(path, _flags, cb) {

@@ -96,7 +96,7 @@ export async function checkMountPoint(mountPoint: string): Promise<string> {
   const real = await realpath(mountPoint);
   if (await isMountPoint(real)) throw new MountError('already-mounted', `${real} is already a mount point.`, `Unmount it first (\`wsfs unmount ${real}\` or \`${IS_MAC ? 'umount' : 'fusermount -u'} ${real}\`), or choose another folder.`);
   const entries = await readdir(real);
-  if (entries.length > 0) throw new MountError('mount-point-not-empty', `Mount point ${real} is not empty (${entries.length} entries, e.g. ${entries[0]}); mounting would hide them.`, 'Choose an empty folder, or move its contents away.');
+  if (entries.length > 0) throw new MountError('mount-point-not-empty', `Mount point ${real} is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}, e.g. ${entries[0]}); mounting would hide them.`, 'Choose an empty folder, or move its contents away.');
   return real;
 }
 

@@ -376,7 +376,7 @@ export class EngineHost {
       await mounted.flushAll();
     } catch (error) {
       this.log.error(`flushing before unmount failed: ${(error as Error).message}`);
-      this.problem(`some changes could not be uploaded before unmounting: ${(error as Error).message}`);
+      this.problem(`some changes could not be uploaded before unmounting (${(error as Error).message}); they stay in the write journal on this computer and the next mount of ${mountPoint} shows them and tries again`);
     }
     try {
       await mounted.unmount();

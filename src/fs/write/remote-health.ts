@@ -61,7 +61,7 @@ export class RemoteHealth {
       this.changed();
       this.options.onProblem({
         kind: 'needs-sign-in',
-        message: `the workspace refused the credentials (the token expired or was revoked): ${error.message}; changes wait on this computer`,
+        message: `The workspace refused the token (it expired or was revoked): ${sentence(error.message)}. Saved changes wait on this computer.`,
         fix: 'sign in again (or give a new token); the waiting uploads then continue',
       });
       return;
@@ -75,7 +75,7 @@ export class RemoteHealth {
       this.changed();
       this.options.onProblem({
         kind: 'disconnected',
-        message: `the workspace cannot be reached (${error.message}); files already on this computer stay readable and saved changes wait in the journal`,
+        message: `The workspace cannot be reached: ${sentence(error.message)}. Files already on this computer stay readable, and saved changes wait in the journal.`,
         fix: 'check your network, VPN or proxy; uploads resume by themselves when the workspace answers again',
       });
     }
@@ -123,4 +123,9 @@ export class RemoteHealth {
       capabilities: () => remote.capabilities(),
     };
   }
+}
+
+/** `text` without its trailing full stop, to be embedded in a sentence. */
+function sentence(text: string): string {
+  return text.trim().replace(/[.;:\s]+$/, '');
 }

@@ -53,6 +53,8 @@ const DEFAULT_TIMEOUTS: SupervisorTimeouts = { ready: 20_000, mount: 90_000, unm
 
 /** Mount errors worth an automatic retry (the engine or the network, not the configuration). */
 const RETRYABLE = new Set(['unreachable', 'engine-exited', 'engine-timeout', 'engine-crashed', 'engine-start-failed']);
+/** States whose engine's stats are polled. */
+const POLLED = new Set<WorkspaceState['kind']>(['mounted', 'needs-sign-in', 'stopping']);
 /** Mount errors that mean "sign in again". */
 const SIGN_IN = new Set(['unauthenticated', 'no-credentials']);
 
@@ -112,8 +114,8 @@ export class WorkspaceSupervisor {
         if (this.current.kind !== 'stopped') this.setState({ kind: 'stopped' });
         return this.current;
       }
+      // Stats keep coming while the engine flushes (the tray counts the uploads it finishes).
       this.setState({ kind: 'stopping', quitting });
-      this.stopStats();
       try {
         await engine.connection.request({ kind: 'engine:unmount' }, this.timeouts.unmount);
       } catch (error) {
@@ -210,6 +212,8 @@ export class WorkspaceSupervisor {
     }
     this.mountedAt = this.deps.clock.now();
     this.setState({ kind: 'mounted', mountPoint: mount.mountPoint, since: this.mountedAt });
+    // The first figures at once (the window's Cache view and the tray need not wait a poll interval).
+    await engine.connection.request({ kind: 'engine:get-stats' }, this.timeouts.statsInterval * 5).catch(() => undefined);
     this.scheduleStats();
     return this.current;
   }
@@ -339,7 +343,8 @@ export class WorkspaceSupervisor {
       case 'engine:problem':
         this.deps.listener.problem(this.workspaceId, event.problem);
         if (event.problem.kind === 'needs-sign-in' && this.current.kind === 'mounted') {
-          this.setState({ kind: 'needs-sign-in', message: event.problem.message });
+          // The engine keeps serving the mount (readable files, waiting saves) until the new token.
+          this.setState({ kind: 'needs-sign-in', message: event.problem.message, mountPoint: this.mountPoint });
         }
         return;
       case 'engine:log':
@@ -359,7 +364,8 @@ export class WorkspaceSupervisor {
     this.statsTimer = this.deps.clock.setTimeout(() => {
       this.statsTimer = undefined;
       const engine = this.engine;
-      if (engine === undefined || this.current.kind !== 'mounted') return;
+      // Polled while the engine runs: also signed out (uploads wait) and while it flushes to stop.
+      if (engine === undefined || !POLLED.has(this.current.kind)) return;
       engine.connection.request({ kind: 'engine:get-stats' }, this.timeouts.statsInterval * 5).then(
         () => this.scheduleStats(),
         () => (this.engine === engine ? this.scheduleStats() : undefined),

@@ -2,7 +2,7 @@
 // tooltip, and the menu — one submenu per workspace with its state, Mount/Unmount, Open in the file
 // manager and Copy mount path; a status line (uploads in progress, last problem); Open wsfs…,
 // Settings…, Quit. Items carry actions as data; electron-tray.ts turns them into Electron menus.
-import type { AppProblem, WorkspaceState, WorkspaceView } from '../../shared/ipc-contract';
+import { liveMountPoint, type AppProblem, type WorkspaceState, type WorkspaceView } from '../../shared/ipc-contract';
 import { problemTitle } from '../../shared/problem';
 
 /** The tray icon's state. */
@@ -97,8 +97,10 @@ function iconState(input: TrayInput): TrayIconState {
 function statusLine(input: TrayInput): string {
   if (input.quitting) return 'Finishing uploads before quitting…';
   if (input.uploadsInProgress > 0) return `${input.uploadsInProgress} upload${input.uploadsInProgress === 1 ? '' : 's'} in progress`;
-  const mounted = input.workspaces.filter((w) => w.state.kind === 'mounted').length;
-  if (mounted > 0) return `${mounted} workspace${mounted === 1 ? '' : 's'} mounted · all changes uploaded`;
+  const mounted = input.workspaces.filter((w) => liveMountPoint(w.state) !== undefined).length;
+  // A mount whose token was refused keeps serving, but its saves wait for the sign-in.
+  const signedOut = input.workspaces.some((w) => w.state.kind === 'needs-sign-in' && w.state.mountPoint !== undefined);
+  if (mounted > 0) return `${mounted} workspace${mounted === 1 ? '' : 's'} mounted · ${signedOut ? 'uploads wait for sign-in' : 'all changes uploaded'}`;
   return 'Nothing mounted';
 }
 
@@ -106,7 +108,8 @@ function workspaceMenu(view: WorkspaceView, input: TrayInput): TrayItem {
   const id = view.settings.id;
   const state = view.state;
   const busy = input.quitting || state.kind === 'starting' || state.kind === 'stopping';
-  const mounted = state.kind === 'mounted';
+  // Signed out while mounted, the mount still serves: it can be opened and unmounted.
+  const mounted = liveMountPoint(state) !== undefined;
   const toggle: TrayItem =
     mounted || state.kind === 'stopping' || (state.kind === 'failed' && state.retryAt !== undefined)
       ? { kind: 'action', label: 'Unmount', action: { kind: 'unmount', workspaceId: id }, enabled: !busy }

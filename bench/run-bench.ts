@@ -2,7 +2,8 @@
 // the emulator (20 ms latency per request), each beside the same workload on a bindfs passthrough
 // measured in the same run; the throughput workloads run N interleaved rounds (default 5) and
 // report medians and ranges, so the ratios hold on a noisy machine; the read workloads also run on
-// a second mount with the content cache off (`--no-cache`), shown side by side. Prints a table and
+// a second mount with the content cache off (`--no-cache`), shown side by side; the write workload
+// runs on the usual mount (sync uploads) and on a third one with `--background-uploads`. Prints a table and
 // JSON (also written to test-results/bench.json). A benchmark, not a test: it never fails the build.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -32,8 +33,9 @@ async function main(): Promise<void> {
     const bindfsPoint = path.join(scratch, 'bindfs');
     const wsfsPoint = path.join(scratch, 'wsfs');
     const wsfsOffPoint = path.join(scratch, 'wsfs-no-cache');
-    await Promise.all([mkdir(local), mkdir(bindfsPoint), mkdir(wsfsPoint), mkdir(wsfsOffPoint)]);
-    const context: BenchContext = { emulator, home: `/Users/${USER}`, local, scratch, quick, rounds, latencyMs, wsfsPoint, wsfsOffPoint, bindfsPoint };
+    const wsfsBackgroundPoint = path.join(scratch, 'wsfs-background');
+    await Promise.all([mkdir(local), mkdir(bindfsPoint), mkdir(wsfsPoint), mkdir(wsfsOffPoint), mkdir(wsfsBackgroundPoint)]);
+    const context: BenchContext = { emulator, home: `/Users/${USER}`, local, scratch, quick, rounds, latencyMs, wsfsPoint, wsfsOffPoint, wsfsBackgroundPoint, bindfsPoint };
     const selected = WORKLOADS.filter((workload) => only.length === 0 || only.includes(workload.name));
     for (const workload of selected) await workload.prepare(context);
     const bindfs = await mountBindfs(local, bindfsPoint);
@@ -44,10 +46,12 @@ async function main(): Promise<void> {
     mounts.push(wsfs);
     const wsfsOff = await mount(wsfsOffPoint, ['--no-cache', '--cache-dir', path.join(scratch, 'cache-off')]);
     mounts.push(wsfsOff);
+    const wsfsBackground = await mount(wsfsBackgroundPoint, ['--background-uploads', '--cache-dir', path.join(scratch, 'cache-background')]);
+    mounts.push(wsfsBackground);
     for (const workload of selected) {
       process.stderr.write(`bench: ${workload.name}…\n`);
       const before = loadavg()[0]!;
-      const result = await workload.run({ ...context, wsfs, wsfsOff, bindfs });
+      const result = await workload.run({ ...context, wsfs, wsfsOff, wsfsBackground, bindfs });
       results.push({ loadAverage: { before, after: loadavg()[0]! }, ...result });
     }
   } finally {

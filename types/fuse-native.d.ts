@@ -31,6 +31,13 @@ declare module 'fuse-native' {
     ctimeNs?: bigint
   }
 
+  /** a write-through handle's counters: content size, writes since registration, last write (ms, 0 = none) */
+  interface WriteThroughCounters {
+    size: number
+    writes: number
+    modifiedMs: number
+  }
+
   interface StatFs {
     bsize?: number; frsize?: number; blocks?: number; bfree?: number; bavail?: number
     files?: number; ffree?: number; favail?: number; fsid?: number; flag?: number; namemax?: number
@@ -145,6 +152,17 @@ declare module 'fuse-native' {
     setReadThrough (fh: number, fd: number): boolean
     /** unregisters fh; when it returns no read of fh uses the fd any more */
     clearReadThrough (fh: number): void
+    /**
+     * write-through (patched): writes of file handle fh are done by the FUSE threads with pwrite(fd)
+     * (at the current size when append), never reaching the write handler. size is the content's
+     * size now; nothing else may change fd's length while registered, and fd stays open until
+     * clearWriteThrough(fh) returned. false when not mounted or the slot for fh is taken.
+     */
+    setWriteThrough (fh: number, fd: number, size: number, append: boolean): boolean
+    /** the counters of a registered handle, or null when fh is not registered */
+    writeThroughCounters (fh: number): WriteThroughCounters | null
+    /** unregisters fh and returns its final counters (null when not registered); when it returns no write of fh uses the fd any more */
+    clearWriteThrough (fh: number): WriteThroughCounters | null
     /** emitted when the native FUSE loop has ended: external = true when nobody called unmount() (e.g. `fusermount -u`) */
     on (event: 'unmount', listener: (info: { external: boolean }) => void): this
     once (event: 'unmount', listener: (info: { external: boolean }) => void): this

@@ -47,6 +47,35 @@ export interface ReadThrough {
   revoked: AbortSignal;
 }
 
+/** A write-through handle's counters as the binding keeps them (docs/fuse-binding.md, row 10). */
+export interface WriteThroughCounters {
+  /** Content size: the size at registration, grown by every write. */
+  size: number;
+  /** Writes done since registration. */
+  writes: number;
+  /** When the last write was done (ms since the epoch; 0 before the first). */
+  modifiedMs: number;
+}
+
+/**
+ * A writable handle's staging-file descriptor that the binding may write the handle's data into
+ * without calling `write` (write-through, docs/fuse-binding.md), until `revoked` aborts or the
+ * handle is released. While it is connected the filesystem changes neither the file's length nor
+ * its bytes, and takes size and modification time from the counters.
+ */
+export interface WriteThrough {
+  fd: number;
+  /** The content's size now. */
+  size: number;
+  /** Every write goes to the end of the content (O_APPEND), whatever its offset. */
+  append: boolean;
+  revoked: AbortSignal;
+  /** Registered with the binding: `counters` reads its live counters (null once unregistered). */
+  connect(counters: () => WriteThroughCounters | null): void;
+  /** Unregistered, with no write in flight any more: the final counters (null if never registered). */
+  disconnect(final: WriteThroughCounters | null): void;
+}
+
 /** The filesystem the adapter serves. */
 export interface Filesystem {
   getattr(path: string): Promise<FileAttributes>;
@@ -62,6 +91,11 @@ export interface Filesystem {
    * calling `read`, or undefined. The caller stops using the fd before it calls `release`.
    */
   readThrough?(handle: FileHandle): ReadThrough | undefined;
+  /**
+   * Offered after a successful `write`: a descriptor the binding may write `handle`'s later writes
+   * into without calling `write`, or undefined. The caller unregisters before it calls `release`.
+   */
+  writeThrough?(handle: FileHandle): WriteThrough | undefined;
   /** Reads up to `length` bytes at `position` into `buffer`; resolves with the count (0 = EOF). */
   read(path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number>;
   /** Writes `length` bytes of `buffer` at `position` (to local staging); resolves with the count. */

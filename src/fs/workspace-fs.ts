@@ -10,7 +10,7 @@ import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as t
 import { basename, join } from 'node:path';
 import { FsError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
-import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough } from './filesystem';
+import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough, WriteThrough } from './filesystem';
 import type { Logger } from './logger';
 import { normalizeLocalPath, type CachedEntry, type MetadataCache } from './meta/metadata-cache';
 import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from './notebooks/directory-view';
@@ -122,6 +122,12 @@ interface OpenFile {
    * and dropped, under the per-path lock, when a staging file appears (reads must see it).
    */
   readers?: AbortController;
+  /**
+   * Revokes write-through (writeThrough) of this file's one writable handle: set only outside the
+   * per-path lock, aborted (synchronously unregistering it) at the start of every locked operation
+   * on the path (`locked`).
+   */
+  writers?: AbortController;
 }
 
 /** A pinned local copy of a version and a descriptor on it, held by one read handle. */
@@ -296,13 +302,13 @@ export class WorkspaceFs implements Filesystem {
   async open(path: string, flags: number): Promise<FileHandle> {
     const local = normalizeLocalPath(path);
     await this.readBackBefore(parentOf(local));
-    return this.locks.run([local], () => this.openLocked(local, flags));
+    return this.locked([local], () => this.openLocked(local, flags));
   }
 
   async create(path: string, _mode: number, flags: number): Promise<FileHandle> {
     const local = normalizeLocalPath(path);
     if (local === '/') throw new FsError('EISDIR', '/ is a folder');
-    return this.locks.run([local], async () => {
+    return this.locked([local], async () => {
       const name = baseOf(local);
       if (isLocalOnlyName(name)) {
         await this.localOnly.prepare();
@@ -364,29 +370,58 @@ export class WorkspaceFs implements Filesystem {
     return { fd: h.copy.fd.fd, revoked: h.file.readers.signal };
   }
 
+  /**
+   * The staging file's descriptor for the later writes of `handle`, when that is safe: a plain file
+   * whose change is journaled already (the first write came through `write`), with no other
+   * writable handle and no operation holding or waiting for its path's lock.
+   */
+  writeThrough(handle: FileHandle): WriteThrough | undefined {
+    const h = this.handles.get(handle);
+    if (h?.kind !== 'remote' || !h.writable) return undefined;
+    const file = h.file;
+    const staging = file.staging;
+    if (staging === undefined || !staging.isOpen || staging.connected || !staging.dirty) return undefined;
+    if (file.journalId === undefined || file.unlinked || file.writers !== undefined || file.presentation.kind !== 'FILE') return undefined;
+    if (this.locks.isBusy(file.path) || this.writableHandles(file) !== 1) return undefined;
+    const writers = new AbortController();
+    file.writers = writers;
+    return {
+      fd: staging.descriptor,
+      size: staging.size,
+      append: h.append,
+      revoked: writers.signal,
+      connect: (counters) => staging.connectWriter(counters),
+      disconnect: (final) => staging.disconnectWriter(final),
+    };
+  }
+
   async write(_path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
     const h = this.handle(handle);
     if (h.kind === 'local-only') return (await h.fd.write(buffer, 0, length, position)).bytesWritten;
     if (!h.writable) throw new FsError('EINVAL', `${h.file.path} is not open for writing`);
-    return this.locks.run([h.file.path], async () => {
-      const staging = h.file.staging!;
-      await this.noteChange(h.file);
-      return staging.write(buffer, length, h.append ? staging.size : position, this.now());
-    });
+    return this.locked(
+      [h.file.path],
+      async () => {
+        const staging = h.file.staging!;
+        await this.noteChange(h.file);
+        return staging.write(buffer, length, h.append ? staging.size : position, this.now());
+      },
+      h.file,
+    );
   }
 
   async flush(_path: string, handle: FileHandle): Promise<void> {
     const h = this.handle(handle);
     // A reader's close uploads nothing: the writers' closes and the background uploader do.
     if (h.kind === 'local-only' || !h.writable) return;
-    await this.locks.run([h.file.path], () => this.uploadIfDirty(h.file, this.closeMode()));
+    await this.locked([h.file.path], () => this.uploadIfDirty(h.file, this.closeMode()), h.file);
   }
 
   /** Uploads now in either upload mode: fsync means "in the workspace". */
   async fsync(_path: string, handle: FileHandle, _dataOnly: boolean): Promise<void> {
     const h = this.handle(handle);
     if (h.kind === 'local-only') return h.fd.sync();
-    await this.locks.run([h.file.path], () => this.uploadIfDirty(h.file, 'wait'));
+    await this.locked([h.file.path], () => this.uploadIfDirty(h.file, 'wait'), h.file);
   }
 
   async release(_path: string, handle: FileHandle): Promise<void> {
@@ -396,17 +431,21 @@ export class WorkspaceFs implements Filesystem {
       await h.fd.close();
       return;
     }
-    await this.locks.run([h.file.path], async () => {
-      try {
-        if (h.writable) await this.uploadIfDirty(h.file, this.closeMode());
-      } finally {
-        this.handles.delete(handle);
-        await h.copy?.fd.close().catch(() => undefined);
-        h.copy?.lease.release();
-        h.file.handles--;
-        if (h.file.handles === 0) await this.settle(h.file);
-      }
-    });
+    await this.locked(
+      [h.file.path],
+      async () => {
+        try {
+          if (h.writable) await this.uploadIfDirty(h.file, this.closeMode());
+        } finally {
+          this.handles.delete(handle);
+          await h.copy?.fd.close().catch(() => undefined);
+          h.copy?.lease.release();
+          h.file.handles--;
+          if (h.file.handles === 0) await this.settle(h.file);
+        }
+      },
+      h.file,
+    );
   }
 
   // --- truncate ------------------------------------------------------------------------------
@@ -414,7 +453,7 @@ export class WorkspaceFs implements Filesystem {
   async truncate(path: string, size: number): Promise<void> {
     const local = normalizeLocalPath(path);
     checkSize(local, size);
-    await this.locks.run([local], async () => {
+    await this.locked([local], async () => {
       if (isLocalOnlyName(baseOf(local))) {
         if ((await this.localOnly.stat(local)) === undefined) throw new FsError('ENOENT', `${local}: no such file`);
         await truncateFile(this.localOnly.fileOf(local), size);
@@ -444,17 +483,21 @@ export class WorkspaceFs implements Filesystem {
     if (h.kind === 'local-only') return h.fd.truncate(size);
     checkSize(h.file.path, size);
     if (!h.writable) throw new FsError('EINVAL', `${h.file.path} is not open for writing`);
-    await this.locks.run([h.file.path], async () => {
-      await this.noteChange(h.file);
-      await h.file.staging!.truncate(size, this.now());
-    });
+    await this.locked(
+      [h.file.path],
+      async () => {
+        await this.noteChange(h.file);
+        await h.file.staging!.truncate(size, this.now());
+      },
+      h.file,
+    );
   }
 
   // --- namespace -----------------------------------------------------------------------------
 
   async unlink(path: string): Promise<void> {
     const local = normalizeLocalPath(path);
-    await this.locks.run([local], async () => {
+    await this.locked([local], async () => {
       if (isLocalOnlyName(baseOf(local))) {
         if (!(await this.localOnly.remove(local))) throw new FsError('ENOENT', `${local}: no such file`);
         return;
@@ -478,7 +521,7 @@ export class WorkspaceFs implements Filesystem {
   async mkdir(path: string, _mode: number): Promise<void> {
     const local = normalizeLocalPath(path);
     if (local === '/') throw new FsError('EEXIST', '/ already exists');
-    await this.locks.run([local], async () => {
+    await this.locked([local], async () => {
       const name = baseOf(local);
       const view = await this.metadata.readdir(parentOf(local));
       if (view.entries.has(name) || view.byRemoteName.has(name) || this.files.get(local)?.staging !== undefined) {
@@ -496,7 +539,7 @@ export class WorkspaceFs implements Filesystem {
   async rmdir(path: string): Promise<void> {
     const local = normalizeLocalPath(path);
     if (local === '/') throw new FsError('EBUSY', '/ is the mount point');
-    await this.locks.run([local], async () => {
+    await this.locked([local], async () => {
       if (isLocalOnlyName(baseOf(local)) && (await this.localOnly.stat(local)) !== undefined) throw new FsError('ENOTDIR', `${local} is not a folder`);
       const found = await this.metadata.lookup(local);
       if (found.presentation.kind !== 'DIRECTORY') throw new FsError('ENOTDIR', `${local} is not a folder`);
@@ -521,7 +564,7 @@ export class WorkspaceFs implements Filesystem {
     if (localOnlySource || localOnlyTarget) {
       // Moves between the workspace and local-only names are "another device": mv copies instead.
       if (localOnlySource !== localOnlyTarget) throw new FsError('EXDEV', `${source} -> ${target}: one of them is local-only`);
-      await this.locks.run([source, target], async () => {
+      await this.locked([source, target], async () => {
         if ((await this.localOnly.stat(source)) === undefined) throw new FsError('ENOENT', `${source}: no such file`);
         await this.localOnly.move(source, target);
       });
@@ -532,7 +575,7 @@ export class WorkspaceFs implements Filesystem {
     // it is not carried along as an open file with content of its old name.)
     for (const file of [...this.files.values()]) {
       if (!file.path.startsWith(`${source}/`)) continue;
-      await this.locks.run([file.path], async () => {
+      await this.locked([file.path], async () => {
         await this.uploadIfDirty(file, 'wait');
         if (file.handles === 0) await this.settle(file);
       });
@@ -542,14 +585,12 @@ export class WorkspaceFs implements Filesystem {
     // non-empty folder to refuse. If one cannot be uploaded now it is treated as before (local).
     for (const file of [...this.owed]) {
       if (file.path !== target && !file.path.startsWith(`${target}/`)) continue;
-      await this.locks
-        .run([file.path], async () => {
-          await this.uploadIfDirty(file, 'wait');
-          if (file.handles === 0) await this.settle(file);
-        })
-        .catch(() => undefined);
+      await this.locked([file.path], async () => {
+        await this.uploadIfDirty(file, 'wait');
+        if (file.handles === 0) await this.settle(file);
+      }).catch(() => undefined);
     }
-    await this.locks.run([source, target], async () => {
+    await this.locked([source, target], async () => {
       let moving = this.files.get(source);
       if (moving !== undefined) {
         await this.uploadIfDirty(moving, 'wait');
@@ -623,7 +664,7 @@ export class WorkspaceFs implements Filesystem {
     let first: unknown;
     for (const file of [...this.files.values()]) {
       try {
-        await this.locks.run([file.path], async () => {
+        await this.locked([file.path], async () => {
           await this.uploadIfDirty(file, 'wait');
           // A file kept only because an earlier upload failed is tidied up once it is saved.
           if (file.handles === 0) await this.settle(file);
@@ -891,7 +932,7 @@ export class WorkspaceFs implements Filesystem {
     }
     for (const file of [...this.owed]) {
       const path = file.path;
-      await this.locks.run([path], async () => {
+      await this.locked([path], async () => {
         const staging = file.staging;
         if (file.path !== path) return; // renamed meanwhile: the next run takes the new path's lock
         if (file.unlinked || staging?.dirty !== true) {
@@ -1279,7 +1320,7 @@ export class WorkspaceFs implements Filesystem {
   private async readBack(remoteFolder: string, pending: Map<string, RemoteEntry>): Promise<void> {
     const listed = new Map((await this.remote.list(remoteFolder)).map((entry) => [entry.path, entry]));
     for (const [local, tagged] of pending) {
-      await this.locks.run([local], () => {
+      await this.locked([local], () => {
         if (this.latestTags.get(tagged.path) !== tagged.localVersion) return Promise.resolve();
         this.latestTags.delete(tagged.path);
         const real = listed.get(tagged.path);
@@ -1488,6 +1529,26 @@ export class WorkspaceFs implements Filesystem {
     return h;
   }
 
+  /**
+   * Runs `fn` under the per-path locks of `paths` (PathLocks), after revoking write-through of the
+   * files open at those paths (and of `file`, for a handle whose path may be unlinked): until `fn`
+   * ends, every write comes through `write`, so the staging file changes only under the lock.
+   */
+  private locked<T>(paths: readonly string[], fn: () => Promise<T>, file?: OpenFile): Promise<T> {
+    return this.locks.run(paths, () => {
+      for (const path of paths) revokeWriteThrough(this.files.get(path));
+      if (file !== undefined) revokeWriteThrough(file);
+      return fn();
+    });
+  }
+
+  /** How many handles have `file` open for writing. */
+  private writableHandles(file: OpenFile): number {
+    let count = 0;
+    for (const h of this.handles.values()) if (h.kind === 'remote' && h.file === file && h.writable) count++;
+    return count;
+  }
+
   private addHandle(h: Handle): FileHandle {
     const id = this.nextHandle++;
     this.handles.set(id, h);
@@ -1597,6 +1658,14 @@ function fingerprintOf(entry: RemoteEntry, presentation: Presentation, format: D
 function revokeReadThrough(file: OpenFile): void {
   file.readers?.abort();
   delete file.readers;
+}
+
+/** Unregisters the write-through handle of `file` (the binding waits for writes in flight). */
+function revokeWriteThrough(file: OpenFile | undefined): void {
+  if (file?.writers === undefined) return;
+  const writers = file.writers;
+  delete file.writers;
+  writers.abort();
 }
 
 /** The view without provisional entries (files created here but not uploaded yet). */

@@ -40,6 +40,8 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 interface ReadHooks {
   /** Paths whose reads reached the read handler, in order. */
   reads: string[];
+  /** Paths whose writes reached the write handler, in order. */
+  writes?: string[];
   /** Called when `path` is opened as handle `fh` (before the kernel learns fh). */
   onOpen?: (path: string, fh: number) => void;
 }
@@ -90,6 +92,7 @@ function memoryOps(writeSizes: number[], slowMs: number, hooks: ReadHooks = { re
     },
     write(p, _fd, buf, len, pos, cb) {
       writeSizes.push(len);
+      hooks.writes?.push(p);
       let data = files.get(p) ?? Buffer.alloc(0);
       if (data.length < pos + len) data = Buffer.concat([data, Buffer.alloc(pos + len - data.length)]);
       buf.copy(data, pos, 0, len);
@@ -222,6 +225,64 @@ describe('fuse-native mount (patched)', () => {
     fuse.clearReadThrough(5 + 4096);
     assert.throws(() => fuse.setReadThrough(0, 0), TypeError);
     assert.throws(() => fuse.setReadThrough(7, -1), TypeError);
+  });
+
+  it('does writes of a write-through handle with pwrite into its fd, counting them, until cleared', async () => {
+    const backing = path.join(tmpdir(), `wsfs-fuse-wt-${process.pid}`);
+    await writeFile(backing, Buffer.alloc(0));
+    const fd = openSync(backing, 'r+');
+    const target = path.join(dir, 'wt.bin');
+    const handles: number[] = [];
+    hooks.writes = [];
+    try {
+      assert.equal((await run('truncate', ['-s', '0', target])).code, 0);
+      hooks.onOpen = (p, fh) => {
+        if (p !== '/wt.bin') return;
+        handles.push(fh);
+        assert.equal(fuse.setWriteThrough(fh, fd, 0, false), true);
+      };
+      const started = Date.now();
+      // 3 MiB at 0, 1 MiB at 5 MiB (a hole between), then after a line on stdin 1 MiB more at 0.
+      const script = 'import os, sys\nfd = os.open(sys.argv[1], os.O_RDWR)\nos.pwrite(fd, b"a" * (3 << 20), 0)\nos.pwrite(fd, b"b" * (1 << 20), 5 << 20)\nsys.stderr.write("wrote\\n")\nsys.stderr.flush()\nsys.stdin.readline()\nos.pwrite(fd, b"c" * (1 << 20), 0)\nos.close(fd)\n';
+      const writer = spawn('python3', ['-c', script, target], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const exited = new Promise<number>((resolve) => writer.once('exit', (code) => resolve(code ?? -1)));
+      await within(new Promise((resolve) => writer.stderr.once('data', resolve)), 20_000, 'the writer wrote 4 MiB');
+      assert.equal(handles.length, 1);
+      assert.deepEqual(hooks.writes.filter((p) => p === '/wt.bin'), [], 'writes of a write-through handle must not reach the handler');
+      const live = fuse.writeThroughCounters(handles[0]!);
+      assert.ok(live !== null);
+      assert.equal(live.size, 6 << 20, 'size: the highest end written');
+      assert.ok(live.writes >= 32, `writes counted: ${live.writes} (4 MiB in writes of at most 128 KiB)`);
+      assert.ok(live.modifiedMs >= started - 1000 && live.modifiedMs <= Date.now() + 1000, 'time of the last write');
+      const final = fuse.clearWriteThrough(handles[0]!);
+      assert.deepEqual(final, live, 'clearing returns the final counters');
+      assert.equal(fuse.writeThroughCounters(handles[0]!), null, 'no counters once cleared');
+      writer.stdin.end('go\n');
+      assert.equal(await within(exited, 20_000, 'writer exits'), 0);
+      const got = await readFile(backing);
+      const expected = Buffer.concat([Buffer.alloc(3 << 20, 0x61), Buffer.alloc(2 << 20), Buffer.alloc(1 << 20, 0x62)]);
+      assert.ok(got.equals(expected), 'the registered fd holds exactly the bytes written while registered');
+      assert.ok(hooks.writes.includes('/wt.bin'), 'after clearing, writes reach the handler again');
+    } finally {
+      hooks.onOpen = undefined;
+      delete hooks.writes;
+      for (const fh of handles) fuse.clearWriteThrough(fh);
+      closeSync(fd);
+      await rm(backing, { force: true });
+    }
+  });
+
+  it('declines write-through for a handle whose slot is taken, and for bad arguments', () => {
+    assert.equal(fuse.setWriteThrough(9, 0, 0, false), true);
+    assert.equal(fuse.setWriteThrough(9 + 4096, 0, 0, true), false);
+    assert.deepEqual(fuse.clearWriteThrough(9), { size: 0, writes: 0, modifiedMs: 0 });
+    assert.equal(fuse.setWriteThrough(9 + 4096, 0, 10, true), true);
+    assert.equal(fuse.writeThroughCounters(9 + 4096)?.size, 10);
+    fuse.clearWriteThrough(9 + 4096);
+    assert.equal(fuse.clearWriteThrough(9), null);
+    assert.throws(() => fuse.setWriteThrough(0, 0, 0, false), TypeError);
+    assert.throws(() => fuse.setWriteThrough(7, -1, 0, false), TypeError);
+    assert.throws(() => fuse.setWriteThrough(7, 0, -1, false), TypeError);
   });
 
   it('tells the process when the mount is removed from outside', async () => {

@@ -145,6 +145,38 @@ describe('FUSE adapter through a real mount', () => {
     }
   });
 
+  it('write-through: after a write came through the Filesystem, the binding writes the rest, until revoked', async () => {
+    fs.writeThroughPaths.add('/wt.bin');
+    await writeFile(path.join(backing, 'wt.bin'), ''); // opened, not created (the passthrough offers opened handles)
+    try {
+      const writesOf = (): number => callsOf('write').filter((args) => args[0] === '/wt.bin').length;
+      // One process writes 4 MiB (from empty: offered size 0), waits for a line, then writes 1 MiB more.
+      const script = 'import os, sys\nfd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)\nfor i in range(4):\n    os.write(fd, bytes([65 + i]) * (1 << 20))\nsys.stderr.write("wrote\\n")\nsys.stderr.flush()\nsys.stdin.readline()\nos.write(fd, b"E" * (1 << 20))\nos.close(fd)\n';
+      const writer = execFile('python3', ['-c', script, path.join(mnt, 'wt.bin')], { timeout: 30_000 });
+      const exited = new Promise<number>((resolve) => writer.once('exit', (code) => resolve(code ?? -1)));
+      await within(new Promise((resolve) => writer.stderr?.once('data', resolve)), 20_000, 'the writer wrote 4 MiB');
+      assert.equal(callsOf('writeThrough').length, 1, 'offered once, after the first write');
+      assert.equal(writesOf(), 1, 'only the first write reached the Filesystem');
+      assert.ok(records.some((r) => /write \/wt\.bin fh=\d+: writes done by the binding/.test(r.message)));
+      const [fh, state] = [...fs.writeThroughs.entries()][0]!;
+      const live = state.live?.();
+      assert.ok(live !== null && live !== undefined, 'the Filesystem reads live counters while connected');
+      assert.equal(live.size, 4 << 20);
+      assert.equal(live.writes, 31, 'the 31 writes of 128 KiB after the first');
+      state.revoke.abort(); // as the engine does at the start of a locked operation
+      assert.deepEqual(state.final, live, 'revoking unregisters at once and hands back the final counters');
+      writer.stdin?.end('go\n');
+      assert.equal(await within(exited, 20_000, 'the writer exits'), 0);
+      assert.ok(writesOf() > 1, 'after the revocation writes reach the Filesystem again');
+      const data = await readFile(path.join(backing, 'wt.bin'));
+      assert.equal(data.length, 5 << 20);
+      for (let i = 0; i < 5; i++) assert.ok(data.subarray(i << 20, (i + 1) << 20).equals(Buffer.alloc(1 << 20, 65 + i)), `MiB ${i}`);
+      assert.equal(fs.writeThroughs.get(fh), state);
+    } finally {
+      fs.writeThroughPaths.clear();
+    }
+  });
+
   it('dd writes in 128 KiB requests (big_writes,max_write=131072 reached libfuse)', async () => {
     fs.writeSizes.length = 0;
     const dd = await sh('dd if=/dev/zero of=zeros.bin bs=1M count=2 status=none && stat -c %s zeros.bin');

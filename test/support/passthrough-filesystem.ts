@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough } from '../../src/fs/filesystem';
+import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough, WriteThrough, WriteThroughCounters } from '../../src/fs/filesystem';
 import { FsError, type FsErrorCode } from '../../src/fs/errors';
 
 const CODES = new Set<string>(['ENOENT', 'EEXIST', 'ENOTEMPTY', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EFBIG', 'ENAMETOOLONG', 'ENOSPC', 'EINVAL', 'ENOTSUP', 'EAGAIN', 'ETIMEDOUT', 'EXDEV', 'EBUSY', 'ENODATA', 'ENOSYS', 'EIO']);
@@ -36,6 +36,10 @@ export class PassthroughFilesystem implements Filesystem {
   /** Per path: aborts the read-through offers made so far (see revokeReadThrough). */
   private readonly readThroughOffers = new Map<string, AbortController>();
   private readonly handlePaths = new Map<number, { path: string; flags: number }>();
+  /** Paths whose writable handles are offered for write-through (writeThrough); empty by default. */
+  readonly writeThroughPaths = new Set<string>();
+  /** Per handle: the write-through offer's revocation and its counters (live while connected, then the final ones). */
+  readonly writeThroughs = new Map<number, { revoke: AbortController; live?: () => WriteThroughCounters | null; final?: WriteThroughCounters | null }>();
 
   constructor(readonly root: string) {}
 
@@ -102,6 +106,26 @@ export class PassthroughFilesystem implements Filesystem {
     let offers = this.readThroughOffers.get(opened.path);
     if (offers === undefined) this.readThroughOffers.set(opened.path, (offers = new AbortController()));
     return { fd: this.handle(fh).fd, revoked: offers.signal };
+  }
+
+  /** Offers the handle's own descriptor (once) when its path is in `writeThroughPaths` and it is writable. */
+  writeThrough(fh: FileHandle): WriteThrough | undefined {
+    const opened = this.handlePaths.get(fh);
+    if (opened === undefined || !this.writeThroughPaths.has(opened.path) || (opened.flags & ACCESS_MODE) === constants.O_RDONLY || this.writeThroughs.has(fh)) return undefined;
+    this.calls.push({ op: 'writeThrough', args: [opened.path, fh] });
+    const state: { revoke: AbortController; live?: () => WriteThroughCounters | null; final?: WriteThroughCounters | null } = { revoke: new AbortController() };
+    this.writeThroughs.set(fh, state);
+    return {
+      fd: this.handle(fh).fd,
+      size: 0,
+      append: (opened.flags & constants.O_APPEND) !== 0,
+      revoked: state.revoke.signal,
+      connect: (counters) => (state.live = counters),
+      disconnect: (final) => {
+        state.final = final;
+        delete state.live;
+      },
+    };
   }
 
   /** Revokes the read-through of every handle of `p` offered so far (as a writer opening would). */

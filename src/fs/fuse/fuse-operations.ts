@@ -2,12 +2,12 @@
 // signatures (docs/fuse-binding.md) and the path-based Filesystem port. Every handler is async,
 // never throws synchronously and calls its callback exactly once; errno comes from errno-map.ts.
 // It holds no filesystem state (handles, caches, staging belong to the Filesystem), only which
-// handles it registered with the binding for read-through, and does not mount anything
-// (mount-session.ts does).
+// handles it registered with the binding for read-through and write-through, and does not mount
+// anything (mount-session.ts does).
 import { constants as fsConstants } from 'node:fs';
 import type Fuse from 'fuse-native';
 import { FsError } from '../errors';
-import type { DirectoryEntry, FileAttributes, Filesystem, FilesystemStats } from '../filesystem';
+import type { DirectoryEntry, FileAttributes, Filesystem, FilesystemStats, WriteThroughCounters } from '../filesystem';
 import type { Logger } from '../logger';
 import { errnoFor, errnoOf } from './errno-map';
 
@@ -28,6 +28,18 @@ export interface FuseOperationsOptions {
   gid?: number;
   /** The binding's read-through registry (Fuse.setReadThrough); without it every read goes to `read`. */
   readThrough?: ReadThroughRegistry;
+  /** The binding's write-through registry (Fuse.setWriteThrough); without it every write goes to `write`. */
+  writeThrough?: WriteThroughRegistry;
+}
+
+/** Where the adapter registers write-through descriptors: the patched binding (docs/fuse-binding.md). */
+export interface WriteThroughRegistry {
+  /** Writes of `fh` go into `fd` from now on (content size `size`; at the end when `append`); false when declined. */
+  set(fh: number, fd: number, size: number, append: boolean): boolean;
+  /** The live counters of `fh`, null when not registered. */
+  counters(fh: number): WriteThroughCounters | null;
+  /** Writes of `fh` go to the handler again; returns the final counters once no write uses the fd any more. */
+  clear(fh: number): WriteThroughCounters | null;
 }
 
 /** Where the adapter registers read-through descriptors: the patched binding (docs/fuse-binding.md). */
@@ -124,6 +136,31 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
     } catch (error) {
       // Reads simply keep coming through the handler.
       logger.warn(`open ${path} fh=${fh}: read-through unavailable: ${String(error)}`);
+    }
+  }
+
+  /** Registered write-through handles and how to unregister each; changes only on the JS thread. */
+  const writingThrough = new Map<number, () => void>();
+
+  /** After a write of `fh` came through JS: offers its staging descriptor (if the filesystem has one) to the binding. */
+  function startWriteThrough(path: string, fh: number): void {
+    const registry = options.writeThrough;
+    if (registry === undefined || fs.writeThrough === undefined || writingThrough.has(fh)) return;
+    try {
+      const offer = fs.writeThrough(fh);
+      if (offer === undefined || offer.revoked.aborted || !registry.set(fh, offer.fd, offer.size, offer.append)) return;
+      offer.connect(() => registry.counters(fh));
+      const stop = (): void => {
+        offer.revoked.removeEventListener('abort', stop);
+        writingThrough.delete(fh);
+        offer.disconnect(registry.clear(fh));
+      };
+      offer.revoked.addEventListener('abort', stop);
+      writingThrough.set(fh, stop);
+      if (logger.isEnabled('debug')) logger.debug(`write ${path} fh=${fh}: writes done by the binding into fd ${offer.fd}`);
+    } catch (error) {
+      // Writes simply keep coming through the handler.
+      logger.warn(`write ${path} fh=${fh}: write-through unavailable: ${String(error)}`);
     }
   }
 
@@ -235,7 +272,19 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
       serve('read', path, ` fh=${fd} len=${len} pos=${pos}`, () => fs.read(path, fd, buf, len, pos), cb, cb, (n) => `${n} bytes`);
     },
     write(path, fd, buf, len, pos, cb) {
-      serve('write', path, ` fh=${fd} len=${len} pos=${pos}`, () => fs.write(path, fd, buf, len, pos), cb, cb, (n) => `${n} bytes`);
+      serve(
+        'write',
+        path,
+        ` fh=${fd} len=${len} pos=${pos}`,
+        () => fs.write(path, fd, buf, len, pos),
+        (n) => {
+          // The journal saw this change through JS; later writes of fd may go straight to its staging file.
+          startWriteThrough(path, fd);
+          cb(n);
+        },
+        cb,
+        (n) => `${n} bytes`,
+      );
     },
     flush(path, fd, cb) {
       serveVoid('flush', path, ` fh=${fd}`, () => fs.flush(path, fd), cb);
@@ -245,8 +294,9 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
       serveVoid('fsync', path, ` fh=${fd} datasync=${datasync}`, () => fs.fsync(path, fd, datasync !== 0), cb);
     },
     release(path, fd, cb) {
-      // The kernel sends release after the handle's last read; unregister before the fd is closed.
+      // The kernel sends release after the handle's last read and write; unregister before the fd is closed.
       readingThrough.get(fd)?.();
+      writingThrough.get(fd)?.();
       serveVoid('release', path, ` fh=${fd}`, () => fs.release(path, fd), cb);
     },
     truncate(path, size, cb) {

@@ -90,7 +90,7 @@ export class FuseMountSession extends EventEmitter {
     const logger = options.logger;
     await checkFuseAvailable();
     const mountPoint = await prepareMountPoint(path.resolve(options.mountPoint), logger);
-    // The operations need the binding for read-through; it exists only once they are built.
+    // The operations need the binding for read-through and write-through; it exists only once they are built.
     const bound: { fuse?: Fuse } = {};
     const operations = createFuseOperations({
       filesystem: options.filesystem,
@@ -98,6 +98,11 @@ export class FuseMountSession extends EventEmitter {
       readThrough: {
         set: (fh, fd) => bound.fuse?.setReadThrough(fh, fd) ?? false,
         clear: (fh) => bound.fuse?.clearReadThrough(fh),
+      },
+      writeThrough: {
+        set: (fh, fd, size, append) => bound.fuse?.setWriteThrough(fh, fd, size, append) ?? false,
+        counters: (fh) => bound.fuse?.writeThroughCounters(fh) ?? null,
+        clear: (fh) => bound.fuse?.clearWriteThrough(fh) ?? null,
       },
     });
     const fuse = new Fuse(mountPoint, operations, {

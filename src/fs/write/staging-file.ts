@@ -1,19 +1,27 @@
 // The working copy of one file open for writing: a local file holding the whole content, so
 // writes and truncates go to disk, never into memory, and an upload streams from it. It tracks
 // its size and whether it differs from the last uploaded version. It does not upload, lock or
-// decide when to upload; the filesystem does that under its per-path lock.
+// decide when to upload; the filesystem does that under its per-path lock. While a write-through
+// writer is connected (the FUSE binding writes into its descriptor), size and modification time
+// come from the binding's counters and are taken over when it disconnects.
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { WriteThroughCounters } from '../filesystem';
 
-/** One staging file; `dirty`, `size` and `modifiedAt` change only inside the owner's per-path lock. */
+/**
+ * One staging file; `dirty`, `size`, `changes` and `modifiedAt` change only inside the owner's
+ * per-path lock, or (size, modifiedAt) through a connected write-through writer, which the owner
+ * disconnects at the start of every locked operation on the path.
+ */
 export class StagingFile {
   /** True when the content differs from what the workspace has (or the file is new). */
   dirty: boolean;
-  /** When the content last changed locally (ms), for the mtime an open file reports. */
-  modifiedAt: number;
   /** Counts writes and truncates: tells whether the content changed since a moment (the journal's last record). */
   changes = 0;
+  private changedAt: number;
+  /** The binding's live counters while a write-through writer is connected. */
+  private writer: (() => WriteThroughCounters | null) | undefined;
 
   private constructor(
     /** Absolute path of the local file. */
@@ -23,7 +31,7 @@ export class StagingFile {
     now: number,
   ) {
     this.dirty = false;
-    this.modifiedAt = now;
+    this.changedAt = now;
   }
 
   /**
@@ -51,15 +59,51 @@ export class StagingFile {
     return staging;
   }
 
-  /** Current byte length. */
+  /** Current byte length (with the connected writer's writes). */
   get size(): number {
-    return this.length;
+    return this.writer?.()?.size ?? this.length;
+  }
+
+  /** When the content last changed locally (ms), for the mtime an open file reports. */
+  get modifiedAt(): number {
+    const live = this.writer?.();
+    return live !== null && live !== undefined && live.writes > 0 ? live.modifiedMs : this.changedAt;
+  }
+
+  /** The OS descriptor, for write-through (docs/fuse-binding.md); the file must be open. */
+  get descriptor(): number {
+    return this.fd().fd;
+  }
+
+  /** Whether a write-through writer is connected. */
+  get connected(): boolean {
+    return this.writer !== undefined;
+  }
+
+  /**
+   * A write-through writer now writes into the descriptor (a dirty file, under the owner's lock
+   * rules above); `counters` reads its live size, write count and last write time.
+   */
+  connectWriter(counters: () => WriteThroughCounters | null): void {
+    this.writer = counters;
+  }
+
+  /** The writer stopped (no write in flight): takes over its final counters. */
+  disconnectWriter(final: WriteThroughCounters | null): void {
+    this.writer = undefined;
+    if (final === null) return;
+    this.length = final.size;
+    if (final.writes === 0) return;
+    this.dirty = true;
+    this.changes += final.writes;
+    this.changedAt = final.modifiedMs;
   }
 
   /** Reads up to `length` bytes at `position`; resolves with the count (0 at the end). */
   async read(buffer: Buffer, length: number, position: number): Promise<number> {
-    if (position >= this.length) return 0;
-    const { bytesRead } = await this.fd().read(buffer, 0, Math.min(length, this.length - position), position);
+    const size = this.size;
+    if (position >= size) return 0;
+    const { bytesRead } = await this.fd().read(buffer, 0, Math.min(length, size - position), position);
     return bytesRead;
   }
 
@@ -69,7 +113,7 @@ export class StagingFile {
     this.length = Math.max(this.length, position + bytesWritten);
     this.dirty = true;
     this.changes++;
-    this.modifiedAt = now;
+    this.changedAt = now;
     return bytesWritten;
   }
 
@@ -79,7 +123,7 @@ export class StagingFile {
     this.length = size;
     this.dirty = true;
     this.changes++;
-    this.modifiedAt = now;
+    this.changedAt = now;
   }
 
   /** Reads the first `length` bytes (for notebook detection). */

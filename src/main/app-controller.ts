@@ -263,7 +263,16 @@ export class AppController {
       await this.deps.secrets.set(workspace.id, token);
       this.withToken.add(workspace.id);
     }
-    this.write({ ...settings, workspaces: [...settings.workspaces, workspace] });
+    try {
+      this.write({ ...settings, workspaces: [...settings.workspaces, workspace] });
+    } catch (error) {
+      // The workspace does not exist: its token must not stay in the keychain.
+      if (token !== undefined) {
+        this.withToken.delete(workspace.id);
+        await this.deps.secrets.delete(workspace.id).catch(() => false);
+      }
+      throw error;
+    }
     this.emitList();
     return this.view(workspace);
   }

@@ -54,6 +54,8 @@ export class AppController {
   private readonly supervisors = new Map<string, WorkspaceSupervisor>();
   /** Ids of workspaces with a token in the keychain (so views need no keychain call). */
   private readonly withToken = new Set<string>();
+  /** Ids of workspaces being removed: no mount may start for them (one queued behind the removal's unmount would outlive it). */
+  private readonly removing = new Set<string>();
   private readonly listeners = new Set<Listener>();
   private readonly problems: ProblemLog;
   private readonly usage = new UsageHistory();
@@ -169,8 +171,9 @@ export class AppController {
     return {
       'app:get-state': async () => this.state(),
       'mount:start': async ({ workspaceId }) => {
-        this.find(workspaceId);
+        const workspace = this.find(workspaceId);
         if (this.quitting) throw new AppError('busy', 'wsfs is quitting; start it again to mount.');
+        if (this.removing.has(workspaceId)) throw new AppError('busy', `"${workspace.name}" is being removed.`);
         await this.supervisor(workspaceId).start();
         return this.viewOf(workspaceId);
       },
@@ -260,7 +263,16 @@ export class AppController {
       await this.deps.secrets.set(workspace.id, token);
       this.withToken.add(workspace.id);
     }
-    this.write({ ...settings, workspaces: [...settings.workspaces, workspace] });
+    try {
+      this.write({ ...settings, workspaces: [...settings.workspaces, workspace] });
+    } catch (error) {
+      // The workspace does not exist: its token must not stay in the keychain.
+      if (token !== undefined) {
+        this.withToken.delete(workspace.id);
+        await this.deps.secrets.delete(workspace.id).catch(() => false);
+      }
+      throw error;
+    }
     this.emitList();
     return this.view(workspace);
   }
@@ -283,19 +295,24 @@ export class AppController {
 
   private async remove(workspaceId: string): Promise<void> {
     this.find(workspaceId);
-    const supervisor = this.supervisors.get(workspaceId);
-    if (supervisor !== undefined) {
-      const state = await supervisor.stop();
-      if (state.kind !== 'stopped') throw new AppError('busy', 'The workspace is still mounted; try again once it has stopped.');
-      this.supervisors.delete(workspaceId);
+    this.removing.add(workspaceId);
+    try {
+      const supervisor = this.supervisors.get(workspaceId);
+      if (supervisor !== undefined) {
+        const state = await supervisor.stop();
+        if (state.kind !== 'stopped') throw new AppError('busy', 'The workspace is still mounted; try again once it has stopped.');
+        this.supervisors.delete(workspaceId);
+      }
+      await this.deps.secrets.delete(workspaceId);
+      this.withToken.delete(workspaceId);
+      const settings = this.deps.settings.read();
+      const removed = this.find(workspaceId, settings);
+      this.write({ ...settings, workspaces: settings.workspaces.filter((w) => w.id !== workspaceId) });
+      // The mount point folder wsfs created goes too, but only while it is empty.
+      await this.deps.mounts.removeEmptyFolder(removed.mountPoint);
+    } finally {
+      this.removing.delete(workspaceId);
     }
-    await this.deps.secrets.delete(workspaceId);
-    this.withToken.delete(workspaceId);
-    const settings = this.deps.settings.read();
-    const removed = this.find(workspaceId, settings);
-    this.write({ ...settings, workspaces: settings.workspaces.filter((w) => w.id !== workspaceId) });
-    // The mount point folder wsfs created goes too, but only while it is empty.
-    await this.deps.mounts.removeEmptyFolder(removed.mountPoint);
     this.problems.forget(workspaceId);
     this.usage.forget(workspaceId);
     this.emitList();
@@ -353,6 +370,8 @@ export class AppController {
       supervisor = new WorkspaceSupervisor(
         workspaceId,
         () => {
+          // Throwing here makes a queued mount settle as stopped without starting an engine.
+          if (this.removing.has(workspaceId)) throw new AppError('busy', 'the workspace is being removed');
           const settings = this.deps.settings.read();
           return mountPlan(this.find(workspaceId, settings), this.general(settings), this.deps.cacheRoot);
         },

@@ -1,10 +1,12 @@
 // One log file per workspace's engine (`<log dir>/<workspace id>.log`): the engine's stderr and its
 // `engine:log` lines, plus the supervisor's notes. Rotated once it passes a size limit (one `.1`
-// generation kept), so logs stay bounded. Lines are already redacted by the engine; this file adds
-// no secrets and does not read logs back.
+// generation kept), so logs stay bounded. Every line appended here passes through the protocol's
+// redaction again (engine error texts end up in supervisor notes); the engine's raw stderr, piped
+// by the spawners, does not. Does not read logs back.
 import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactText } from '../../shared/engine-protocol';
 
 /** Log files of the engines. */
 export class EngineLogs {
@@ -26,14 +28,14 @@ export class EngineLogs {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Appends a time-stamped line (writes are serialised; failures are ignored: logging must not break mounting). */
+  /** Appends a time-stamped, redacted line (writes are serialised; failures are ignored: logging must not break mounting). */
   append(workspaceId: string, line: string): Promise<void> {
     this.writes = this.writes.then(async () => {
       try {
         const path = this.pathOf(workspaceId);
         const size = await stat(path).then((s) => s.size, () => 0);
         if (size > this.maxBytes) await rename(path, `${path}.1`);
-        await appendFile(path, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+        await appendFile(path, `${new Date().toISOString()} ${redactText(line)}\n`, { mode: 0o600 });
       } catch {
         // The log folder is unusable; the UI still shows states and problems.
       }

@@ -1,0 +1,30 @@
+// EngineLogs, the log files main writes for each workspace's engine: every line main appends (the
+// engine's `engine:log` lines, the supervisor's notes with engine error texts) passes through the
+// protocol's redaction, so a token that slipped into a message never reaches the file.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EngineLogs } from '../../src/main/supervisor/engine-logs';
+
+describe('EngineLogs', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wsfs-engine-logs-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('masks tokens in the lines it appends and keeps the rest', async () => {
+    const logs = new EngineLogs(join(dir, 'logs'));
+    const pat = `dapi${'0123456789abcdef'.repeat(2)}`;
+    await logs.append('ws-1', `supervisor: failed (unexpected): GET /api/2.0/workspace/list with Authorization: Bearer ${pat} answered 500`);
+    await logs.append('ws-1', `info [http] token ${pat} refused`);
+    const text = await readFile(logs.pathOf('ws-1'), 'utf8');
+    assert.ok(!text.includes(pat), text);
+    assert.match(text, /supervisor: failed \(unexpected\): GET \/api\/2\.0\/workspace\/list with Authorization: Bearer \*\*\* answered 500/);
+    assert.match(text, /info \[http\] token \*\*\* refused/);
+  });
+});

@@ -1080,7 +1080,8 @@ export class WorkspaceFs implements Filesystem {
    * and reported, not silently dropped. A record that cannot be written is logged, not fatal.
    */
   private async noteChange(file: OpenFile): Promise<void> {
-    if (file.journalId !== undefined || file.staging === undefined) return;
+    // An unlinked file is never uploaded: a record would outlive it (nothing removes it).
+    if (file.journalId !== undefined || file.staging === undefined || file.unlinked) return;
     file.journalId = WriteJournal.newId();
     await this.journal.write(this.recordOf(file, file.staging, 'open'), false).catch((error: unknown) => {
       this.logger.warn(`cannot write the journal record of ${file.path}: ${String(error)}`);

@@ -185,6 +185,27 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     await eventually('both saves reach the workspace', () => remoteBytes('/journal-future/a.txt') === 'bytes of a newer wsfs' && remoteBytes('/journal-future/b.txt') === 'bytes behind broken JSON');
   });
 
+  it('a file unlinked while open and written on (the temp-file pattern) leaves no journal record behind', async () => {
+    const state = stateDir();
+    const run = engine(state);
+    const file = await run.driver.open('/scratch-unlinked.tmp.txt', 'w');
+    await file.write('first', 0);
+    assert.equal((await records(state)).length, 1, 'the first change is journaled');
+    await run.fs.unlink('/scratch-unlinked.tmp.txt');
+    assert.deepEqual(await records(state), [], 'unlink drops the record');
+    await file.write(' and more', 5);
+    assert.equal((await file.read(100, 0)).toString(), 'first and more', 'the open file keeps working');
+    assert.deepEqual(await records(state), [], 'a write to the unlinked file journals nothing');
+    await file.close();
+    assert.deepEqual(await records(state), []);
+    assert.equal(remoteBytes('/scratch-unlinked.tmp.txt'), undefined);
+    // A restart finds nothing to keep or report.
+    const next = engine(state);
+    assert.equal(await next.fs.recover(), 0);
+    await assert.rejects(readdir(join(state, 'unsaved')), { code: 'ENOENT' });
+    assert.deepEqual(next.problems, []);
+  });
+
   it('a record whose upload had already applied is dropped at recovery, without a conflict copy', async () => {
     const state = stateDir();
     const first = engine(state);

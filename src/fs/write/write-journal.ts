@@ -151,7 +151,7 @@ function parseRecord(value: unknown): JournalRecord {
     r !== null &&
     typeof r === 'object' &&
     r.format === JOURNAL_FORMAT &&
-    typeof r.id === 'string' &&
+    isStagingName(r.id) &&
     (r.state === 'open' || r.state === 'closed') &&
     typeof r.path === 'string' &&
     r.path.startsWith('/') &&
@@ -163,7 +163,7 @@ function parseRecord(value: unknown): JournalRecord {
   return r as JournalRecord;
 }
 
-/** A plain file name inside the staging folder (no separator, not `.` or `..`). */
+/** A plain file name (no separator, not `.` or `..`): a staging file's, or a record id (its file's stem). */
 function isStagingName(name: unknown): name is string {
   return typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\');
 }

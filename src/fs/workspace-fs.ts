@@ -683,13 +683,14 @@ export class WorkspaceFs implements Filesystem {
    * before the mount serves requests). Closed files are registered as owed — they show their
    * saved content at once — and uploaded in the background, with the conflict check. Bytes of
    * files that were still open are moved to `<state>/unsaved/` and reported, never uploaded.
-   * Staging files no record names are clean copies and are deleted. Resolves with the number of
+   * Staging files no record names are clean copies and are deleted (none while a record that
+   * cannot be read names none: its bytes could be any of them). Resolves with the number of
    * uploads taken over; problems are reported, not thrown.
    */
   async recover(): Promise<number> {
     await this.prepare();
-    const { records, unreadable } = await this.journal.load();
-    const named = new Set(records.map((record) => record.staging));
+    const { records, unreadable, claimedByUnreadable } = await this.journal.load();
+    const named = new Set([...records.map((record) => record.staging), ...(claimedByUnreadable ?? [])]);
     let owed = 0;
     for (const record of records) {
       const stagingFile = join(this.stagingDir, record.staging);
@@ -725,8 +726,11 @@ export class WorkspaceFs implements Filesystem {
     for (const file of unreadable) {
       this.onProblem({ kind: 'other', message: `a write journal record could not be read and was left in place: ${file}`, fix: 'look at the file; it names a staging file that holds the bytes' });
     }
-    for (const name of await readdir(this.stagingDir)) {
-      if (!named.has(name)) await rm(join(this.stagingDir, name), { force: true, recursive: true });
+    // An unreadable record that names no staging file could own any of them: then none is deleted.
+    if (claimedByUnreadable !== undefined) {
+      for (const name of await readdir(this.stagingDir)) {
+        if (!named.has(name)) await rm(join(this.stagingDir, name), { force: true, recursive: true });
+      }
     }
     if (owed > 0) {
       this.logger.info(`taking over ${owed} unfinished upload${owed === 1 ? '' : 's'} from the write journal`);
@@ -1076,7 +1080,8 @@ export class WorkspaceFs implements Filesystem {
    * and reported, not silently dropped. A record that cannot be written is logged, not fatal.
    */
   private async noteChange(file: OpenFile): Promise<void> {
-    if (file.journalId !== undefined || file.staging === undefined) return;
+    // An unlinked file is never uploaded: a record would outlive it (nothing removes it).
+    if (file.journalId !== undefined || file.staging === undefined || file.unlinked) return;
     file.journalId = WriteJournal.newId();
     await this.journal.write(this.recordOf(file, file.staging, 'open'), false).catch((error: unknown) => {
       this.logger.warn(`cannot write the journal record of ${file.path}: ${String(error)}`);

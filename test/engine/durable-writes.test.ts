@@ -152,6 +152,60 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.deepEqual(await records(state), []);
   });
 
+  it('a record this engine cannot read (another format, broken JSON) keeps its staging file: recovery deletes only unnamed clean copies', async () => {
+    const state = stateDir();
+    const first = engine(state);
+    await first.fs.mkdir('/journal-future', 0o755);
+    emulator.faults.set({ rules: [{ endpoint: 'POST /api/2.0/workspace*', fault: { kind: 'error', status: 400, errorCode: 'INVALID_PARAMETER_VALUE', message: 'refused for the test' } }] });
+    await failsWith(first.driver.writeFile('/journal-future/a.txt', 'bytes of a newer wsfs'), 'EINVAL');
+    await failsWith(first.driver.writeFile('/journal-future/b.txt', 'bytes behind broken JSON'), 'EINVAL');
+    emulator.faults.clear();
+    const byPath = new Map<string, { file: string; record: { staging: string } }>();
+    for (const name of await records(state)) {
+      const file = join(state, 'journal', name);
+      const record = JSON.parse(await readFile(file, 'utf8')) as { path: string; staging: string };
+      byPath.set(record.path, { file, record });
+    }
+    const { file: pathA, record: recordA } = byPath.get('/journal-future/a.txt')!;
+    const { file: pathB, record: recordB } = byPath.get('/journal-future/b.txt')!;
+    // A newer wsfs wrote A (format 2); B is cut off (its staging file cannot be learnt from it).
+    await writeFile(pathA, JSON.stringify({ ...recordA, format: 2 }));
+    await writeFile(pathB, (await readFile(pathB, 'utf8')).slice(0, 20));
+    const staged = join(state, 'staging');
+    const second = engine(state);
+    assert.equal(await second.fs.recover(), 0);
+    assert.equal(second.problems.filter((p) => /could not be read/.test(p.message)).length, 2);
+    assert.equal(await readFile(join(staged, recordA.staging), 'utf8'), 'bytes of a newer wsfs');
+    assert.equal(await readFile(join(staged, recordB.staging), 'utf8'), 'bytes behind broken JSON');
+    // Once the records are readable again, a third run finishes both saves.
+    await writeFile(pathA, JSON.stringify(recordA));
+    await writeFile(pathB, JSON.stringify(recordB));
+    const third = engine(state);
+    assert.equal(await third.fs.recover(), 2);
+    await eventually('both saves reach the workspace', () => remoteBytes('/journal-future/a.txt') === 'bytes of a newer wsfs' && remoteBytes('/journal-future/b.txt') === 'bytes behind broken JSON');
+  });
+
+  it('a file unlinked while open and written on (the temp-file pattern) leaves no journal record behind', async () => {
+    const state = stateDir();
+    const run = engine(state);
+    const file = await run.driver.open('/scratch-unlinked.tmp.txt', 'w');
+    await file.write('first', 0);
+    assert.equal((await records(state)).length, 1, 'the first change is journaled');
+    await run.fs.unlink('/scratch-unlinked.tmp.txt');
+    assert.deepEqual(await records(state), [], 'unlink drops the record');
+    await file.write(' and more', 5);
+    assert.equal((await file.read(100, 0)).toString(), 'first and more', 'the open file keeps working');
+    assert.deepEqual(await records(state), [], 'a write to the unlinked file journals nothing');
+    await file.close();
+    assert.deepEqual(await records(state), []);
+    assert.equal(remoteBytes('/scratch-unlinked.tmp.txt'), undefined);
+    // A restart finds nothing to keep or report.
+    const next = engine(state);
+    assert.equal(await next.fs.recover(), 0);
+    await assert.rejects(readdir(join(state, 'unsaved')), { code: 'ENOENT' });
+    assert.deepEqual(next.problems, []);
+  });
+
   it('a record whose upload had already applied is dropped at recovery, without a conflict copy', async () => {
     const state = stateDir();
     const first = engine(state);

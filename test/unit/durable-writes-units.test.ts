@@ -56,11 +56,20 @@ describe('WriteJournal', () => {
     await writeFile(join(folder, 'future.json'), JSON.stringify({ ...RECORD, id: 'future', format: 2 }));
     await writeFile(join(folder, 'broken.json'), '{"format":1,');
     await writeFile(join(folder, 'escape.json'), JSON.stringify({ ...RECORD, id: 'escape', staging: '../../etc/passwd' }));
+    await writeFile(join(folder, 'escape-id.json'), JSON.stringify({ ...RECORD, id: '../../outside' }));
     await writeFile(join(folder, 'k9.json.1234.tmp'), '{');
-    const { records, unreadable } = await journal.load();
+    const { records, unreadable, claimedByUnreadable } = await journal.load();
     assert.deepEqual(records.map((r) => r.id), ['k1']);
-    assert.deepEqual(unreadable.map((f) => f.slice(folder.length + 1)).sort(), ['broken.json', 'escape.json', 'future.json']);
+    assert.deepEqual(unreadable.map((f) => f.slice(folder.length + 1)).sort(), ['broken.json', 'escape-id.json', 'escape.json', 'future.json']);
+    assert.equal(claimedByUnreadable, undefined, 'broken JSON names no staging file: none may be deleted');
     assert.ok(!(await readdir(folder)).some((name) => name.endsWith('.tmp')));
+    await rm(join(folder, 'broken.json'));
+    await writeFile(join(folder, 'dot.json'), JSON.stringify({ ...RECORD, id: 'dot', staging: '..' }));
+    assert.equal((await journal.load()).claimedByUnreadable, undefined, 'neither does a record naming ".." or a path');
+    await rm(join(folder, 'dot.json'));
+    await rm(join(folder, 'escape.json'));
+    await rm(join(folder, 'escape-id.json'));
+    assert.deepEqual((await journal.load()).claimedByUnreadable, [RECORD.staging], 'a record of another format still names its staging file');
   });
 
   it('new ids are unique', () => {

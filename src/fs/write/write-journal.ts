@@ -54,6 +54,11 @@ export interface JournalContents {
   records: JournalRecord[];
   /** Record files that could not be read or have another format (kept, reported). */
   unreadable: string[];
+  /**
+   * Staging files the unreadable records still name, or `undefined` when one of them names none
+   * that could be learnt (broken JSON): then no staging file may be taken for an unnamed copy.
+   */
+  claimedByUnreadable: string[] | undefined;
 }
 
 /**
@@ -100,6 +105,7 @@ export class WriteJournal {
     await this.prepare();
     const records: JournalRecord[] = [];
     const unreadable: string[] = [];
+    let claimedByUnreadable: string[] | undefined = [];
     for (const name of (await readdir(this.dir)).sort()) {
       const file = join(this.dir, name);
       if (name.endsWith('.tmp')) {
@@ -107,13 +113,19 @@ export class WriteJournal {
         continue;
       }
       if (!name.endsWith('.json')) continue;
+      let parsed: unknown;
       try {
-        records.push(parseRecord(JSON.parse(await readFile(file, 'utf8')) as unknown));
+        parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
+        records.push(parseRecord(parsed));
       } catch {
         unreadable.push(file);
+        // Its staging file may hold the only copy of saved bytes: never let it pass for a clean copy.
+        const staging = (parsed as { staging?: unknown } | null | undefined)?.staging;
+        if (isStagingName(staging)) claimedByUnreadable?.push(staging);
+        else claimedByUnreadable = undefined;
       }
     }
-    return { records: records.sort((a, b) => a.recordedAt - b.recordedAt), unreadable };
+    return { records: records.sort((a, b) => a.recordedAt - b.recordedAt), unreadable, claimedByUnreadable };
   }
 
   private prepare(): Promise<void> {
@@ -139,15 +151,19 @@ function parseRecord(value: unknown): JournalRecord {
     r !== null &&
     typeof r === 'object' &&
     r.format === JOURNAL_FORMAT &&
-    typeof r.id === 'string' &&
+    isStagingName(r.id) &&
     (r.state === 'open' || r.state === 'closed') &&
     typeof r.path === 'string' &&
     r.path.startsWith('/') &&
     typeof r.remotePath === 'string' &&
-    typeof r.staging === 'string' &&
-    !r.staging.includes('/') &&
+    isStagingName(r.staging) &&
     typeof r.size === 'number' &&
     typeof r.recordedAt === 'number';
   if (!ok) throw new TypeError('not a journal record of this format');
   return r as JournalRecord;
+}
+
+/** A plain file name (no separator, not `.` or `..`): a staging file's, or a record id (its file's stem). */
+function isStagingName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\');
 }

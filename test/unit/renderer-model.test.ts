@@ -184,5 +184,9 @@ describe('problem rows', () => {
     assert.deepEqual([row?.action, row?.fix], ['retry', 'Choose an empty folder']);
     assert.deepEqual(problemRows({ kind: 'mounted', mountPoint: '/m', since: 0 }, []), []);
     for (const kind of PROBLEM_KINDS) assert.ok(['sign-in', 'retry', 'open-log', 'open-folder'].includes(fixFor({ kind, message: 'm', path: 'p', copyPath: 'c' } as Problem)));
+    assert.deepEqual(
+      Object.fromEntries(PROBLEM_KINDS.map((kind) => [kind, fixFor({ kind, message: 'm', path: 'p', copyPath: 'c' } as Problem)])),
+      { 'upload-failed': 'open-log', 'conflict-copy': 'open-folder', 'needs-sign-in': 'sign-in', disconnected: 'retry', 'cache-disabled': 'open-log', other: 'open-log' },
+    );
   });
 });

@@ -7,7 +7,7 @@ import { wsfsApi } from './api';
 import { CacheView } from './cache-view';
 import { FirstRun } from './first-run';
 import { OtherProblems } from './problem-list';
-import { problemRows, type Fix } from './problem-rows';
+import { problemCount, type Fix } from './problem-rows';
 import { SettingsView } from './settings-view';
 import { StatusView } from './status-view';
 import { useActions } from './use-actions';
@@ -123,9 +123,7 @@ export function App(): React.JSX.Element {
   const dismiss = (problemId: string): void => void actions.run(`dismiss:${problemId}`, () => api().dismissProblem({ problemId }));
 
   const firstRun = model.phase === 'ready' && model.workspaces.length === 0;
-  const problemCount =
-    model.workspaces.reduce((n, w) => n + problemRows(w.state, model.problems.filter((p) => p.workspaceId === w.settings.id)).length, 0) +
-    model.problems.filter((p) => !model.workspaces.some((w) => w.settings.id === p.workspaceId)).length;
+  const problemTotal = problemCount(model.workspaces, model.problems);
   const editedView = editing.kind === 'edit' ? model.workspaces.find((w) => w.settings.id === editing.workspaceId) : undefined;
 
   let content: React.JSX.Element;
@@ -225,9 +223,9 @@ export function App(): React.JSX.Element {
               onKeyDown={onTabKey}
             >
               {t.label}
-              {t.id === 'status' && problemCount > 0 && (
-                <span className="tab-count" aria-label={`${problemCount} problems`}>
-                  {problemCount}
+              {t.id === 'status' && problemTotal > 0 && (
+                <span className="tab-count" aria-label={`${problemTotal} problems`}>
+                  {problemTotal}
                 </span>
               )}
             </button>

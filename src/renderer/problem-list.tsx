@@ -3,7 +3,7 @@
 // shown on the Status tab and on the first-run screen alike. Which rows and fixes there are is
 // problem-rows.ts; running a fix is the caller's job.
 import type { AppProblem, WorkspaceState } from '../shared/ipc-contract';
-import { FIX_LABEL, problemRows, type Fix } from './problem-rows';
+import { FIX_LABEL, otherProblems, problemRows, type Fix } from './problem-rows';
 
 /** Props of ProblemList. */
 export interface ProblemListProps {
@@ -44,7 +44,7 @@ export function ProblemList({ workspaceName, state, problems, onFix, onDismiss }
 
 /** Problems not tied to a configured workspace, as a card; nothing when there are none. */
 export function OtherProblems(props: { problems: AppProblem[]; workspaceIds: string[]; onFix: (fix: Fix, path?: string) => void; onDismiss: (problemId: string) => void }): React.JSX.Element | null {
-  const general = props.problems.filter((p) => p.workspaceId === undefined || !props.workspaceIds.includes(p.workspaceId));
+  const general = otherProblems(props.problems, props.workspaceIds);
   if (general.length === 0) return null;
   return (
     <section className="card" aria-label="Other problems">

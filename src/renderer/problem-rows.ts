@@ -1,7 +1,8 @@
 // The problems of one workspace as rows, each with the fix the user can apply from the window:
 // sign in again, retry the mount, show the folder holding a conflict copy, or open the log. Decides
-// which fix a problem offers (exhaustive over problem kinds) and says each fact once. No React.
-import type { AppProblem, WorkspaceState } from '../shared/ipc-contract';
+// which fix a problem offers (exhaustive over problem kinds), says each fact once, and which
+// problems belong to no configured workspace. No React.
+import type { AppProblem, WorkspaceState, WorkspaceView } from '../shared/ipc-contract';
 import { problemTitle, type Problem, type ProblemKind } from '../shared/problem';
 
 /** A fix the card can run. */
@@ -61,4 +62,15 @@ export function problemRows(state: WorkspaceState, problems: AppProblem[]): Prob
     rows.push(row);
   }
   return rows;
+}
+
+/** The problems tied to none of `workspaceIds` (e.g. an unreadable settings file). */
+export function otherProblems(problems: AppProblem[], workspaceIds: string[]): AppProblem[] {
+  return problems.filter((p) => p.workspaceId === undefined || !workspaceIds.includes(p.workspaceId));
+}
+
+/** How many problem rows the window shows in all: every workspace's rows plus the other problems (the Status tab's count). */
+export function problemCount(workspaces: WorkspaceView[], problems: AppProblem[]): number {
+  const mine = workspaces.reduce((n, w) => n + problemRows(w.state, problems.filter((p) => p.workspaceId === w.settings.id)).length, 0);
+  return mine + otherProblems(problems, workspaces.map((w) => w.settings.id)).length;
 }

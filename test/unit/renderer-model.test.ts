@@ -8,7 +8,7 @@ import { WORKSPACE_STATE_KINDS, type AppState, type UsageSample, type WorkspaceS
 import { PROBLEM_KINDS, type Problem } from '../../src/shared/problem';
 import { DEFAULT_GENERAL_SETTINGS } from '../../src/shared/settings';
 import { INITIAL_MODEL, patchSettings, reduceApp, type AppModel } from '../../src/renderer/app-model';
-import { fixFor, problemRows } from '../../src/renderer/problem-rows';
+import { fixFor, otherProblems, problemCount, problemRows } from '../../src/renderer/problem-rows';
 import { addSample, HISTORY_SECONDS } from '../../src/renderer/stats-history';
 import { engineRunning, primaryAction, stateBadge } from '../../src/renderer/workspace-state';
 
@@ -188,5 +188,18 @@ describe('problem rows', () => {
       Object.fromEntries(PROBLEM_KINDS.map((kind) => [kind, fixFor({ kind, message: 'm', path: 'p', copyPath: 'c' } as Problem)])),
       { 'upload-failed': 'open-log', 'conflict-copy': 'open-folder', 'needs-sign-in': 'sign-in', disconnected: 'retry', 'cache-disabled': 'open-log', other: 'open-log' },
     );
+  });
+
+  it('counts what the window shows: the rows of each workspace once, plus problems of no configured workspace', () => {
+    const settingsProblem = { id: 'p-3', at: 3, problem: { kind: 'other' as const, message: 'settings unreadable' } };
+    const removedWorkspace = { id: 'p-4', workspaceId: 'ws-gone', at: 4, problem: { kind: 'disconnected' as const, message: 'gone' } };
+    const all = [signIn, conflict, settingsProblem, removedWorkspace];
+    assert.deepEqual(otherProblems(all, ['ws-a']).map((p) => p.id), ['p-3', 'p-4']);
+    // ws-a signed out: its state row stands for the sign-in problem, so 2 rows there, plus 2 others.
+    assert.equal(problemCount([view('ws-a', { kind: 'needs-sign-in', message: 'token refused' })], all), 4);
+    assert.equal(problemCount([view('ws-a', { kind: 'mounted', mountPoint: '/m', since: 0 })], all), 4);
+    assert.equal(problemCount([], all), 4, 'first run: every problem is an other problem');
+    assert.equal(problemCount([view('ws-a'), view('ws-gone')], [conflict, removedWorkspace]), 2);
+    assert.equal(problemCount([view('ws-a')], []), 0);
   });
 });

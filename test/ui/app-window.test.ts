@@ -180,7 +180,6 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.ok(!light.invokes.slice(invokesBefore).includes('workspace:add'), 'nothing sent while the form is invalid');
       await light.screenshot('form-errors-light');
       assert.deepEqual(await light.accessibilityViolations(), [], 'form-errors-light: accessibility');
-    assert.deepEqual(await light.accessibilityViolations(), [], 'form-errors-light: accessibility');
 
       // Test connection against a real emulator: a wrong token gets the workspace's own error.
       await page.getByLabel('Workspace URL').fill(emulator.host);
@@ -219,7 +218,6 @@ describe('the app window', { timeout: 240_000 }, () => {
       assert.ok(await card.getByRole('button', { name: 'Retry' }).isVisible());
       await light.screenshot('status-problem-light');
       assert.deepEqual(await light.accessibilityViolations(), [], 'status-problem-light: accessibility');
-    assert.deepEqual(await light.accessibilityViolations(), [], 'status-problem-light: accessibility');
       assert.ok(!JSON.stringify(await page.content()).includes(emulator.token), 'the token is never shown');
       assert.deepEqual(light.errors, []);
     } finally {

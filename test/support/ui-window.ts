@@ -2,7 +2,8 @@
 // playwright-core, loaded from file:// (the app serves it on app://wsfs), with `window.api` built from
 // shared/ipc-contract's name tables exactly as the preload builds it — but bridged to a backend in
 // the test process (the real app controller) through `page.exposeBinding`, which also passes the
-// calling frame's URL for main's sender check. Owns the browser and screenshots; asserts nothing.
+// calling frame's URL for main's sender check. Owns the browser, screenshots and the tests' bounded
+// polling (waitUntil); asserts nothing.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -80,6 +81,15 @@ function installApi(tables: { methods: Record<string, string>; events: Record<st
   w.wsfsPush = (event, payload) => {
     for (const listener of listeners.get(event) ?? []) listener(payload);
   };
+}
+
+/** Polls `condition` every 100 ms until it holds or `ms` have passed (bounded in count and time); resolves to its last value. Asserts nothing. */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, ms = 5_000): Promise<boolean> {
+  for (let i = 0; i < Math.ceil(ms / 100); i++) {
+    if (await condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
 }
 
 let browser: Browser | undefined;

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import { startAppBackend, type AppBackend } from '../support/app-backend';
-import { closeBrowser, openUiWindow, type UiWindow } from '../support/ui-window';
+import { closeBrowser, openUiWindow, waitUntil, type UiWindow } from '../support/ui-window';
 
 const MOUNT_TIMEOUT = 60_000;
 
@@ -80,10 +80,10 @@ describe('the app window', { timeout: 240_000 }, () => {
     const boxAfter = { button: await page.getByRole('button', { name: `Unmount ${name}` }).boundingBox(), card: await card.boundingBox() };
     assert.deepEqual(boxAfter, boxBefore);
     await page.getByRole('button', { name: `Open folder of ${name}` }).click();
-    for (let i = 0; i < 50 && !backend.fixture.desktop.openedFolders.includes(mountPoint); i++) await page.waitForTimeout(100);
+    await waitUntil(() => backend.fixture.desktop.openedFolders.includes(mountPoint));
     assert.deepEqual(backend.fixture.desktop.openedFolders, [mountPoint], 'Open folder asks the desktop to open the mount point');
     await page.getByRole('button', { name: `Copy mount point of ${name}` }).click();
-    for (let i = 0; i < 50 && backend.fixture.desktop.clipboard !== mountPoint; i++) await page.waitForTimeout(100);
+    await waitUntil(() => backend.fixture.desktop.clipboard === mountPoint);
     assert.equal(backend.fixture.desktop.clipboard, mountPoint, 'Copy puts the mount point on the clipboard');
 
     // Nothing has been read yet: note the cache's figures, then list and read through the mount.

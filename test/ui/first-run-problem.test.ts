@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAppBackend, type AppBackend } from '../support/app-backend';
-import { closeBrowser, openUiWindow, type UiWindow } from '../support/ui-window';
+import { closeBrowser, openUiWindow, waitUntil, type UiWindow } from '../support/ui-window';
 
 describe('first run with an unreadable settings file', { timeout: 120_000 }, () => {
   let backend: AppBackend;
@@ -44,7 +44,7 @@ describe('first run with an unreadable settings file', { timeout: 120_000 }, () 
 
     await card.getByRole('button', { name: 'Open log' }).click();
     const logs = path.join(dir, 'logs');
-    for (let i = 0; i < 50 && !backend.fixture.desktop.openedFolders.includes(logs); i++) await page.waitForTimeout(100);
+    await waitUntil(() => backend.fixture.desktop.openedFolders.includes(logs));
     assert.deepEqual(backend.fixture.desktop.openedFolders, [logs]);
 
     await card.getByRole('button', { name: /^Dismiss/ }).click();

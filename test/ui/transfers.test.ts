@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import { api } from '../support/emulator-fixture';
 import { startAppBackend, type AppBackend } from '../support/app-backend';
-import { closeBrowser, openUiWindow, type UiWindow } from '../support/ui-window';
+import { closeBrowser, openUiWindow, waitUntil, type UiWindow } from '../support/ui-window';
 
 const sha256 = (bytes: Buffer | undefined): string => createHash('sha256').update(bytes ?? Buffer.alloc(0)).digest('hex');
 
@@ -26,11 +26,8 @@ describe('transfers and upload problems in the window', { timeout: 240_000 }, ()
   let mountPoint: string;
 
   const remote = (name: string): Buffer | undefined => (emulator.tree.find(`/Users/${emulator.userName}/${name}`) as { content?: Buffer } | undefined)?.content;
-  /** Polls `condition` every 100 ms for at most `ms`. */
-  const eventually = async (what: string, condition: () => boolean, ms = 30_000): Promise<void> => {
-    for (let i = 0; i < ms / 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.ok(condition(), `not within ${ms} ms: ${what}`);
-  };
+  /** Asserts that `condition` holds within `ms`. */
+  const eventually = async (what: string, condition: () => boolean, ms = 30_000): Promise<void> => assert.ok(await waitUntil(condition, ms), `not within ${ms} ms: ${what}`);
 
   before(async () => {
     emulator = await WorkspaceEmulator.start({ seed: 'demo' });
@@ -72,8 +69,7 @@ describe('transfers and upload problems in the window', { timeout: 240_000 }, ()
       // Wait for a value between a quarter and the end, so the screenshot shows a bar in motion
       // (polled with evaluate: waitForFunction's eval is refused by the page's CSP).
       const moving = "(() => { const p = document.querySelector('ul.transfers progress'); return p !== null && p.hasAttribute('value') && p.value >= p.max / 4 && p.value < p.max; })()";
-      for (let i = 0; i < 200 && !(await window.page.evaluate<boolean>(moving)); i++) await window.page.waitForTimeout(100);
-      assert.ok(await window.page.evaluate<boolean>(moving), `${name}: the bar shows progress`);
+      assert.ok(await waitUntil(() => window.page.evaluate<boolean>(moving), 20_000), `${name}: the bar shows progress`);
       assert.equal(Number(await bar.getAttribute('max')), bytes.length);
       assert.match((await window.page.locator('.transfer-size').first().textContent()) ?? '', /MB \/ 20(\.0)? MB/);
       await window.screenshot(name);

@@ -24,9 +24,6 @@ export interface CacheViewProps {
 
 function CacheCard(props: { view: WorkspaceView; sample: UsageSample | undefined; history: StatsSample[]; limit: number; working: boolean; onClear: () => void }): React.JSX.Element {
   const { view, sample } = props;
-  const cache = sample?.cache;
-  const limit = cache !== undefined && cache.bytesLimit > 0 ? cache.bytesLimit : props.limit;
-  const used = cache?.bytesUsed ?? 0;
   const titleId = `cache-${view.settings.id}-title`;
   // The state decides (figures of a stopped engine are old; a fresh mount's first ones are a moment away).
   const running = engineRunning(view.state);
@@ -42,6 +39,9 @@ function CacheCard(props: { view: WorkspaceView; sample: UsageSample | undefined
       </article>
     );
   }
+  const cache = sample.cache;
+  const limit = cache.bytesLimit > 0 ? cache.bytesLimit : props.limit;
+  const usedOfLimit = `${formatBytes(cache.bytesUsed)} of ${formatBytes(limit)}`;
   return (
     <article className="card" aria-labelledby={titleId} data-workspace={view.settings.id}>
       <div className="card-head">
@@ -52,12 +52,12 @@ function CacheCard(props: { view: WorkspaceView; sample: UsageSample | undefined
           </ActionButton>
         </div>
       </div>
-      <Meter label="Cache used" value={used} max={limit} valueText={`${formatBytes(used)} of ${formatBytes(limit)}`} detail={`${formatBytes(used)} of ${formatBytes(limit)}`} />
+      <Meter label="Cache used" value={cache.bytesUsed} max={limit} valueText={usedOfLimit} detail={usedOfLimit} />
       <dl className="stats">
-        <Stat label="Files" value={formatCount(cache?.files ?? 0)} />
-        <Stat label="Hit rate" value={formatPercent(cache === undefined ? undefined : cacheHitRate(cache))} />
-        <Stat label="Downloaded" value={formatBytes(cache?.bytesFetched ?? 0)} />
-        <Stat label="Evicted" value={formatCount(cache?.evictions ?? 0)} />
+        <Stat label="Files" value={formatCount(cache.files)} />
+        <Stat label="Hit rate" value={formatPercent(cacheHitRate(cache))} />
+        <Stat label="Downloaded" value={formatBytes(cache.bytesFetched)} />
+        <Stat label="Evicted" value={formatCount(cache.evictions)} />
       </dl>
       <UsageChart samples={props.history} windowSeconds={HISTORY_SECONDS} />
     </article>

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CacheUsage } from '../../shared/cache-usage';
+import { formatByteSize, type CacheUsage } from '../../shared/cache-usage';
 import type { CacheDisabledProblem } from '../../shared/problem';
 import type { Logger } from '../logger';
 import { CACHE_INDEX_FILE, CACHE_INDEX_FORMAT, CACHE_INDEX_VERSION, readCacheIndex, writeCacheIndex, type CacheIndexRecord } from './cache-index';
@@ -385,7 +385,7 @@ export class ContentCache {
     while (free - bytes < this.minFree) {
       const victim = this.victim();
       if (victim === undefined) {
-        this.fault(`the disk of the content cache is almost full (${formatBytes(free)} free, ${formatBytes(bytes)} needed, and the cache leaves at least ${formatBytes(this.minFree)} free)`);
+        this.fault(`the disk of the content cache is almost full (${formatByteSize(free)} free, ${formatByteSize(bytes)} needed, and the cache leaves at least ${formatByteSize(this.minFree)} free)`);
         return false;
       }
       free += victim.bytes;
@@ -618,10 +618,4 @@ function localErrorCode(error: unknown): string | undefined {
 function isDiskFull(error: unknown): boolean {
   const code = localErrorCode(error);
   return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${Math.max(0, Math.round(bytes / 1024))} KiB`;
 }

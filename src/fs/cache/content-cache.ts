@@ -423,7 +423,7 @@ export class ContentCache {
         this.drop(entry);
         return false;
       }
-      const identity = `${info.ino}:${info.size}:${info.ctimeMs}`;
+      const identity = fileIdentity(info);
       if (entry.sha256 === undefined || entry.checked === identity) return true;
       const sum = await sha256Of(entry.file).catch(() => undefined);
       if (sum !== entry.sha256) {
@@ -483,7 +483,7 @@ export class ContentCache {
       const sum = await sha256Of(entry.file).catch(() => undefined);
       if (sum === undefined || info === undefined) return;
       entry.sha256 = sum;
-      entry.checked = `${info.ino}:${info.size}:${info.ctimeMs}`;
+      entry.checked = fileIdentity(info);
       if (entry.kept) this.scheduleSave();
     })().finally(() => this.hashing.delete(done));
     this.hashing.add(done);
@@ -591,6 +591,11 @@ function pidAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** What changes when a file's bytes are replaced or rewritten: inode, size, ctime. */
+function fileIdentity(info: { ino: number; size: number; ctimeMs: number }): string {
+  return `${info.ino}:${info.size}:${info.ctimeMs}`;
 }
 
 /** sha256 of a file, streamed (never the whole file in memory). */

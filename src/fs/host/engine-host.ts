@@ -205,12 +205,9 @@ export class EngineHost {
       case 'engine:unmount':
         if (this.phase === 'idle') throw new EngineError('not-mounted', 'nothing is mounted by this engine');
         return this.unmount();
-      case 'engine:get-stats': {
-        const stats = this.stats();
-        this.lastStats = JSON.stringify(stats);
-        this.send({ kind: 'engine:stats', stats });
+      case 'engine:get-stats':
+        this.pushStats(true);
         return;
-      }
       case 'cache:set-enabled':
         await this.mountedEngine(command.kind).setCacheEnabled(command.enabled);
         this.pushStats();
@@ -445,11 +442,11 @@ export class EngineHost {
     return this.mounted;
   }
 
-  /** Pushes `engine:stats` when they changed since the last push. */
-  private pushStats(): void {
+  /** Pushes `engine:stats` when they changed since the last push (always when `asked`: an `engine:get-stats`). */
+  private pushStats(asked = false): void {
     const stats = this.stats();
     const text = JSON.stringify(stats);
-    if (text === this.lastStats) return;
+    if (!asked && text === this.lastStats) return;
     this.lastStats = text;
     this.send({ kind: 'engine:stats', stats });
   }

@@ -18,7 +18,7 @@ import { diskFree as realDiskFree } from './disk-free';
 /** Default size limit: 5 GiB. */
 export const DEFAULT_CACHE_LIMIT_BYTES = 5 * 1024 ** 3;
 /** Default minimum free space left on the cache's disk: 512 MiB. */
-export const DEFAULT_MIN_FREE_BYTES = 512 * 1024 ** 2;
+const DEFAULT_MIN_FREE_BYTES = 512 * 1024 ** 2;
 /** How long index changes may wait before they are written (they are also written on close). */
 const INDEX_DELAY_MS = 1_000;
 /** Sizes remembered for versions not kept (stat of a notebook with the cache off), at most. */

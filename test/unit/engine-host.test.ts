@@ -207,6 +207,11 @@ describe('EngineHost', () => {
       ],
     );
     for (const id of [3, 4, 5]) assert.equal(replyTo(events, id).ok, true);
+    // docs/protocol.md: a cache command emits engine:stats before its reply, also when nothing changed.
+    await host.receive({ kind: 'cache:set-enabled', id: 6, enabled: false });
+    const statsAt = events.map((e) => e.kind).lastIndexOf('engine:stats');
+    assert.equal(events.filter((e) => e.kind === 'engine:stats').length, 4, 'an unchanged cache:set-enabled still emits engine:stats');
+    assert.ok(statsAt >= 0 && statsAt < events.indexOf(replyTo(events, 6)), 'engine:stats comes before the reply');
   });
 
   it('pushes engine:stats while mounted only when they changed', async () => {

@@ -210,11 +210,11 @@ export class EngineHost {
         return;
       case 'cache:set-enabled':
         await this.mountedEngine(command.kind).setCacheEnabled(command.enabled);
-        this.pushStats();
+        this.pushStats(true);
         return;
       case 'cache:clear':
         await this.mountedEngine(command.kind).clearCache();
-        this.pushStats();
+        this.pushStats(true);
         return;
       default:
         return assertNever(command);
@@ -442,7 +442,7 @@ export class EngineHost {
     return this.mounted;
   }
 
-  /** Pushes `engine:stats` when they changed since the last push (always when `asked`: an `engine:get-stats`). */
+  /** Pushes `engine:stats` when they changed since the last push (always when `asked`: `engine:get-stats` and `cache:*` commands, docs/protocol.md). */
   private pushStats(asked = false): void {
     const stats = this.stats();
     const text = JSON.stringify(stats);

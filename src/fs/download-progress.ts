@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { TransferProgressEvent } from '../shared/engine-protocol';
 
 /** How often the size of a running download is told (at most). */
-export const DOWNLOAD_PROGRESS_EVERY_MS = 250;
+const DOWNLOAD_PROGRESS_EVERY_MS = 250;
 
 /** A transfer update without its event kind. */
 export type TransferUpdate = Omit<TransferProgressEvent, 'kind'>;

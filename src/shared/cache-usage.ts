@@ -57,3 +57,16 @@ export function uploadProgress(transfers: TransferSummary): number {
   if (transfers.bytesToUpload <= 0) return 1;
   return Math.min(1, transfers.bytesUploaded / transfers.bytesToUpload);
 }
+
+const IEC_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** A byte count for messages and the CLI: `512 B`, `1.5 KiB`, `5.0 GiB` (1024-based, one decimal). */
+export function formatByteSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < IEC_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${IEC_UNITS[unit]}`;
+}

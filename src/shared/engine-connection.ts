@@ -82,7 +82,7 @@ export class EngineConnection {
 
   /** Resolves once `engine:ready` arrived; rejects if the engine exits first, on timeout, or on a protocol mismatch. */
   waitReady(timeoutMs: number): Promise<ReadyEvent> {
-    if (this.ready !== undefined) return Promise.resolve(this.ready);
+    if (this.ready !== undefined) return accepted(this.ready);
     return new Promise((resolve, reject) => {
       const timer = this.timers.set(() => {
         off();
@@ -92,9 +92,7 @@ export class EngineConnection {
         if (event.kind !== 'engine:ready') return;
         this.timers.clear(timer);
         off();
-        if (event.protocolVersion !== ENGINE_PROTOCOL_VERSION) {
-          reject(new EngineCommandError('protocol-mismatch', `the engine speaks protocol ${event.protocolVersion}, expected ${ENGINE_PROTOCOL_VERSION}`));
-        } else resolve(event);
+        accepted(event).then(resolve, reject);
       });
       void this.exited.then((exit) => {
         this.timers.clear(timer);
@@ -167,6 +165,12 @@ export function scrubEnvironment<E extends Record<string, string | undefined>>(e
     out[key] = value;
   }
   return out as E;
+}
+
+/** `ready` if it speaks this protocol version; else a `protocol-mismatch` rejection. */
+function accepted(ready: ReadyEvent): Promise<ReadyEvent> {
+  if (ready.protocolVersion === ENGINE_PROTOCOL_VERSION) return Promise.resolve(ready);
+  return Promise.reject(new EngineCommandError('protocol-mismatch', `the engine speaks protocol ${ready.protocolVersion}, expected ${ENGINE_PROTOCOL_VERSION}`));
 }
 
 /** `signal SIGKILL` or `code 1`. */

@@ -56,6 +56,7 @@ describe('EngineConnection', () => {
     const again = connection.waitReady(5);
     connection.receive({ kind: 'engine:ready', protocolVersion: ENGINE_PROTOCOL_VERSION + 1, pid: 1 });
     await assert.rejects(again, code('protocol-mismatch'));
+    await assert.rejects(connection.waitReady(5), code('protocol-mismatch'), 'a later wait refuses the mismatched engine too');
   });
 
   it('fails pending commands when the process ends, and refuses new ones', async () => {

@@ -59,7 +59,7 @@ class FakeMount implements MountedEngine {
   }
 }
 
-function setup(fake: FakeOptions = {}, extra: { fixedWorkspace?: { host: string; token: string }; statsIntervalMs?: number } = {}) {
+function setup(fake: FakeOptions = {}, extra: { fixedWorkspace?: { host: string; token: string }; statsIntervalMs?: number; everyInterval?: (tick: () => void, ms: number) => () => void } = {}) {
   const events: EngineEvent[] = [];
   const settings: RemoteSettings[] = [];
   const plans: MountPlan[] = [];
@@ -207,27 +207,40 @@ describe('EngineHost', () => {
       ],
     );
     for (const id of [3, 4, 5]) assert.equal(replyTo(events, id).ok, true);
+    // docs/protocol.md: a cache command emits engine:stats before its reply, also when nothing changed.
+    await host.receive({ kind: 'cache:set-enabled', id: 6, enabled: false });
+    const statsAt = events.map((e) => e.kind).lastIndexOf('engine:stats');
+    assert.equal(events.filter((e) => e.kind === 'engine:stats').length, 4, 'an unchanged cache:set-enabled still emits engine:stats');
+    assert.ok(statsAt >= 0 && statsAt < events.indexOf(replyTo(events, 6)), 'engine:stats comes before the reply');
   });
 
   it('pushes engine:stats while mounted only when they changed', async () => {
-    const { host, events, mount } = setup({}, { statsIntervalMs: 5 });
-    const count = (): number => events.filter((e) => e.kind === 'engine:stats').length;
-    await host.receive({ kind: 'engine:set-credentials', id: 1, token: PAT });
-    await host.receive(mountCommand(2));
-    // Bounded waits: until the first push, then long enough for several unchanged ticks.
-    const until = async (condition: () => boolean): Promise<void> => {
-      for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The ticker is driven by hand (no sleeping): `tick()` is one interval passing.
+    const ticker: { tick?: () => void; ms?: number; stopped: boolean } = { stopped: false };
+    const everyInterval = (tick: () => void, ms: number): (() => void) => {
+      Object.assign(ticker, { tick, ms });
+      return () => (ticker.stopped = true);
     };
-    await until(() => count() === 1);
+    const { host, events, mount } = setup({}, { statsIntervalMs: 5, everyInterval });
+    const count = (): number => events.filter((e) => e.kind === 'engine:stats').length;
+    const tick = (times: number): void => {
+      for (let i = 0; i < times && !ticker.stopped; i++) ticker.tick?.();
+    };
+    await host.receive({ kind: 'engine:set-credentials', id: 1, token: PAT });
+    assert.equal(ticker.tick, undefined, 'no ticker before a mount');
+    await host.receive(mountCommand(2));
+    assert.equal(ticker.ms, 5);
+    tick(1);
     assert.equal(count(), 1, 'the first tick pushes the stats');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    tick(10);
     assert.equal(count(), 1, 'unchanged stats are not pushed again');
     mount.usage = { ...mount.usage, hits: 9 };
-    await until(() => count() === 2);
+    tick(1);
     assert.equal(count(), 2);
     await host.receive({ kind: 'engine:unmount', id: 3 });
+    assert.ok(ticker.stopped, 'the unmount stops the ticker');
     mount.usage = { ...mount.usage, hits: 10 };
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    tick(10);
     assert.equal(count(), 2, 'no pushes after the unmount');
   });
 

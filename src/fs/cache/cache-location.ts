@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
-/** The id of a mount point in default folder names (cache and state): 16 hex digits of its sha256. */
+/** The id of a mount point in default folder names (cache, state, runtime record): 16 hex digits of its sha256. */
 export function mountIdOf(mountPoint: string): string {
   return createHash('sha256').update(mountPoint).digest('hex').slice(0, 16);
 }

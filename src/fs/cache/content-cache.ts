@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CacheUsage } from '../../shared/cache-usage';
+import { formatByteSize, type CacheUsage } from '../../shared/cache-usage';
 import type { CacheDisabledProblem } from '../../shared/problem';
 import type { Logger } from '../logger';
 import { CACHE_INDEX_FILE, CACHE_INDEX_FORMAT, CACHE_INDEX_VERSION, readCacheIndex, writeCacheIndex, type CacheIndexRecord } from './cache-index';
@@ -18,7 +18,7 @@ import { diskFree as realDiskFree } from './disk-free';
 /** Default size limit: 5 GiB. */
 export const DEFAULT_CACHE_LIMIT_BYTES = 5 * 1024 ** 3;
 /** Default minimum free space left on the cache's disk: 512 MiB. */
-export const DEFAULT_MIN_FREE_BYTES = 512 * 1024 ** 2;
+const DEFAULT_MIN_FREE_BYTES = 512 * 1024 ** 2;
 /** How long index changes may wait before they are written (they are also written on close). */
 const INDEX_DELAY_MS = 1_000;
 /** Sizes remembered for versions not kept (stat of a notebook with the cache off), at most. */
@@ -385,7 +385,7 @@ export class ContentCache {
     while (free - bytes < this.minFree) {
       const victim = this.victim();
       if (victim === undefined) {
-        this.fault(`the disk of the content cache is almost full (${formatBytes(free)} free, ${formatBytes(bytes)} needed, and the cache leaves at least ${formatBytes(this.minFree)} free)`);
+        this.fault(`the disk of the content cache is almost full (${formatByteSize(free)} free, ${formatByteSize(bytes)} needed, and the cache leaves at least ${formatByteSize(this.minFree)} free)`);
         return false;
       }
       free += victim.bytes;
@@ -423,7 +423,7 @@ export class ContentCache {
         this.drop(entry);
         return false;
       }
-      const identity = `${info.ino}:${info.size}:${info.ctimeMs}`;
+      const identity = fileIdentity(info);
       if (entry.sha256 === undefined || entry.checked === identity) return true;
       const sum = await sha256Of(entry.file).catch(() => undefined);
       if (sum !== entry.sha256) {
@@ -483,7 +483,7 @@ export class ContentCache {
       const sum = await sha256Of(entry.file).catch(() => undefined);
       if (sum === undefined || info === undefined) return;
       entry.sha256 = sum;
-      entry.checked = `${info.ino}:${info.size}:${info.ctimeMs}`;
+      entry.checked = fileIdentity(info);
       if (entry.kept) this.scheduleSave();
     })().finally(() => this.hashing.delete(done));
     this.hashing.add(done);
@@ -593,6 +593,11 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** What changes when a file's bytes are replaced or rewritten: inode, size, ctime. */
+function fileIdentity(info: { ino: number; size: number; ctimeMs: number }): string {
+  return `${info.ino}:${info.size}:${info.ctimeMs}`;
+}
+
 /** sha256 of a file, streamed (never the whole file in memory). */
 function sha256Of(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -618,10 +623,4 @@ function localErrorCode(error: unknown): string | undefined {
 function isDiskFull(error: unknown): boolean {
   const code = localErrorCode(error);
   return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${Math.max(0, Math.round(bytes / 1024))} KiB`;
 }

@@ -4,6 +4,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { formatByteSize } from '../../shared/cache-usage';
 import type { MountCommand } from '../../shared/engine-protocol';
 import type { FailedMountState, MountedMountState } from '../../shared/mount-state';
 import { readCacheIndex } from '../cache/cache-index';
@@ -315,18 +316,7 @@ async function cacheLine(dir: string, limit: number | undefined): Promise<string
   const index = await readCacheIndex(dir).catch(() => undefined);
   const files = index?.records.length ?? 0;
   const bytes = index?.records.reduce((sum, record) => sum + record.bytes, 0) ?? 0;
-  return `\tcache: ${files} file${files === 1 ? '' : 's'}, ${formatSize(bytes)}${limit === undefined ? '' : ` of ${formatSize(limit)}`} in ${dir}`;
-}
-
-function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+  return `\tcache: ${files} file${files === 1 ? '' : 's'}, ${formatByteSize(bytes)}${limit === undefined ? '' : ` of ${formatByteSize(limit)}`} in ${dir}`;
 }
 
 function sleep(ms: number): Promise<void> {

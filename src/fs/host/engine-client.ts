@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { EngineCommandError, EngineConnection, scrubEnvironment, type CommandInput, type EngineExit } from '../../shared/engine-connection';
 import type { EngineEvent, ReadyEvent } from '../../shared/engine-protocol';
 
-export { EngineCommandError, scrubEnvironment, type CommandInput, type EngineExit };
+export { EngineCommandError, scrubEnvironment };
 
 /** How to start an engine. */
 export interface SpawnEngineOptions {

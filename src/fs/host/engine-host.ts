@@ -118,6 +118,8 @@ export interface EngineHostOptions {
   onIdle?: (reason: 'unmounted' | 'lost') => void;
   /** How often changed stats are pushed while mounted, ms (default 1000; 0 never). */
   statsIntervalMs?: number;
+  /** Starts the stats ticker; returns its stop function (default: an unref'd setInterval). Tests tick by hand. */
+  everyInterval?: (tick: () => void, ms: number) => () => void;
 }
 
 type Phase = 'idle' | 'mounting' | 'mounted' | 'unmounting';
@@ -134,7 +136,7 @@ export class EngineHost {
   private mounted: MountedEngine | undefined;
   private mountPoint: string | undefined;
   private stopping: Promise<void> | undefined;
-  private statsTimer: NodeJS.Timeout | undefined;
+  private stopStatsTimer: (() => void) | undefined;
   /** The last `engine:stats` pushed, as JSON (a push happens only when it changed). */
   private lastStats = '';
 
@@ -205,19 +207,16 @@ export class EngineHost {
       case 'engine:unmount':
         if (this.phase === 'idle') throw new EngineError('not-mounted', 'nothing is mounted by this engine');
         return this.unmount();
-      case 'engine:get-stats': {
-        const stats = this.stats();
-        this.lastStats = JSON.stringify(stats);
-        this.send({ kind: 'engine:stats', stats });
+      case 'engine:get-stats':
+        this.pushStats(true);
         return;
-      }
       case 'cache:set-enabled':
         await this.mountedEngine(command.kind).setCacheEnabled(command.enabled);
-        this.pushStats();
+        this.pushStats(true);
         return;
       case 'cache:clear':
         await this.mountedEngine(command.kind).clearCache();
-        this.pushStats();
+        this.pushStats(true);
         return;
       default:
         return assertNever(command);
@@ -445,11 +444,11 @@ export class EngineHost {
     return this.mounted;
   }
 
-  /** Pushes `engine:stats` when they changed since the last push. */
-  private pushStats(): void {
+  /** Pushes `engine:stats` when they changed since the last push (always when `asked`: `engine:get-stats` and `cache:*` commands, docs/protocol.md). */
+  private pushStats(asked = false): void {
     const stats = this.stats();
     const text = JSON.stringify(stats);
-    if (text === this.lastStats) return;
+    if (!asked && text === this.lastStats) return;
     this.lastStats = text;
     this.send({ kind: 'engine:stats', stats });
   }
@@ -457,13 +456,12 @@ export class EngineHost {
   private startStats(): void {
     const interval = this.options.statsIntervalMs ?? 1_000;
     if (interval <= 0) return;
-    this.statsTimer = setInterval(() => this.pushStats(), interval);
-    this.statsTimer.unref();
+    this.stopStatsTimer = (this.options.everyInterval ?? everyInterval)(() => this.pushStats(), interval);
   }
 
   private stopStats(): void {
-    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
-    this.statsTimer = undefined;
+    this.stopStatsTimer?.();
+    this.stopStatsTimer = undefined;
   }
 
   private problem(message: string): void {
@@ -549,4 +547,11 @@ function idOf(message: unknown): number {
 
 function assertNever(value: never): never {
   throw new EngineError('invalid-message', `unhandled command ${JSON.stringify(value)}`);
+}
+
+/** The real stats ticker: an unref'd setInterval (it never keeps the engine alive by itself). */
+function everyInterval(tick: () => void, ms: number): () => void {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -2,10 +2,10 @@
 // runtime folder (`$WSFS_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/wsfs`, else `~/.cache/wsfs/run`),
 // holding the engine's pid, host and remote path — never a secret. `wsfs status` and
 // `wsfs unmount` read them; records of dead engines are removed when seen.
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { mountIdOf } from '../cache/cache-location';
 
 /** One backgrounded (or foreground) mount. */
 export interface MountRecord {
@@ -32,7 +32,7 @@ export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The record file of `mountPoint` (and its log file, same stem). */
 export function recordPaths(mountPoint: string, dir = runtimeDir()): { record: string; log: string } {
-  const key = createHash('sha256').update(mountPoint).digest('hex').slice(0, 16);
+  const key = mountIdOf(mountPoint);
   return { record: join(dir, `${key}.json`), log: join(dir, `${key}.log`) };
 }
 

@@ -13,6 +13,7 @@ import type { CacheDisabledProblem } from '../../shared/problem';
 import type { Logger } from '../logger';
 import { CACHE_INDEX_FILE, CACHE_INDEX_FORMAT, CACHE_INDEX_VERSION, readCacheIndex, writeCacheIndex, type CacheIndexRecord } from './cache-index';
 import { fingerprintKey, objectKey, type ContentFingerprint } from './content-fingerprint';
+import { pidAlive } from '../pid-alive';
 import { diskFree as realDiskFree } from './disk-free';
 
 /** Default size limit: 5 GiB. */
@@ -584,14 +585,6 @@ export class ContentCache {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** What changes when a file's bytes are replaced or rewritten: inode, size, ctime. */
 function fileIdentity(info: { ino: number; size: number; ctimeMs: number }): string {

@@ -16,7 +16,8 @@ import { EngineCommandError, spawnEngine, type EngineClient } from './engine-cli
 import { defaultCacheDirOf } from './engine-factory';
 import { EngineError } from './engine-host';
 import { checkFuseInstalled, checkMountPoint, fuseUnmount, isMountPoint } from './mount-preflight';
-import { listRecords, pidAlive, readRecord, recordPaths, removeRecord, runtimeDir, writeRecord } from './mount-records';
+import { pidAlive } from '../pid-alive';
+import { listRecords, readRecord, recordPaths, removeRecord, runtimeDir, writeRecord } from './mount-records';
 
 /** Exit codes of `wsfs mount|unmount|status` (also in `wsfs mount --help` and docs/cli.md). */
 export const EXIT = {

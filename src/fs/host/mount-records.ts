@@ -67,15 +67,6 @@ export async function listRecords(dir = runtimeDir()): Promise<MountRecord[]> {
   return records;
 }
 
-/** True if a process with `pid` exists. */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function parseRecord(text: string | undefined): MountRecord | undefined {
   if (text === undefined) return undefined;

@@ -5,7 +5,7 @@
 // all drive this same object. Arguments arrive already checked (ipc-router.ts); tokens never leave.
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { liveMountPoint, type AppProblem, type AppState, type InvokeChannel, type PushEvent, type PushEvents, type RequestOf, type ResponseOf, type SettingsPatch, type WorkspaceDraft, type WorkspaceView } from '../shared/ipc-contract';
+import { liveMountPoint, type AppProblem, type AppState, type ConnectionTest, type InvokeChannel, type PushEvent, type PushEvents, type RequestOf, type ResponseOf, type SettingsPatch, type WorkspaceDraft, type WorkspaceView } from '../shared/ipc-contract';
 import { mountFolderName, normaliseHost, type AppSettings, type GeneralSettings, type WorkspaceSettings } from '../shared/settings';
 import { AppError } from './app-error';
 import type { Clock } from './clock';
@@ -45,6 +45,9 @@ export interface AppControllerDeps {
   backoff?: RestartBackoff;
   timeouts?: Partial<SupervisorTimeouts>;
 }
+
+/** What "Test connection" answers for the built-in demo (it has no credentials to check). */
+const DEMO_CONNECTION: ConnectionTest = { ok: true, userName: 'demo user', displayName: 'Built-in demo workspace', host: 'demo' };
 
 type Handlers = { [C in InvokeChannel]: (request: RequestOf<C>) => Promise<ResponseOf<C>> };
 type Listener = <E extends PushEvent>(event: E, payload: PushEvents[E]) => void;
@@ -195,13 +198,13 @@ export class AppController {
       'workspace:remove': async ({ workspaceId }) => this.remove(workspaceId),
       'workspace:test-connection': async ({ target }) => {
         if (target.kind === 'draft') {
-          if (target.auth.kind === 'demo') return { ok: true, userName: 'demo user', displayName: 'Built-in demo workspace', host: 'demo' };
+          if (target.auth.kind === 'demo') return DEMO_CONNECTION;
           if (target.auth.kind === 'profile') return this.deps.tester.withProfile(target.auth.profile);
           if (target.token === undefined) return { ok: false, code: 'no-token', message: 'Enter a personal access token to test the connection.' };
           return this.deps.tester.withToken(target.host, target.token);
         }
         const workspace = this.find(target.workspaceId);
-        if (workspace.auth.kind === 'demo') return { ok: true, userName: 'demo user', displayName: 'Built-in demo workspace', host: 'demo' };
+        if (workspace.auth.kind === 'demo') return DEMO_CONNECTION;
         if (workspace.auth.kind === 'profile') return this.deps.tester.withProfile(workspace.auth.profile);
         const token = await this.deps.secrets.get(workspace.id);
         if (token === undefined) return { ok: false, code: 'no-token', message: `No token for "${workspace.name}" in the keychain.`, fix: 'enter a token in Settings' };

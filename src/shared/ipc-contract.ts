@@ -291,7 +291,7 @@ export const PUSH_EVENTS: readonly PushEvent[] = Object.values(API_EVENTS);
 
 const workspaceId: Check<string> = refine(nonBlank(64), (v) => (/^[\w-]+$/.test(v) ? undefined : 'a workspace id'));
 /** A token as typed: trimmed, no whitespace inside, 8..4096 characters. */
-export const checkToken: Check<string> = refine(nonBlank(4096), (v) => (/^\S{8,}$/.test(v) ? undefined : 'a token of at least 8 characters without spaces'));
+const checkToken: Check<string> = refine(nonBlank(4096), (v) => (/^\S{8,}$/.test(v) ? undefined : 'a token of at least 8 characters without spaces'));
 const byWorkspace = object({ workspaceId });
 /** A path inside a mount as the engine names it (`/dir/name`): no `.` or `..` segment, no NUL. */
 const mountRelativePath: Check<string> = refine(text(4096), (v) =>

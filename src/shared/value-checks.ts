@@ -100,12 +100,6 @@ export const list =
     return value.map((v, i) => item(v, `${at}[${i}]`));
   };
 
-/** `undefined` or `null` pass as undefined; anything else goes through `check`. */
-export const maybe =
-  <T>(check: Check<T>): Check<T | undefined> =>
-  (value, at) =>
-    value === undefined || value === null ? undefined : check(value, at);
-
 /** Accepts nothing but `undefined` (a channel without arguments). */
 export const nothing: Check<void> = (value, at) => (value === undefined ? undefined : reject(at, 'no argument', value));
 

@@ -2,7 +2,7 @@
 // engine's `engine:log` lines, the supervisor's notes with engine error texts) passes through the
 // protocol's redaction, so a token that slipped into a message never reaches the file.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,8 @@ describe('EngineLogs', () => {
     const pat = `dapi${'0123456789abcdef'.repeat(2)}`;
     await logs.append('ws-1', `supervisor: failed (unexpected): GET /api/2.0/workspace/list with Authorization: Bearer ${pat} answered 500`);
     await logs.append('ws-1', `info [http] token ${pat} refused`);
+    // The first append made the missing folder itself (private to the user).
+    assert.equal((await stat(join(dir, 'logs'))).mode & 0o777, 0o700);
     const text = await readFile(logs.pathOf('ws-1'), 'utf8');
     assert.ok(!text.includes(pat), text);
     assert.match(text, /supervisor: failed \(unexpected\): GET \/api\/2\.0\/workspace\/list with Authorization: Bearer \*\*\* answered 500/);

@@ -11,14 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import { childProcessEngineSpawner } from '../../src/main/supervisor/child-process-engine-spawner';
 import type { WorkspaceState } from '../../src/shared/ipc-contract';
-import { startAppController, unmountUnder, type AppFixture } from '../support/app-controller-fixture';
+import { mountedPoints, startAppController, unmountUnder, type AppFixture } from '../support/app-controller-fixture';
 import { ManualClock } from '../support/manual-clock';
 
 const BACKOFF = { baseMs: 5_000, maxMs: 60_000, maxAttempts: 3, stableMs: 120_000 };
-
-async function mountedPoints(): Promise<string[]> {
-  return (await readFile('/proc/mounts', 'utf8')).split('\n').map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '));
-}
 
 /** Waits (bounded) until `predicate` holds for the workspace's state, returning that state. */
 async function stateOf(app: AppFixture, id: string, predicate: (s: WorkspaceState) => boolean, timeoutMs = 30_000): Promise<WorkspaceState> {

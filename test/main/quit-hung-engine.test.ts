@@ -6,11 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { WorkspaceState } from '../../src/shared/ipc-contract';
-import { startAppController, type AppFixture } from '../support/app-controller-fixture';
-
-async function isMounted(path: string): Promise<boolean> {
-  return (await readFile('/proc/mounts', 'utf8')).split('\n').some((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' ') === path);
-}
+import { mountedPoints, startAppController, type AppFixture } from '../support/app-controller-fixture';
 
 describe('quit with a hung engine', () => {
   let app: AppFixture;
@@ -25,7 +21,7 @@ describe('quit with a hung engine', () => {
   it('kills the engine after the deadlines and leaves no mount behind', async () => {
     const demo = (await app.invoke('demo:add')).settings;
     assert.equal((await app.invoke('mount:start', { workspaceId: demo.id })).state.kind, 'mounted');
-    assert.ok(await isMounted(demo.mountPoint));
+    assert.ok((await mountedPoints()).includes(demo.mountPoint));
     const engine = app.engines.at(-1)!;
     process.kill(engine.pid, 'SIGSTOP');
 
@@ -36,7 +32,7 @@ describe('quit with a hung engine', () => {
     await app.controller.quit();
     assert.deepEqual(states, ['stopping', 'stopped']);
     assert.equal(engine.connection.exitStatus?.signal, 'SIGKILL', JSON.stringify(engine.connection.exitStatus));
-    assert.equal(await isMounted(demo.mountPoint), false, 'a dead mount was left behind');
+    assert.equal((await mountedPoints()).includes(demo.mountPoint), false, 'a dead mount was left behind');
     const log = await readFile(`${app.dir}/logs/${demo.id}.log`, 'utf8');
     assert.match(log, /unmount: the engine did not answer engine:unmount within 1000 ms/);
     assert.match(log, /lazily unmounting/);

@@ -3,14 +3,9 @@
 // engine for the removed workspace — one the controller no longer tracks, so quitting would not
 // stop it and its mount would outlive the app. Real engine child processes and real FUSE mounts.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../support/manual-clock';
-import { startAppController, type AppFixture } from '../support/app-controller-fixture';
-
-async function mountedPoints(): Promise<string[]> {
-  return (await readFile('/proc/mounts', 'utf8')).split('\n').map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '));
-}
+import { mountedPoints, startAppController, type AppFixture } from '../support/app-controller-fixture';
 
 describe('workspace:remove with a mount:start queued behind it', () => {
   let app: AppFixture;

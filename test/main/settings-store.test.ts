@@ -1,6 +1,7 @@
 // The real settings file through electron-store: defaults on first start, a version-1 file
 // migrated to the current layout (and written back), bad content refused before anything is
-// written, a corrupt file set aside with a problem, a newer file left alone.
+// written, a corrupt file set aside with a problem, a newer file left alone; read once, then served
+// from memory.
 import '../support/electron-shim';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -43,6 +44,20 @@ describe('settings store (electron-store)', () => {
     assert.equal(store.openingProblem, undefined);
     assert.deepEqual(store.read(), { version: SETTINGS_VERSION, workspaces: [], ...DEFAULT_GENERAL_SETTINGS });
     assert.equal(store.path, join(cwd, 'settings.json'));
+  });
+
+  it('reads the file once: later reads are fresh copies from memory, writes reach the file', async () => {
+    const cwd = await tempDir();
+    const store = new ElectronSettingsStore({ cwd });
+    const first = store.read();
+    first.cache.enabled = false;
+    assert.equal(store.read().cache.enabled, true, 'a caller changed the store through a returned object');
+    store.write({ ...first, metadataTtlSeconds: 90 });
+    assert.deepEqual(new ElectronSettingsStore({ cwd }).read(), store.read(), 'the file holds what read() serves');
+    // Another program clobbering the file does not change what this store (the only writer) serves.
+    await writeFile(join(cwd, 'settings.json'), '{ "broken');
+    assert.equal(store.read().metadataTtlSeconds, 90);
+    assert.equal(store.read().cache.enabled, false);
   });
 
   it('migrates a version-1 file to the current layout and writes it back', async () => {

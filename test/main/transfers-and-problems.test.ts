@@ -8,21 +8,17 @@
 // workspace (sha256) and no mount behind.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, readdir, writeFile } from 'node:fs/promises';
+import { open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import { trayModel, type TrayModel } from '../../src/main/tray/tray-model';
 import type { TransferView, WorkspaceState } from '../../src/shared/ipc-contract';
-import { startAppController, type AppFixture } from '../support/app-controller-fixture';
+import { mountedPoints, startAppController, type AppFixture } from '../support/app-controller-fixture';
 import { api } from '../support/emulator-fixture';
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
-async function mountedPoints(): Promise<string[]> {
-  return (await readFile('/proc/mounts', 'utf8')).split('\n').map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '));
-}
 
 /** Polls `condition` every 50 ms for at most `ms`. */
 async function eventually(what: string, condition: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {

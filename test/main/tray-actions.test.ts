@@ -3,16 +3,12 @@
 // resulting state, Copy mount path, Open in file manager, Unmount; failures (folder not mounted,
 // workspace gone, quitting) become OS notifications through the desktop port, never rejections.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { runTrayAction, type TrayActionTargets } from '../../src/main/tray/tray-actions';
 import { trayModel, type TrayItem } from '../../src/main/tray/tray-model';
 import type { AppView } from '../../src/shared/ipc-contract';
-import { startAppController, type AppFixture } from '../support/app-controller-fixture';
-
-async function isMounted(path: string): Promise<boolean> {
-  return (await readFile('/proc/mounts', 'utf8')).split('\n').some((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' ') === path);
-}
+import { mountedPoints, startAppController, type AppFixture } from '../support/app-controller-fixture';
 
 const labels = (items: TrayItem[]): string[] => items.map((item) => (item.kind === 'separator' ? '---' : item.label));
 
@@ -41,7 +37,7 @@ describe('tray actions (real controller, real engine)', () => {
     assert.deepEqual(app.desktop.notifications.at(-1), { title: 'Cannot open the folder', body: '"Demo workspace" is not mounted; mount it first.' });
 
     await runTrayAction({ kind: 'mount', workspaceId: demo.id }, targets);
-    assert.ok(await isMounted(demo.mountPoint));
+    assert.ok((await mountedPoints()).includes(demo.mountPoint));
     assert.ok((await readdir(demo.mountPoint)).includes('Getting Started.py'));
     const items = menu();
     assert.ok(labels(items).includes('Demo workspace — Mounted'), JSON.stringify(labels(items)));
@@ -55,7 +51,7 @@ describe('tray actions (real controller, real engine)', () => {
     assert.deepEqual(app.desktop.openedFolders, [demo.mountPoint]);
 
     await runTrayAction({ kind: 'unmount', workspaceId: demo.id }, targets);
-    assert.equal(await isMounted(demo.mountPoint), false);
+    assert.equal((await mountedPoints()).includes(demo.mountPoint), false);
     assert.ok(labels(menu()).includes('Demo workspace — Not mounted'));
     assert.ok(app.engines.every((e) => e.connection.exitStatus !== undefined), 'an engine process is still running');
   });
@@ -76,6 +72,6 @@ describe('tray actions (real controller, real engine)', () => {
     await app.controller.quit();
     await runTrayAction({ kind: 'mount', workspaceId: demo.id }, targets);
     assert.deepEqual(app.desktop.notifications.at(-1), { title: 'Cannot mount', body: 'wsfs is quitting; start it again to mount.' });
-    assert.equal(await isMounted(demo.mountPoint), false);
+    assert.equal((await mountedPoints()).includes(demo.mountPoint), false);
   });
 });

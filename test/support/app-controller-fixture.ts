@@ -22,7 +22,7 @@ import { MemorySecretStore } from '../../src/main/secrets/memory-secret-store';
 import type { SecretStore } from '../../src/main/secrets/secret-store';
 import { ElectronSettingsStore } from '../../src/main/settings/electron-settings-store';
 import { childProcessEngineSpawner } from '../../src/main/supervisor/child-process-engine-spawner';
-import { SystemMountTable } from '../../src/main/supervisor/mount-table';
+import { procMountPoints, SystemMountTable } from '../../src/main/supervisor/mount-table';
 import type { RestartBackoff } from '../../src/main/supervisor/restart-backoff';
 import type { SupervisorTimeouts } from '../../src/main/supervisor/workspace-supervisor';
 import type { InvokeChannel, PushEvent, PushEvents, RequestOf, ResponseOf } from '../../src/shared/ipc-contract';
@@ -134,11 +134,14 @@ export async function startAppController(options: AppFixtureOptions = {}): Promi
   };
 }
 
+/** The mount points in /proc/mounts now (a dead mount is still listed). */
+export async function mountedPoints(): Promise<string[]> {
+  return procMountPoints(await readFile('/proc/mounts', 'utf8'));
+}
+
 /** Lazily unmounts every mount point under `dir` (a safety net after failed tests). */
 export async function unmountUnder(dir: string): Promise<void> {
-  const mounts = await readFile('/proc/mounts', 'utf8');
-  for (const line of mounts.split('\n')) {
-    const point = line.split(' ')[1]?.replace(/\\040/g, ' ');
-    if (point !== undefined && point.startsWith(`${dir}/`)) await run('fusermount', ['-uz', point]).catch(() => undefined);
+  for (const point of await mountedPoints()) {
+    if (point.startsWith(`${dir}/`)) await run('fusermount', ['-uz', point]).catch(() => undefined);
   }
 }

@@ -1,8 +1,10 @@
 // The settings file through electron-store v8 (the last CommonJS major; v9+ are ESM-only and this
 // project is CommonJS): a JSON schema for the top-level layout, conf's migration runner keyed by
 // settings version, then the strict checks of shared/settings.ts. A file that cannot be read is
-// set aside (never deleted) and replaced by defaults, with a problem for the UI. The only importer
-// of electron-store; it decides nothing about workspaces or tokens.
+// set aside (never deleted) and replaced by defaults, with a problem for the UI. The file is read
+// once, at open; this store is its only writer, so reads (several per push event: the tray renders
+// on every event) come from memory. The only importer of electron-store; it decides nothing about
+// workspaces or tokens.
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Store from 'electron-store';
@@ -49,14 +51,17 @@ export class ElectronSettingsStore implements SettingsStore {
   readonly path: string;
   readonly openingProblem: string | undefined;
   private readonly store: Store<Json>;
+  /** The checked settings: set at open, replaced only by `write` after the file took them. */
+  private current: AppSettings;
 
   constructor(options: ElectronSettingsStoreOptions) {
     let problem: string | undefined;
     let store: Store<Json>;
+    let current: AppSettings;
     ElectronSettingsStore.refuseNewer(ElectronSettingsStore.pathOf(options));
     try {
       store = ElectronSettingsStore.open(options);
-      ElectronSettingsStore.checked(store.store);
+      current = ElectronSettingsStore.checked(store.store);
     } catch (error) {
       const path = ElectronSettingsStore.pathOf(options);
       const aside = `${path}.unreadable-${(options.now ?? Date.now)()}`;
@@ -67,19 +72,22 @@ export class ElectronSettingsStore implements SettingsStore {
       }
       problem = `The settings file could not be read (${(error as Error).message}); it was kept as ${aside} and wsfs started with default settings. Add your workspaces again, or fix the file and restart wsfs.`;
       store = ElectronSettingsStore.open(options);
+      current = ElectronSettingsStore.checked(store.store);
     }
     this.store = store;
+    this.current = current;
     this.path = store.path;
     this.openingProblem = problem;
   }
 
   read(): AppSettings {
-    return ElectronSettingsStore.checked(this.store.store);
+    return structuredClone(this.current);
   }
 
   write(settings: AppSettings): void {
     const checked = ElectronSettingsStore.checked(settings as unknown as Json);
     this.store.set(checked as unknown as Json);
+    this.current = checked;
   }
 
   private static open(options: ElectronSettingsStoreOptions): Store<Json> {

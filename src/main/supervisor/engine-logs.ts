@@ -32,10 +32,16 @@ export class EngineLogs {
   append(workspaceId: string, line: string): Promise<void> {
     this.writes = this.writes.then(async () => {
       try {
-        const path = this.pathOf(workspaceId);
+        // No synchronous mkdir per line (pathOf's): the folder is made only when the append finds it missing.
+        const path = join(this.dir, `${workspaceId}.log`);
         const size = await stat(path).then((s) => s.size, () => 0);
         if (size > this.maxBytes) await rename(path, `${path}.1`);
-        await appendFile(path, `${new Date().toISOString()} ${redactText(line)}\n`, { mode: 0o600 });
+        const entry = `${new Date().toISOString()} ${redactText(line)}\n`;
+        await appendFile(path, entry, { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          await this.ensureFolder();
+          await appendFile(path, entry, { mode: 0o600 });
+        });
       } catch {
         // The log folder is unusable; the UI still shows states and problems.
       }

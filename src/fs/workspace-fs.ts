@@ -927,7 +927,7 @@ export class WorkspaceFs implements Filesystem {
    * no program holds open are settled. Resolves true while something is still owed.
    */
   private async uploadOwed(): Promise<boolean> {
-    if (this.owed.size === 0 && this.health.state.kind !== 'online') {
+    if (this.owed.size === 0 && !this.isOnline()) {
       await this.remote.currentUser().catch(() => undefined); // a probe: its success ends the outage
       return !this.isOnline();
     }

@@ -171,7 +171,6 @@ export const WORKLOADS: Workload[] = [
         ...throughput(bytes, spreadOf(rounds.wsfs.map((r) => r.wallMs)).median, spreadOf(rounds.bindfs.map((r) => r.ms)).median),
         rounds: ctx.rounds,
         ratio,
-        loadAverage: rounds.loadAverage,
         notes: [`${ctx.rounds} rounds; wsfs/bindfs throughput ${formatSpread(ratio)}x; bindfs reads from a dropped page cache`],
         targets: [],
       };
@@ -227,7 +226,6 @@ export const WORKLOADS: Workload[] = [
         ...throughput(bytes, median(first.map((r) => r.wallMs)), median(rounds.bindfs.map((r) => r.memory.ms))),
         rounds: ctx.rounds,
         ratio: ratioMemory,
-        loadAverage: rounds.loadAverage,
         notes: [
           `${ctx.rounds} rounds; first read, backing file in memory: wsfs/bindfs ${formatSpread(ratioMemory)}x (${mibs(bytes, median(first.map((r) => r.wallMs))).toFixed(0)} vs ${mibs(bytes, median(rounds.bindfs.map((r) => r.memory.ms))).toFixed(0)} MiB/s)`,
           `first read from disk (all caches dropped): ${formatSpread(ratioDisk)}x (${mibs(bytes, median(rounds.wsfs.map((r) => r.disk.ms))).toFixed(0)} vs ${mibs(bytes, median(rounds.bindfs.map((r) => r.disk.ms))).toFixed(0)} MiB/s)`,
@@ -371,7 +369,6 @@ function writeWorkload(name: string, mode: 'sync' | 'background'): Workload {
         ...throughput(bytes, summary.wallMs, spreadOf(rounds.bindfs.map((r) => r.totalMs)).median),
         rounds: ctx.rounds,
         ratio,
-        loadAverage: rounds.loadAverage,
         notes: [
           `${mode} uploads, ${ctx.rounds} rounds; wsfs/bindfs throughput ${formatSpread(ratio)}x`,
           `wsfs write phase ${phase(rounds.wsfs.map((r) => r.phases.writeMs))}, close ${phase(rounds.wsfs.map((r) => r.phases.closeMs))}; in the workspace ${phase(rounds.wsfs.map((r) => r.savedMs))} after open`,

@@ -2,8 +2,6 @@
 // wsfs run beside a single bindfs run can be 2–5× off, so each round runs both, alternating which
 // goes first (ABBA), and the ratio is taken per round and summarised by its median and range.
 // It runs what it is given and computes statistics; it knows no mounts or workloads.
-import { loadavg } from 'node:os';
-
 /** Median and range of a set of figures. */
 export interface Spread {
   median: number;
@@ -16,8 +14,6 @@ export interface Spread {
 export interface PairedRounds<A, B> {
   wsfs: A[];
   bindfs: B[];
-  /** One-minute load average before the first and after the last round. */
-  loadAverage: { before: number; after: number };
 }
 
 /**
@@ -25,7 +21,6 @@ export interface PairedRounds<A, B> {
  * first in odd ones, and returns every sample in round order.
  */
 export async function pairedRounds<A, B>(rounds: number, wsfs: (round: number) => Promise<A>, bindfs: (round: number) => Promise<B>): Promise<PairedRounds<A, B>> {
-  const before = loadavg()[0]!;
   const a: A[] = [];
   const b: B[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -37,7 +32,7 @@ export async function pairedRounds<A, B>(rounds: number, wsfs: (round: number) =
       a.push(await wsfs(round));
     }
   }
-  return { wsfs: a, bindfs: b, loadAverage: { before, after: loadavg()[0]! } };
+  return { wsfs: a, bindfs: b };
 }
 
 /** Median (the mean of the middle two for an even count), minimum and maximum of `values`. */

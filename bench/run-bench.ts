@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${workload.name}…\n`);
       const before = loadavg()[0]!;
       const result = await workload.run({ ...context, wsfs, wsfsOff, wsfsBackground, bindfs });
-      results.push({ loadAverage: { before, after: loadavg()[0]! }, ...result });
+      results.push({ ...result, loadAverage: { before, after: loadavg()[0]! } });
     }
   } finally {
     for (const mount of mounts.reverse()) await mount.unmount().catch(() => undefined);

@@ -574,21 +574,13 @@ export class WorkspaceFs implements Filesystem {
     // (A file no program holds open any more — a background save — is settled once saved, so that
     // it is not carried along as an open file with content of its old name.)
     for (const file of [...this.files.values()]) {
-      if (!file.path.startsWith(`${source}/`)) continue;
-      await this.locked([file.path], async () => {
-        await this.uploadIfDirty(file, 'wait');
-        if (file.handles === 0) await this.settle(file);
-      });
+      if (file.path.startsWith(`${source}/`)) await this.saveNow(file);
     }
     // Saves still owed at or under the target (background uploads) are uploaded too, so the rename
     // meets the workspace a synchronous save would have left: an existing file to replace, a
     // non-empty folder to refuse. If one cannot be uploaded now it is treated as before (local).
     for (const file of [...this.owed]) {
-      if (file.path !== target && !file.path.startsWith(`${target}/`)) continue;
-      await this.locked([file.path], async () => {
-        await this.uploadIfDirty(file, 'wait');
-        if (file.handles === 0) await this.settle(file);
-      }).catch(() => undefined);
+      if (file.path === target || file.path.startsWith(`${target}/`)) await this.saveNow(file).catch(() => undefined);
     }
     await this.locked([source, target], async () => {
       let moving = this.files.get(source);
@@ -664,16 +656,23 @@ export class WorkspaceFs implements Filesystem {
     let first: unknown;
     for (const file of [...this.files.values()]) {
       try {
-        await this.locked([file.path], async () => {
-          await this.uploadIfDirty(file, 'wait');
-          // A file kept only because an earlier upload failed is tidied up once it is saved.
-          if (file.handles === 0) await this.settle(file);
-        });
+        await this.saveNow(file);
       } catch (error) {
         first ??= error;
       }
     }
     if (first !== undefined) throw first;
+  }
+
+  /**
+   * Uploads `file`'s unsaved or owed changes now, under its lock; a file no program holds open any
+   * more (a background save, or one kept because an earlier upload failed) is settled once saved.
+   */
+  private saveNow(file: OpenFile): Promise<void> {
+    return this.locked([file.path], async () => {
+      await this.uploadIfDirty(file, 'wait');
+      if (file.handles === 0) await this.settle(file);
+    });
   }
 
   // --- durable writes: recovery, transfers, credentials ---------------------------------------
@@ -919,9 +918,7 @@ export class WorkspaceFs implements Filesystem {
     this.transfer(file, 'done', staging.size);
     if (file.journalId !== undefined) {
       this.reportedFailures.delete(file.journalId);
-      await this.journal.remove(file.journalId);
-      delete file.journalId;
-      delete file.journaledChanges;
+      await this.removeRecord(file);
     }
   }
 
@@ -930,7 +927,7 @@ export class WorkspaceFs implements Filesystem {
    * no program holds open are settled. Resolves true while something is still owed.
    */
   private async uploadOwed(): Promise<boolean> {
-    if (this.owed.size === 0 && this.health.state.kind !== 'online') {
+    if (this.owed.size === 0 && !this.isOnline()) {
       await this.remote.currentUser().catch(() => undefined); // a probe: its success ends the outage
       return !this.isOnline();
     }
@@ -1123,6 +1120,11 @@ export class WorkspaceFs implements Filesystem {
   /** `file` will not be uploaded any more (unlinked, replaced): its record goes. Lock held. */
   private async forgetOwed(file: OpenFile): Promise<void> {
     this.owed.delete(file);
+    await this.removeRecord(file);
+  }
+
+  /** Removes `file`'s journal record, if it has one. Lock held. */
+  private async removeRecord(file: OpenFile): Promise<void> {
     if (file.journalId === undefined) return;
     await this.journal.remove(file.journalId);
     delete file.journalId;

@@ -101,6 +101,10 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.fail(`not within 10 s: ${what}`);
   };
   const records = async (state: string): Promise<string[]> => (await readdir(join(state, 'journal')).catch(() => [])).filter((n) => n.endsWith('.json'));
+  /** Makes the emulator refuse every workspace write (import, mkdirs, ...) with a permanent 400. */
+  const refuseUploads = (): void => {
+    emulator.faults.set({ rules: [{ endpoint: 'POST /api/2.0/workspace*', fault: { kind: 'error', status: 400, errorCode: 'INVALID_PARAMETER_VALUE', message: 'refused for the test' } }] });
+  };
   const failsWith = async (promise: Promise<unknown>, code: string): Promise<void> => {
     await assert.rejects(promise, (error: unknown) => error instanceof FsError && error.code === code);
   };
@@ -109,7 +113,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     const state = stateDir();
     const first = engine(state);
     await first.fs.mkdir('/journal-a', 0o755);
-    emulator.faults.set({ rules: [{ endpoint: 'POST /api/2.0/workspace*', fault: { kind: 'error', status: 400, errorCode: 'INVALID_PARAMETER_VALUE', message: 'refused for the test' } }] });
+    refuseUploads();
     await failsWith(first.driver.writeFile('/journal-a/report.txt', 'saved bytes'), 'EINVAL');
     await failsWith(first.fs.flushAll(), 'EINVAL');
     assert.deepEqual(first.problems.map((p) => p.kind), ['upload-failed'], 'told once, not per attempt');
@@ -156,7 +160,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     const state = stateDir();
     const first = engine(state);
     await first.fs.mkdir('/journal-future', 0o755);
-    emulator.faults.set({ rules: [{ endpoint: 'POST /api/2.0/workspace*', fault: { kind: 'error', status: 400, errorCode: 'INVALID_PARAMETER_VALUE', message: 'refused for the test' } }] });
+    refuseUploads();
     await failsWith(first.driver.writeFile('/journal-future/a.txt', 'bytes of a newer wsfs'), 'EINVAL');
     await failsWith(first.driver.writeFile('/journal-future/b.txt', 'bytes behind broken JSON'), 'EINVAL');
     emulator.faults.clear();

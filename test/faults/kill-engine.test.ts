@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { restartableMount, type RestartableMount } from '../support/restartable-mount';
+import { remoteSha, restartableMount, type RestartableMount } from '../support/restartable-mount';
 
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -29,12 +29,6 @@ async function pool<T>(jobs: Array<() => Promise<T>>, width: number): Promise<Pr
     }),
   );
   return results;
-}
-
-/** The sha256 of the bytes the emulator stores at `relative`, or undefined. */
-function remoteSha(mount: RestartableMount, relative: string): string | undefined {
-  const node = mount.emulator.tree.find(`/Users/${mount.emulator.userName}/${relative}`) as { content?: Buffer } | undefined;
-  return node?.content === undefined ? undefined : sha(node.content);
 }
 
 /** Polls until every closed file is in the workspace with its bytes (at most `ms`). */

@@ -5,8 +5,9 @@
 // (docs/benchmarks.md quotes them).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
+import { sha256File, writeRandomFile } from '../support/remote-fixture';
 import { restartableMount, type RestartableMount } from '../support/restartable-mount';
 
 const MiB = 1024 * 1024;
@@ -22,33 +23,6 @@ const PLATEAU_SPAN = 16 * MiB;
 const LARGE_FILE_GROWTH_LIMIT = 64 * MiB;
 
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
-/** Writes `size` random bytes in 1 MiB pieces (never the whole file in memory); returns the sha256. */
-async function writeLarge(file: string, size: number): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await open(file, 'w');
-  try {
-    for (let done = 0; done < size; done += MiB) {
-      const piece = randomBytes(Math.min(MiB, size - done));
-      hash.update(piece);
-      await handle.write(piece);
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash.digest('hex');
-}
-
-async function shaOfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await open(file, 'r');
-  try {
-    for await (const chunk of handle.createReadStream({ highWaterMark: MiB })) hash.update(chunk as Buffer);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-  return hash.digest('hex');
-}
 
 describe('engine memory over a long run', () => {
   let mount: RestartableMount;
@@ -85,9 +59,9 @@ describe('engine memory over a long run', () => {
       samples.push(await mount.engineRss());
     }
     for (const name of ['mem/large-1.bin', 'mem/large-2.bin']) {
-      const digest = await writeLarge(mount.local(name), 24 * MiB);
+      const digest = await writeRandomFile(mount.local(name), 24 * MiB);
       samples.push(await mount.engineRss());
-      assert.equal(await shaOfFile(mount.local(name)), digest, `${name} read back`);
+      assert.equal(await sha256File(mount.local(name)), digest, `${name} read back`);
       samples.push(await mount.engineRss());
     }
     const peak = Math.max(...samples);

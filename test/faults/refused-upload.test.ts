@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import type { FaultRule } from '../../src/emulator/fault-injector';
-import { restartableMount, type RestartableMount } from '../support/restartable-mount';
+import { remoteSha, restartableMount, type RestartableMount } from '../support/restartable-mount';
 
 const sha = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -19,11 +19,6 @@ const REFUSE_UPLOADS: FaultRule[] = [
   { endpoint: 'POST /api/2.0/workspace-files/*', fault: { kind: 'error', status: 403, errorCode: 'PERMISSION_DENIED' } },
   { endpoint: 'POST /api/2.0/workspace/import', fault: { kind: 'error', status: 403, errorCode: 'PERMISSION_DENIED' } },
 ];
-
-function remoteSha(mount: RestartableMount, relative: string): string | undefined {
-  const node = mount.emulator.tree.find(`/Users/${mount.emulator.userName}/${relative}`) as { content?: Buffer } | undefined;
-  return node?.content === undefined ? undefined : sha(node.content);
-}
 
 /** Polls `condition` every 50 ms for at most 15 s. */
 async function eventually(what: string, mount: RestartableMount, condition: () => boolean | Promise<boolean>): Promise<void> {

@@ -1,8 +1,9 @@
 // A real mount whose engine a test may kill -9 and start again on the same mount point with the
 // same state folder (XDG_STATE_HOME under the test's temp folder), as a crash and the next start
 // would: the emulator runs in the test process, `wsfs mount --foreground` and its engine in child
-// processes. Also the engine's pid and resident memory. No assertions here.
+// processes. Also the engine's pid and resident memory, and the sha256 of what the emulator stores. No assertions here.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -112,6 +113,12 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
     },
   };
   return mount;
+}
+
+/** The sha256 of the bytes the emulator stores at `relative` (in the user's home folder), or undefined. */
+export function remoteSha(mount: RestartableMount, relative: string): string | undefined {
+  const node = mount.emulator.tree.find(`/Users/${mount.emulator.userName}/${relative}`) as { content?: Buffer } | undefined;
+  return node?.content === undefined ? undefined : createHash('sha256').update(node.content).digest('hex');
 }
 
 /** Whether `mountPoint` is in /proc/mounts (a dead mount still is). */

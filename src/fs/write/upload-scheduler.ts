@@ -1,7 +1,7 @@
 // When the background uploader runs: at once when kicked, and again with exponential back-off
 // (full jitter, capped) while uploads owed to the workspace keep failing. It owns only the timing:
 // one run at a time, a kick during a run asks for one more run, and `stop` ends it. It does not
-// know what a run uploads (WorkspaceFs.uploadPending does) or why a run failed.
+// know what a run uploads (WorkspaceFs.uploadOwed does) or why a run failed.
 
 /** Timing of an UploadScheduler; everything is injectable so tests never wait for real. */
 export interface UploadSchedulerOptions {
@@ -70,11 +70,7 @@ export class UploadScheduler {
       this.again = true;
       return;
     }
-    if (this.timer !== undefined) return;
-    this.timer = this.setTimer(() => {
-      this.timer = undefined;
-      if (!this.running && !this.stopped) this.start();
-    }, ms);
+    if (this.timer === undefined) this.startAfter(ms);
   }
 
   /** Number of failed runs in a row (0 after a run that finished everything). */
@@ -83,7 +79,7 @@ export class UploadScheduler {
   }
 
   /** The wait after `failures` failed runs in a row: uniform in [0, min(max, base·2^(failures-1))), at least 10 ms. */
-  delayFor(failures: number): number {
+  private delayFor(failures: number): number {
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.max(0, failures - 1));
     return Math.max(10, Math.floor(this.random() * ceiling));
   }
@@ -116,9 +112,14 @@ export class UploadScheduler {
       return;
     }
     this.failures++;
+    this.startAfter(this.delayFor(this.failures));
+  }
+
+  /** Starts a run after `ms` unless one is running then or the scheduler stopped. */
+  private startAfter(ms: number): void {
     this.timer = this.setTimer(() => {
       this.timer = undefined;
       if (!this.running && !this.stopped) this.start();
-    }, this.delayFor(this.failures));
+    }, ms);
   }
 }

@@ -4,10 +4,11 @@
 // background uploader), the conflict check before an upload, and local-only Finder clutter. It
 // does not own metadata (MetadataCache), notebook naming and plans (notebooks/*), errno numbers
 // (fs/fuse), the journal's format (write/write-journal.ts) nor retry timing (write/upload-scheduler.ts).
-import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { sha256Of } from './file-sha256';
 import { FsError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough, WriteThrough } from './filesystem';
@@ -1616,12 +1617,6 @@ function waitingError(path: string, health: Exclude<HealthState, { kind: 'online
   return health.kind === 'needs-sign-in'
     ? new FsError('EACCES', `${path}: the workspace refuses the credentials (${health.reason}); the save waits in the journal until you sign in again`)
     : new FsError('ETIMEDOUT', `${path}: the workspace cannot be reached (${health.reason}); the save waits in the journal and uploads when it answers again`);
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** The entry a journal record's upload starts from: the base version it was made from, or a provisional one. */

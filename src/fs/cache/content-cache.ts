@@ -4,8 +4,7 @@
 // per process and whenever the file's stat changed, on/off at run time, and usage figures. It
 // never holds dirty data (working copies live in the state folder), and it does not decide what
 // to download: the caller passes the download.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatByteSize, type CacheUsage } from '../../shared/cache-usage';
@@ -13,6 +12,7 @@ import type { CacheDisabledProblem } from '../../shared/problem';
 import type { Logger } from '../logger';
 import { CACHE_INDEX_FILE, CACHE_INDEX_FORMAT, CACHE_INDEX_VERSION, readCacheIndex, writeCacheIndex, type CacheIndexRecord } from './cache-index';
 import { fingerprintKey, objectKey, type ContentFingerprint } from './content-fingerprint';
+import { sha256Of } from '../file-sha256';
 import { pidAlive } from '../pid-alive';
 import { diskFree as realDiskFree } from './disk-free';
 
@@ -589,17 +589,6 @@ export class ContentCache {
 /** What changes when a file's bytes are replaced or rewritten: inode, size, ctime. */
 function fileIdentity(info: { ino: number; size: number; ctimeMs: number }): string {
   return `${info.ino}:${info.size}:${info.ctimeMs}`;
-}
-
-/** sha256 of a file, streamed (never the whole file in memory). */
-function sha256Of(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 /** The code of the local file-system error `error` is or wraps (Node system errors only), if any. */

@@ -13,8 +13,11 @@ export interface FileAttributes {
   mtimeMs: number;
   ctimeMs: number;
   atimeMs: number;
-  /** Stable inode-like number (the workspace object id where known). */
-  ino?: number;
+  /**
+   * The inode number shown (src/fs/inode-numbers.ts): the workspace object id, stable across mounts;
+   * a bigint above 2^63 for files without one yet. Unique among the entries shown.
+   */
+  ino?: number | bigint;
 }
 
 /** What `statfs` reports; stable values (the workspace has no meaningful capacity). */

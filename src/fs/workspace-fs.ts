@@ -18,6 +18,7 @@ import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYT
 import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
+import { inodeOfFolder, inodeOfLocalOnly, inodeOfObject, isProvisionalId, PROVISIONAL_ID_BASE } from './inode-numbers';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
 import { ContentCache, type CacheLease } from './cache/content-cache';
 import type { ContentFingerprint } from './cache/content-fingerprint';
@@ -44,8 +45,6 @@ export const JUPYTER_PROBE_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** `rawType` of a provisional entry: a file created locally and not yet uploaded. */
 const PROVISIONAL = 'WSFS_PROVISIONAL';
-/** Inode numbers of provisional entries start here (far above workspace object ids). */
-const PROVISIONAL_INO_BASE = 2 ** 52;
 const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
 /** How many uploaded versions keep their local mtime (see WorkspaceFs.ownMtimes). */
 const OWN_MTIMES_LIMIT = 10_000;
@@ -173,7 +172,7 @@ export class WorkspaceFs implements Filesystem {
   private readonly files = new Map<string, OpenFile>();
   private readonly handles = new Map<FileHandle, Handle>();
   private nextHandle = 1;
-  private nextProvisional = PROVISIONAL_INO_BASE;
+  private nextProvisional = PROVISIONAL_ID_BASE;
   private prepared: Promise<void> | undefined;
   private nextLocalVersion = 1;
   /**
@@ -1223,7 +1222,8 @@ export class WorkspaceFs implements Filesystem {
         path: remotePath,
         type: 'FILE',
         rawType: 'FILE',
-        objectId: !file.created && previous.type === 'FILE' && previous.rawType !== PROVISIONAL && previous.path === remotePath ? previous.objectId : this.nextProvisional++,
+        // The same inode number until the read-back: the object's, or the provisional one a created file already shows.
+        objectId: (!file.created && previous.type === 'FILE' && previous.rawType !== PROVISIONAL && previous.path === remotePath) || isProvisionalId(previous.objectId) ? previous.objectId : this.nextProvisional++,
         modifiedAt: staging.modifiedAt,
         size: staging.size,
         localVersion: this.nextLocalVersion++,
@@ -1496,7 +1496,7 @@ export class WorkspaceFs implements Filesystem {
   private async attributesOf(found: CachedEntry): Promise<FileAttributes> {
     const { entry, presentation } = found;
     if (presentation.kind === 'DIRECTORY') {
-      return { kind: 'directory', size: 0, mode: DIRECTORY_MODE, mtimeMs: this.startedAt, ctimeMs: this.startedAt, atimeMs: this.startedAt, ino: entry.objectId > 0 ? entry.objectId : 1 };
+      return { kind: 'directory', size: 0, mode: DIRECTORY_MODE, mtimeMs: this.startedAt, ctimeMs: this.startedAt, atimeMs: this.startedAt, ino: inodeOfFolder(entry.objectId) };
     }
     const known = presentation.kind === 'FILE' ? entry.size : this.cache.sizeOf(fingerprintOf(entry, presentation));
     const size = known ?? (await this.withCopy(found.localPath, entry, presentation, undefined, (copy) => Promise.resolve(copy.size)));
@@ -1518,7 +1518,7 @@ export class WorkspaceFs implements Filesystem {
   private async localOnlyAttributes(local: string): Promise<FileAttributes> {
     const info = await this.localOnly.stat(local);
     if (info === undefined) throw new FsError('ENOENT', `${local}: no such file`);
-    return fileAttributes(info.size, info.mtimeMs, undefined);
+    return fileAttributes(info.size, info.mtimeMs, inodeOfLocalOnly(info.ino));
   }
 
   /** Resolves when `local` exists (ENOENT/ENOTDIR otherwise), without downloading anything. */
@@ -1587,7 +1587,7 @@ type UploadOutcome = { kind: 'done' } | { kind: 'taken'; remotePath: string };
 function baseVersionOf(file: OpenFile): BaseVersion {
   const entry = file.entry;
   const base: BaseVersion = {};
-  if (entry.objectId > 0 && entry.objectId < PROVISIONAL_INO_BASE) base.objectId = entry.objectId;
+  if (entry.objectId > 0 && !isProvisionalId(entry.objectId)) base.objectId = entry.objectId;
   if (entry.size !== undefined) base.size = entry.size;
   if (entry.localVersion !== undefined) base.uploadedHere = true;
   else if (entry.modifiedAt !== undefined) base.modifiedAt = entry.modifiedAt;
@@ -1643,8 +1643,10 @@ function versionKey(entry: RemoteEntry): string {
   return `${entry.objectId}:${String(entry.modifiedAt)}`;
 }
 
-function fileAttributes(size: number, mtimeMs: number, ino: number | undefined): FileAttributes {
-  return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ...(ino !== undefined && ino > 0 && { ino }) };
+/** A file's attributes; `id` is its object id (or a local-only file's inode number already mapped). */
+function fileAttributes(size: number, mtimeMs: number, id: number | bigint): FileAttributes {
+  const ino = typeof id === 'bigint' ? id : inodeOfObject(id);
+  return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ...(ino !== undefined && { ino }) };
 }
 
 /** The fingerprint of `entry`'s bytes presented as `presentation` (or read as `format`). */

@@ -21,6 +21,7 @@ import { PathLocks } from './path-locks';
 import { inodeOfFolder, inodeOfLocalOnly, inodeOfObject, isProvisionalId, PROVISIONAL_ID_BASE } from './inode-numbers';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
 import { ContentCache, type CacheLease } from './cache/content-cache';
+import { Prefetcher, type PrefetchCandidate, type PrefetchLimits } from './cache/prefetcher';
 import type { ContentFingerprint } from './cache/content-fingerprint';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
@@ -82,6 +83,8 @@ export interface WorkspaceFsOptions {
   onTransfer?: (progress: TransferUpdate) => void;
   /** Back-off of the background uploader. */
   uploadRetry?: UploadSchedulerOptions;
+  /** Limits of the small-file prefetch (cache/prefetcher.ts); false: none. */
+  prefetch?: Partial<PrefetchLimits> | false;
 }
 
 /** An upload being sent: its size, the bytes handed to the connection, when they were last told. */
@@ -188,6 +191,7 @@ export class WorkspaceFs implements Filesystem {
   private readonly uploadMode: UploadMode;
   private readonly health: RemoteHealth;
   private readonly scheduler: UploadScheduler;
+  private readonly prefetcher: Prefetcher | undefined;
   private readonly onProblem: (problem: Problem) => void;
   private readonly onTransfer: (progress: TransferUpdate) => void;
   // `owed` holds files whose journaled bytes the background uploader still has to send; `sending`
@@ -230,6 +234,15 @@ export class WorkspaceFs implements Filesystem {
       new RemoteHealth({ now: options.now, onProblem: (problem) => this.onProblem(problem), onRecovered: () => this.scheduler.kick() });
     if (options.health === undefined) this.remote = this.health.observe(options.remote);
     this.scheduler = new UploadScheduler(() => this.uploadOwed(), options.uploadRetry);
+    if (options.prefetch !== false) {
+      this.prefetcher = new Prefetcher({
+        candidates: (folder) => this.prefetchCandidates(folder),
+        active: () => this.cache.enabled,
+        now: options.now,
+        logger: options.logger.child('prefetch'),
+        ...(options.prefetch !== undefined && { limits: options.prefetch }),
+      });
+    }
     // While the workspace is out of reach (or refuses the credential) the uploader's runs also
     // probe it, so the state ends even when nothing is owed (listings are not tried meanwhile;
     // a credential helper may also renew an expired token by itself).
@@ -790,6 +803,12 @@ export class WorkspaceFs implements Filesystem {
   /** Stops the background uploader (unmount, after flushAll); owed uploads stay journaled. */
   stopBackground(): void {
     this.scheduler.stop();
+    this.prefetcher?.stop();
+  }
+
+  /** Resolves once no prefetch is planned, queued or running (tests). */
+  prefetchIdle(): Promise<void> {
+    return this.prefetcher?.idle() ?? Promise.resolve();
   }
 
   // --- internals: open files ----------------------------------------------------------------
@@ -821,6 +840,7 @@ export class WorkspaceFs implements Filesystem {
         await file.staging.truncate(0, this.now());
       }
     } else if (file.staging === undefined) {
+      this.prefetcher?.noteOpen(local, !this.cache.holds(fingerprintOf(file.entry, file.presentation)));
       copy = await this.openCopy(local, file.entry, file.presentation);
     }
     this.files.set(local, file);
@@ -1480,6 +1500,19 @@ export class WorkspaceFs implements Filesystem {
     } finally {
       lease.release();
     }
+  }
+
+  /** The prefetcher's candidates in `folder`: plain files of known size whose version is not cached, not open here. */
+  private async prefetchCandidates(folder: string): Promise<PrefetchCandidate[]> {
+    const view = await this.metadata.readdir(folder);
+    const candidates: PrefetchCandidate[] = [];
+    for (const [name, { entry, presentation }] of view.entries) {
+      const local = joinPath(folder, name);
+      if (presentation.kind !== 'FILE' || entry.type !== 'FILE' || entry.size === undefined || isProvisionalId(entry.objectId) || this.files.has(local)) continue;
+      if (this.cache.holds(fingerprintOf(entry, presentation))) continue;
+      candidates.push({ path: local, size: entry.size, fetch: () => this.localCopyOf(local, entry, presentation).then((lease) => lease.release()) });
+    }
+    return candidates;
   }
 
   /** An open descriptor on a pinned copy of `entry`, for a read handle (both end at release). */

@@ -1,0 +1,103 @@
+// git across remounts (a real `wsfs mount` engine, real git, the emulator counting requests): the
+// mount reports workspace object ids as inode numbers and stable times, so the stat data git's
+// index recorded still matches after an unmount and a remount with a new, empty content cache —
+// `git status` is clean without downloading a single working-tree file (only .git files). Also:
+// inode numbers equal across remounts and distinct among a folder's entries, also for files
+// created through the mount (provisional numbers until their upload is read back).
+import assert from 'node:assert/strict';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { program } from '../support/mounted-workspace';
+import { restartableMount, type RestartableMount } from '../support/restartable-mount';
+
+const FOLDERS = 5;
+const FILES = 50;
+
+/** Inode numbers of every entry under `root` (relative path -> ino), through readdir + lstat. */
+async function inodes(root: string): Promise<Map<string, bigint>> {
+  const found = new Map<string, bigint>();
+  const walk = async (relative: string): Promise<void> => {
+    for (const name of (await readdir(path.join(root, relative))).sort()) {
+      if (relative === '' && name === '.git') continue;
+      const child = relative === '' ? name : `${relative}/${name}`;
+      const info = await stat(path.join(root, child), { bigint: true });
+      found.set(child, info.ino);
+      if (info.isDirectory()) await walk(child);
+    }
+  };
+  await walk('');
+  return found;
+}
+
+/** Asserts that the entries of each folder under `root` have distinct inode numbers. */
+async function assertDistinctPerFolder(root: string): Promise<void> {
+  const byFolder = new Map<string, bigint[]>();
+  for (const [relative, ino] of await inodes(root)) {
+    const folder = path.dirname(relative);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), ino]);
+  }
+  for (const [folder, numbers] of byFolder) assert.equal(new Set(numbers).size, numbers.length, `distinct inode numbers in ${folder}: ${numbers.join(' ')}`);
+}
+
+describe('git status after a remount with an empty cache', () => {
+  let mount: RestartableMount;
+  /** The emulator's clock runs an hour behind while the files are written (their mtimes are then well before the index's). */
+  let offset = -3_600_000;
+  let caches: string;
+  before(async () => {
+    mount = await restartableMount({ emulator: { now: () => Date.now() + offset } });
+    caches = path.join(path.dirname(mount.stateHome), 'caches');
+  });
+  after(async () => {
+    await mount.stop();
+  });
+
+  const git = async (...args: string[]): Promise<string> => {
+    const result = await program('git', ['-c', 'user.name=wsfs test', '-c', 'user.email=test@example.com', '-C', mount.local('repo'), ...args], { timeoutMs: 120_000 });
+    assert.equal(result.code, 0, `git ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+
+  it('is clean, downloads no working-tree file, and every inode number is the same as before', async () => {
+    await mount.start(['--cache-dir', path.join(caches, '1')]);
+    for (let i = 0; i < FILES; i++) {
+      const folder = mount.local(`repo/src${i % FOLDERS}`);
+      await mkdir(folder, { recursive: true });
+      await writeFile(path.join(folder, `file${String(i).padStart(2, '0')}.txt`), `line ${i}\n`);
+    }
+    // Created and uploaded here: numbers are provisional or already the object's, unique either way.
+    await assertDistinctPerFolder(mount.local('repo'));
+    await mount.unmount();
+
+    offset = 0;
+    await mount.start(['--cache-dir', path.join(caches, '2')]);
+    const before = await inodes(mount.local('repo'));
+    assert.equal(before.size, FOLDERS + FILES);
+    await git('init', '-q');
+    await git('add', '.');
+    await git('commit', '-q', '-m', 'fifty files');
+    assert.equal(await git('status', '--porcelain'), '');
+    await mount.unmount();
+
+    const downloads: string[] = [];
+    mount.emulator.onRequest = (method, url) => {
+      if (method !== 'GET') return;
+      if (url.pathname === '/api/2.0/workspace/export') downloads.push(url.searchParams.get('path') ?? '?');
+      else if (url.pathname.startsWith('/api/2.0/fs/files') || url.pathname.startsWith('/__emulator/signed/')) downloads.push(url.pathname);
+    };
+    await mount.start(['--cache-dir', path.join(caches, '3')]);
+    try {
+      assert.equal(await git('status', '--porcelain'), '', 'nothing changed');
+      const workingTree = downloads.filter((p) => !p.includes('/repo/.git/'));
+      assert.deepEqual(workingTree, [], 'no working-tree file was downloaded');
+      assert.ok(downloads.length > 0, 'git read its .git files (through a cold cache)');
+      const after = await inodes(mount.local('repo'));
+      assert.deepEqual(after, before, 'inode numbers of files and folders are the same after the remount');
+      await assertDistinctPerFolder(mount.local('repo'));
+      assert.equal((await stat(mount.mountPoint)).ino, 1, 'the root is 1');
+    } finally {
+      mount.emulator.onRequest = undefined;
+    }
+  });
+});

@@ -63,6 +63,16 @@ describe('small-file prefetch through a mount', () => {
     await emulator?.stop();
   });
 
+  // First: no batch was triggered in the last 2 s (while a program walks folders, one cold read triggers).
+  it('fetches nothing more for a single cold read', async () => {
+    await readFile(mounted.local('single/m005.py'));
+    // A prefetch would have started while this read's own (slowed) download was running.
+    assert.deepEqual(log.in('single'), [`/Users/${emulator.userName}/single/m005.py`]);
+    // The positive control: a second cold read there does trigger it.
+    await readFile(mounted.local('single/m006.py'));
+    assert.equal(await log.reach('single', 30), 30, 'the second cold read does trigger it');
+  });
+
   it('fetches the rest of a folder after two cold reads; reading them then makes no request', async () => {
     await readFile(mounted.local('thirty/m000.py'));
     await readFile(mounted.local('thirty/m001.py'));
@@ -73,21 +83,17 @@ describe('small-file prefetch through a mount', () => {
     assert.equal(new Set(log.in('thirty')).size, 30, 'no file was downloaded twice');
   });
 
-  it('fetches nothing more for a single cold read', async () => {
-    await readFile(mounted.local('single/m005.py'));
-    // A prefetch would have started while this read's own (slowed) download was running.
-    assert.deepEqual(log.in('single'), [`/Users/${emulator.userName}/single/m005.py`]);
-    // The positive control: a second cold read there does trigger it.
-    await readFile(mounted.local('single/m006.py'));
-    assert.equal(await log.reach('single', 30), 30, 'the second cold read does trigger it');
-  });
-
   it('fetches at most the bound of a larger folder', async () => {
     await readFile(mounted.local('large/m000.py'));
     await readFile(mounted.local('large/m001.py'));
-    assert.equal(await log.reach('large', bound + 2), bound + 2);
-    assert.match(mounted.engineLog(), new RegExp(`prefetch /large: ${bound} of \\d+ files`));
-    assert.equal(log.in('large').length, bound + 2, 'the bound and the two reads, nothing more');
+    // Right after the previous test the program counts as walking, so the first read may already trigger.
+    assert.ok((await log.reach('large', bound + 1)) >= bound + 1);
+    const plans = mounted.engineLog().match(/prefetch \/large: \d+ of \d+ files/g) ?? [];
+    assert.equal(plans.length, 1, 'one batch');
+    assert.match(plans[0]!, new RegExp(`: ${bound} of (${bound + 19}|${bound + 20}) files`), 'the bound of the other 83 (or 84: the read in flight is a candidate too)');
+    const fetched = log.in('large');
+    assert.ok(fetched.length <= bound + 2, `the bound and the two reads, nothing more (${fetched.length})`);
+    assert.equal(new Set(fetched).size, fetched.length, 'no file twice');
   });
 });
 

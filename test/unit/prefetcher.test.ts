@@ -118,6 +118,21 @@ describe('Prefetcher', () => {
     assert.equal(slow.fetched.length, 12, 'both triggers together stay within 12 queued files');
   });
 
+  it('while a program walks folders (a trigger within the window), one cold open in the next folder triggers', async () => {
+    const r = rig({ '/a': files(3), '/b': files(3), '/c': files(3) });
+    r.prefetcher.noteOpen('/a/f000.txt', true);
+    r.prefetcher.noteOpen('/a/f001.txt', true);
+    await r.prefetcher.idle();
+    r.clock.now += 1_000;
+    r.prefetcher.noteOpen('/b/f000.txt', true);
+    await r.prefetcher.idle();
+    assert.deepEqual(r.listed, ['/a', '/b']);
+    r.clock.now += 2_001;
+    r.prefetcher.noteOpen('/c/f000.txt', true);
+    await r.prefetcher.idle();
+    assert.deepEqual(r.listed, ['/a', '/b'], 'the walk ended: one cold open alone again does nothing');
+  });
+
   it('starts nothing while inactive (cache off)', async () => {
     const r = rig({ '/a': files(5) }, {}, { active: () => false });
     r.prefetcher.noteOpen('/a/f000.txt', true);

@@ -14,7 +14,10 @@ export interface PrefetchLimits {
   filesPerTrigger: number;
   /** Bytes fetched for one trigger, at most. */
   bytesPerTrigger: number;
-  /** Cold opens in one folder, each within `windowMs` of the previous, that trigger a batch. */
+  /**
+   * Cold opens in one folder, each within `windowMs` of the previous, that trigger a batch; while a
+   * program walks (a batch was triggered within `windowMs`), one cold open in another folder does.
+   */
   triggerOpens: number;
   windowMs: number;
   /** Prefetch downloads at once: a share of the remote's request limit (8), so programs' own requests keep slots. */
@@ -88,6 +91,8 @@ export class Prefetcher {
   private queuedBytes = 0;
   private running = 0;
   private stopped = false;
+  /** When the last batch was triggered (a program walking folders), -Infinity before the first. */
+  private lastTriggerAt = -Infinity;
   private readonly counters: PrefetchCounters = { triggers: 0, fetched: 0, failed: 0, bytes: 0 };
   private idleWaiters: Array<() => void> = [];
 
@@ -106,8 +111,10 @@ export class Prefetcher {
     this.recent.delete(folder);
     this.recent.set(folder, { opens, lastAt: now, lastName: baseName(path) });
     if (this.recent.size > 1_000) this.recent.delete(this.recent.keys().next().value!);
-    if (opens < this.limits.triggerOpens || this.busy.has(folder) || !this.options.active()) return;
+    const walking = now - this.lastTriggerAt <= this.limits.windowMs;
+    if ((opens < this.limits.triggerOpens && !walking) || this.busy.has(folder) || !this.options.active()) return;
     this.recent.delete(folder);
+    this.lastTriggerAt = now;
     this.busy.set(folder, 0);
     this.counters.triggers++;
     this.options.candidates(folder).then(

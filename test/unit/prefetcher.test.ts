@@ -60,8 +60,9 @@ function files(count: number, size = 100): Record<string, number> {
 }
 
 describe('Prefetcher', () => {
-  it('does nothing for one cold open, warm opens, or cold opens further apart than the window', async () => {
+  it('does nothing for one cold open, warm opens, the same file again, or cold opens further apart than the window', async () => {
     const r = rig({ '/a': files(10) }, { windowMs: 2_000 });
+    r.prefetcher.noteOpen('/a/f000.txt', true);
     r.prefetcher.noteOpen('/a/f000.txt', true);
     r.prefetcher.noteOpen('/a/f001.txt', false);
     r.clock.now += 2_001;

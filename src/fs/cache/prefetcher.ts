@@ -100,19 +100,28 @@ export class Prefetcher {
     this.limits = { ...DEFAULT_PREFETCH_LIMITS, ...options.limits };
   }
 
-  /** Told of every read open of a file at `path`; `cold` when its content was not in the cache. */
+  /**
+   * Told of every read open of a file at `path`; `cold` when its content was not in the cache.
+   * Counted: cold opens while active, of another file than the folder's last one (a program
+   * re-reading one file is not walking a folder).
+   */
   noteOpen(path: string, cold: boolean): void {
-    if (!cold || this.stopped) return;
+    if (!cold || this.stopped || !this.options.active()) return;
     const folder = parentPath(path);
     const now = this.options.now();
     const last = this.recent.get(folder);
-    const opens = last !== undefined && now - last.lastAt <= this.limits.windowMs ? last.opens + 1 : 1;
+    const recent = last !== undefined && now - last.lastAt <= this.limits.windowMs;
+    if (recent && last.lastName === baseName(path)) {
+      last.lastAt = now;
+      return;
+    }
+    const opens = recent ? last.opens + 1 : 1;
     // Oldest first: re-inserting keeps the map ordered by last use, bounded below.
     this.recent.delete(folder);
     this.recent.set(folder, { opens, lastAt: now, lastName: baseName(path) });
     if (this.recent.size > 1_000) this.recent.delete(this.recent.keys().next().value!);
     const walking = now - this.lastTriggerAt <= this.limits.windowMs;
-    if ((opens < this.limits.triggerOpens && !walking) || this.busy.has(folder) || !this.options.active()) return;
+    if ((opens < this.limits.triggerOpens && !walking) || this.busy.has(folder)) return;
     this.recent.delete(folder);
     this.lastTriggerAt = now;
     this.busy.set(folder, 0);

@@ -237,7 +237,8 @@ export class WorkspaceFs implements Filesystem {
     if (options.prefetch !== false) {
       this.prefetcher = new Prefetcher({
         candidates: (folder) => this.prefetchCandidates(folder),
-        active: () => this.cache.enabled,
+        // Not while the workspace is out of reach: guesses must not pile up retries.
+        active: () => this.cache.enabled && this.health.state.kind === 'online',
         now: options.now,
         logger: options.logger.child('prefetch'),
         ...(options.prefetch !== undefined && { limits: options.prefetch }),
@@ -804,11 +805,6 @@ export class WorkspaceFs implements Filesystem {
   stopBackground(): void {
     this.scheduler.stop();
     this.prefetcher?.stop();
-  }
-
-  /** Resolves once no prefetch is planned, queued or running (tests). */
-  prefetchIdle(): Promise<void> {
-    return this.prefetcher?.idle() ?? Promise.resolve();
   }
 
   // --- internals: open files ----------------------------------------------------------------

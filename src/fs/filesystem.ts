@@ -14,10 +14,10 @@ export interface FileAttributes {
   ctimeMs: number;
   atimeMs: number;
   /**
-   * The inode number shown (src/fs/inode-numbers.ts): the workspace object id, stable across mounts;
-   * a bigint above 2^63 for files without one yet. Unique among the entries shown.
+   * The inode number shown (src/fs/inode-numbers.ts): the workspace object id, stable across
+   * mounts, or a provisional number (2^52 and up) for a file created here. Unique among the entries shown.
    */
-  ino?: number | bigint;
+  ino?: number;
 }
 
 /** What `statfs` reports; stable values (the workspace has no meaningful capacity). */

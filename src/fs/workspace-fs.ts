@@ -18,7 +18,8 @@ import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYT
 import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
-import { inodeOfFolder, inodeOfLocalOnly, inodeOfObject, isProvisionalId, PROVISIONAL_ID_BASE } from './inode-numbers';
+import { inodeOfFolder, inodeOfLocalOnly, inodeOfObject, isProvisionalId } from './inode-numbers';
+import { InodeAliases } from './inode-aliases';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
 import { ContentCache, type CacheLease } from './cache/content-cache';
 import { Prefetcher, type PrefetchCandidate, type PrefetchLimits } from './cache/prefetcher';
@@ -175,7 +176,8 @@ export class WorkspaceFs implements Filesystem {
   private readonly files = new Map<string, OpenFile>();
   private readonly handles = new Map<FileHandle, Handle>();
   private nextHandle = 1;
-  private nextProvisional = PROVISIONAL_ID_BASE;
+  /** Provisional ids, and the ones objects created here keep after their read-back (persisted). */
+  private readonly aliases: InodeAliases;
   private prepared: Promise<void> | undefined;
   private nextLocalVersion = 1;
   /**
@@ -225,6 +227,7 @@ export class WorkspaceFs implements Filesystem {
     this.stateDir = options.stateDir;
     this.startedAt = options.now();
     this.journal = new WriteJournal(join(options.stateDir, 'journal'));
+    this.aliases = new InodeAliases(join(options.stateDir, 'inodes.json'), options.logger);
     this.uploadMode = options.uploadMode ?? 'sync';
     this.onProblem = options.onProblem ?? ((problem) => this.logger.warn(problem.message));
     this.onTransfer = options.onTransfer ?? (() => undefined);
@@ -268,7 +271,7 @@ export class WorkspaceFs implements Filesystem {
     if (h?.kind === 'remote' && h.file.staging !== undefined) return this.openFileAttributes(h.file);
     if (h?.kind === 'remote' && h.copy !== undefined && h.file.unlinked) {
       const { size } = await h.copy.fd.stat();
-      return fileAttributes(size, this.mtimeOf(h.file.entry), h.file.entry.objectId);
+      return fileAttributes(size, this.mtimeOf(h.file.entry), inodeOfObject(this.aliases.shown(h.file.entry.objectId)));
     }
     return this.getattr(path);
   }
@@ -292,7 +295,7 @@ export class WorkspaceFs implements Filesystem {
           // getattr or open reports the error.
           const failure = toFsError(error, child);
           this.logger.warn(`cannot learn the size of ${child}: ${failure.message}`, { path: child, code: failure.code });
-          return { name, attributes: fileAttributes(0, this.mtimeOf(visible.entry), visible.entry.objectId) };
+          return { name, attributes: fileAttributes(0, this.mtimeOf(visible.entry), inodeOfObject(this.aliases.shown(visible.entry.objectId))) };
         }
       }),
     );
@@ -343,7 +346,7 @@ export class WorkspaceFs implements Filesystem {
         path: childPath(view.directory, name),
         type: 'FILE',
         rawType: PROVISIONAL,
-        objectId: this.nextProvisional++,
+        objectId: this.aliases.allocate(),
         modifiedAt: this.now(),
         createdAt: this.now(),
         size: 0,
@@ -675,6 +678,9 @@ export class WorkspaceFs implements Filesystem {
         first ??= error;
       }
     }
+    // Uploads not read back yet are read back now, so created files keep their numbers in the next mount.
+    await Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder)));
+    await this.aliases.flush();
     if (first !== undefined) throw first;
   }
 
@@ -724,7 +730,7 @@ export class WorkspaceFs implements Filesystem {
         path: local,
         handles: 0,
         staging,
-        entry: entryOfRecord(record, () => this.nextProvisional++, () => this.nextLocalVersion++),
+        entry: entryOfRecord(record, () => this.aliases.allocate(), () => this.nextLocalVersion++),
         presentation: record.notebook === undefined ? { kind: 'FILE' } : { kind: 'NOTEBOOK', ...record.notebook },
         created: record.base === undefined,
         unlinked: false,
@@ -1239,7 +1245,7 @@ export class WorkspaceFs implements Filesystem {
         type: 'FILE',
         rawType: 'FILE',
         // The same inode number until the read-back: the object's, or the provisional one a created file already shows.
-        objectId: (!file.created && previous.type === 'FILE' && previous.rawType !== PROVISIONAL && previous.path === remotePath) || isProvisionalId(previous.objectId) ? previous.objectId : this.nextProvisional++,
+        objectId: (!file.created && previous.type === 'FILE' && previous.rawType !== PROVISIONAL && previous.path === remotePath) || isProvisionalId(previous.objectId) ? previous.objectId : this.aliases.allocate(),
         modifiedAt: staging.modifiedAt,
         size: staging.size,
         localVersion: this.nextLocalVersion++,
@@ -1350,6 +1356,8 @@ export class WorkspaceFs implements Filesystem {
         const real = listed.get(tagged.path);
         if (real === undefined || real.type !== 'FILE' || real.size !== tagged.size || real.modifiedAt === undefined) return Promise.resolve();
         this.rememberOwnMtime(real, tagged.modifiedAt!);
+        // A file created here keeps the number it was written with (git recorded it).
+        if (isProvisionalId(tagged.objectId)) this.aliases.remember(real.objectId, tagged.objectId);
         const presentation: Presentation = { kind: 'FILE' };
         this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
         if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
@@ -1529,7 +1537,7 @@ export class WorkspaceFs implements Filesystem {
     }
     const known = presentation.kind === 'FILE' ? entry.size : this.cache.sizeOf(fingerprintOf(entry, presentation));
     const size = known ?? (await this.withCopy(found.localPath, entry, presentation, undefined, (copy) => Promise.resolve(copy.size)));
-    return fileAttributes(size, this.mtimeOf(entry), entry.objectId);
+    return fileAttributes(size, this.mtimeOf(entry), inodeOfObject(this.aliases.shown(entry.objectId)));
   }
 
   /** The mtime shown for `entry`: the local write time for versions uploaded here (see ownMtimes). */
@@ -1541,7 +1549,7 @@ export class WorkspaceFs implements Filesystem {
   private openFileAttributes(file: OpenFile): FileAttributes {
     const staging = file.staging!;
     const mtime = staging.dirty || file.entry.modifiedAt === undefined ? staging.modifiedAt : this.mtimeOf(file.entry);
-    return fileAttributes(staging.size, mtime, file.entry.objectId);
+    return fileAttributes(staging.size, mtime, inodeOfObject(this.aliases.shown(file.entry.objectId)));
   }
 
   private async localOnlyAttributes(local: string): Promise<FileAttributes> {
@@ -1672,9 +1680,8 @@ function versionKey(entry: RemoteEntry): string {
   return `${entry.objectId}:${String(entry.modifiedAt)}`;
 }
 
-/** A file's attributes; `id` is its object id (or a local-only file's inode number already mapped). */
-function fileAttributes(size: number, mtimeMs: number, id: number | bigint): FileAttributes {
-  const ino = typeof id === 'bigint' ? id : inodeOfObject(id);
+/** A file's attributes; `ino` is an inode number (inode-numbers.ts) or an object id (the same number). */
+function fileAttributes(size: number, mtimeMs: number, ino: number | undefined): FileAttributes {
   return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ...(ino !== undefined && { ino }) };
 }
 

@@ -3,11 +3,13 @@
 // index recorded still matches after an unmount and a remount with a new, empty content cache —
 // `git status` is clean without downloading a single working-tree file (only .git files). Also:
 // inode numbers equal across remounts and distinct among a folder's entries, also for files
-// created through the mount (provisional numbers until their upload is read back).
+// created through the mount: they keep the (provisional) number they were written with after their
+// upload is read back, and in later mounts with the same state folder.
 import assert from 'node:assert/strict';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { PROVISIONAL_ID_BASE } from '../../src/fs/inode-numbers';
 import { program } from '../support/mounted-workspace';
 import { restartableMount, type RestartableMount } from '../support/restartable-mount';
 
@@ -66,7 +68,10 @@ describe('git status after a remount with an empty cache', () => {
       await mkdir(folder, { recursive: true });
       await writeFile(path.join(folder, `file${String(i).padStart(2, '0')}.txt`), `line ${i}\n`);
     }
-    // Created and uploaded here: numbers are provisional or already the object's, unique either way.
+    // Created and uploaded here: provisional numbers, above the object ids, unique.
+    const written = await inodes(mount.local('repo'));
+    const provisional = [...written].filter(([, ino]) => ino >= BigInt(PROVISIONAL_ID_BASE));
+    assert.equal(provisional.length, FILES, 'the files show provisional numbers, the folders (made with mkdir) their object ids');
     await assertDistinctPerFolder(mount.local('repo'));
     await mount.unmount();
 
@@ -74,6 +79,7 @@ describe('git status after a remount with an empty cache', () => {
     await mount.start(['--cache-dir', path.join(caches, '2')]);
     const before = await inodes(mount.local('repo'));
     assert.equal(before.size, FOLDERS + FILES);
+    assert.deepEqual(before, written, 'after the remount every file keeps the number it was written with');
     await git('init', '-q');
     await git('add', '.');
     await git('commit', '-q', '-m', 'fifty files');

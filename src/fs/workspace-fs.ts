@@ -813,6 +813,11 @@ export class WorkspaceFs implements Filesystem {
     this.prefetcher?.stop();
   }
 
+  /** Resolves once no prefetch is planned, queued or running (after stopBackground: once the running ones end). */
+  prefetchIdle(): Promise<void> {
+    return this.prefetcher?.idle() ?? Promise.resolve();
+  }
+
   // --- internals: open files ----------------------------------------------------------------
 
   /** open(2) of `local`; the caller holds its lock. */

@@ -45,6 +45,9 @@ for (const mode of COMBINATIONS) {
         await driver.mkdir(scratch);
         await scenario.run({ driver, workspace: emulatorProbe(emulator, () => uploadsSettled(fs)), dir: scratch, uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 });
         await fs.flushAll();
+        // Nothing may write into the folders once the scenario is over (prefetches of its reads).
+        fs.stopBackground();
+        await fs.prefetchIdle();
       });
     });
   });

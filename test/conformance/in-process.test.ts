@@ -39,7 +39,7 @@ for (const mode of COMBINATIONS) {
 
     SCENARIOS.forEach((scenario, index) => {
       it(scenario.name, async () => {
-        const { fs } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`), { cacheEnabled: mode.cacheEnabled, uploadMode: mode.uploadMode });
+        const { fs, cache } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`), { cacheEnabled: mode.cacheEnabled, uploadMode: mode.uploadMode });
         const driver = inProcessDriver(fs);
         const scratch = `/conformance-${index}`;
         await driver.mkdir(scratch);
@@ -48,6 +48,7 @@ for (const mode of COMBINATIONS) {
         // Nothing may write into the folders once the scenario is over (prefetches of its reads).
         fs.stopBackground();
         await fs.prefetchIdle();
+        await cache.close();
       });
     });
   });

@@ -33,7 +33,13 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
   const requests = (): Record<string, number> => emulator.stats.snapshot().requests;
   const total = (): number => Object.values(requests()).reduce((sum, n) => sum + n, 0);
   const downloads = (): number => (requests()[EXPORT] ?? 0) + (requests()[SIGNED_GET] ?? 0);
-  const fresh = (options: Parameters<typeof workspaceFsFor>[3] = {}): WorkspaceFs => workspaceFsFor(emulator, remote, join(dir, `fs-${counter++}`), options).fs;
+  /** Every filesystem made, so their background work (uploader, prefetch, cache index) ends before the folder goes. */
+  const made: Array<ReturnType<typeof workspaceFsFor>> = [];
+  const fresh = (options: Parameters<typeof workspaceFsFor>[3] = {}): WorkspaceFs => {
+    const one = workspaceFsFor(emulator, remote, join(dir, `fs-${counter++}`), options);
+    made.push(one);
+    return one.fs;
+  };
 
   /** The bytes the emulator stores at a mount path. */
   const content = (path: string): Buffer => {
@@ -52,6 +58,9 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     emulator.stats.reset();
   });
   after(async () => {
+    for (const { fs } of made) fs.stopBackground();
+    await Promise.all(made.map(({ fs }) => fs.prefetchIdle()));
+    await Promise.all(made.map(({ cache }) => cache.close()));
     await emulator.stop();
     await removeFolder(dir);
   });

@@ -1513,6 +1513,7 @@ export class WorkspaceFs implements Filesystem {
 
   /** The prefetcher's candidates in `folder`: plain files of known size whose version is not cached, not open here. */
   private async prefetchCandidates(folder: string): Promise<PrefetchCandidate[]> {
+    await this.readBackBefore(folder);
     const view = await this.metadata.readdir(folder);
     const candidates: PrefetchCandidate[] = [];
     for (const [name, { entry, presentation }] of view.entries) {

@@ -406,8 +406,7 @@ async function untilInWorkspace(ctx: BenchContext, file: string, bytes: number, 
   const started = performance.now();
   const deadline = started + 120_000;
   while (performance.now() < deadline) {
-    const node = ctx.emulator.tree.find(`${ctx.home}/${file}`) as { content?: Buffer } | undefined;
-    if (node?.content?.length === bytes) {
+    if (ctx.emulator.tree.contentOf(`${ctx.home}/${file}`)?.length === bytes) {
       const savedMs = writerMs + (performance.now() - started);
       // Untimed: let the engine finish its work after the save (read-back listing, the cache's
       // hash of the adopted copy), which would otherwise compete with the next measurement.

@@ -84,8 +84,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
 
   const stateDir = (): string => join(dir, `state-${counter++}`);
   const remoteBytes = (path: string): string | undefined => {
-    const node = emulator.tree.find(home(emulator) + path) as { content?: Buffer } | undefined;
-    return node?.content?.toString();
+    return emulator.tree.contentOf(home(emulator) + path)?.toString();
   };
   const putRemote = async (path: string, text: string): Promise<void> => {
     const target = `${home(emulator)}${path}`.slice(1).split('/').map(encodeURIComponent).join('/');

@@ -133,6 +133,8 @@ describe('a full local disk under the state folder', { skip: process.getuid?.() 
       assert.match(problems[0]!.message, /is full/);
       assert.ok(problems[0]!.message.includes(stateHome), 'the problem names the state folder');
       assert.match(problems[0]!.fix ?? '', /free space on the disk holding/);
+      const unexplained = events.filter((e) => e.kind === 'engine:log' && /answering EIO/.test(e.message));
+      assert.deepEqual(unexplained, [], 'no failure is left unexplained');
 
       // Space is freed: the next close journals and uploads what the program had written.
       await run('mount', ['-o', 'remount,size=64m', stateHome]);

@@ -71,10 +71,12 @@ export function fsErrorFromRemote(error: RemoteError, path: string): FsError {
 
 /**
  * Any failure on `path` as an FsError: FsError as is, RemoteError mapped, a local-disk (node:fs)
- * failure through fromLocalError (the folder unnamed), anything else EIO.
+ * failure through fromLocalError (the folder unnamed) — also when the remote client wrapped it
+ * (a download's local file: `unknown` with the system error as its cause) — anything else EIO.
  */
 export function toFsError(error: unknown, path: string): FsError {
   if (error instanceof FsError) return error;
+  if (error instanceof RemoteError && error.kind === 'unknown' && isLocalSystemError(error.details.cause)) return fromLocalError(error.details.cause, path);
   if (error instanceof RemoteError) return fsErrorFromRemote(error, path);
   if (isLocalSystemError(error)) return fromLocalError(error, path);
   return new FsError('EIO', `${path}: ${error instanceof Error ? error.message : String(error)}`, error);

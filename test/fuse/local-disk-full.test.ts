@@ -3,7 +3,8 @@
 // (never EIO), with one handle (later writes done by the FUSE binding) and with two handles on one
 // file (every write through the engine); one `other` problem names the full disk and the fix; and
 // once space is freed (the tmpfs grown), the bytes written before the disk filled reach the
-// workspace intact.
+// workspace intact. With the content cache off, a read needs room in the state folder for its
+// transient copy: an open on a full disk gets ENOSPC.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
@@ -51,6 +52,15 @@ for fd in fds:
 print(json.dumps({'written': written, 'writeErrnos': write_errnos, 'closeErrnos': close_errnos}))
 `;
 
+/** Reads argv[1]; prints its length, or the errno of the failure. */
+const READER = `
+import sys
+try:
+    print(len(open(sys.argv[1], 'rb').read()))
+except OSError as e:
+    print('errno', e.errno)
+`;
+
 /** Opens argv[1] for appending and closes it (a save of what the working copy holds); prints the close's errno (0: ok). */
 const RESAVE = `
 import os, sys
@@ -86,7 +96,7 @@ describe('a full local disk under the state folder', { skip: process.getuid?.() 
   });
 
   /** Mounts the emulator with the state folder on a fresh 2 MiB tmpfs; the cache lives elsewhere. */
-  const mount = async (name: string): Promise<{ engine: EngineClient; events: EngineEvent[]; mountPoint: string; stateHome: string }> => {
+  const mount = async (name: string, cacheEnabled = true): Promise<{ engine: EngineClient; events: EngineEvent[]; mountPoint: string; stateHome: string }> => {
     const stateHome = join(dir, `state-${name}`);
     const mountPoint = join(dir, `mnt-${name}`);
     await mkdir(stateHome);
@@ -105,7 +115,7 @@ describe('a full local disk under the state folder', { skip: process.getuid?.() 
     engine.onEvent((event) => events.push(event));
     await engine.request({ kind: 'engine:set-credentials', token: emulator.token });
     await engine.request(
-      { kind: 'engine:mount', mountPoint, remotePath: home, host: emulator.host, authType: 'pat', cacheEnabled: true, ttlSeconds: 10, uploadMode: 'sync', debug: false },
+      { kind: 'engine:mount', mountPoint, remotePath: home, host: emulator.host, authType: 'pat', cacheEnabled, ttlSeconds: 10, uploadMode: 'sync', debug: false },
       60_000,
     );
     return { engine, events, mountPoint, stateHome };
@@ -146,4 +156,19 @@ describe('a full local disk under the state folder', { skip: process.getuid?.() 
       assert.ok(uploaded.equals(data.subarray(0, outcome.written)), 'the bytes written before the disk filled are intact');
     });
   }
+
+  it('cache off: opening a file to read gets ENOSPC when the state folder has no room for its copy', async () => {
+    const content = randomBytes(3 * 1024 * 1024);
+    emulator.tree.write(`${home}/to-read.bin`, { kind: 'FILE', content });
+    const { events, mountPoint, stateHome } = await mount('read', false);
+    await writeFile(join(stateHome, 'ballast'), Buffer.alloc(4 * 1024 * 1024)).catch((error: NodeJS.ErrnoException) => assert.equal(error.code, 'ENOSPC'));
+    const full = await program('python3', ['-c', READER, join(mountPoint, 'to-read.bin')], { timeoutMs: 60_000 });
+    assert.equal(full.stdout.trim(), `errno ${ENOSPC}`, JSON.stringify(events.filter((e) => e.kind === 'engine:log' || e.kind === 'engine:problem')));
+    const problems = events.flatMap((e): Problem[] => (e.kind === 'engine:problem' ? [e.problem] : []));
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.match(problems[0]!.message, /is full/);
+    await run('mount', ['-o', 'remount,size=64m', stateHome]);
+    const freed = await program('python3', ['-c', READER, join(mountPoint, 'to-read.bin')], { timeoutMs: 60_000 });
+    assert.equal(freed.stdout.trim(), String(content.length), freed.stderr);
+  });
 });

@@ -76,6 +76,10 @@ describe('local disk failure -> errno', () => {
     assert.equal(toFsError(systemError('ENOSPC'), '/x').code, 'ENOSPC');
     assert.match(toFsError(systemError('ENOSPC'), '/x').message, /the local disk wsfs keeps its working copies on is full/);
     assert.equal(toFsError(new Error('odd'), '/x').code, 'EIO');
+    const wrapped = new RemoteError('unknown', 'local file /t/1: ENOSPC', { cause: systemError('ENOSPC'), mayHaveApplied: false });
+    assert.equal(toFsError(wrapped, '/x').code, 'ENOSPC', 'a download\'s local file failure, wrapped by the remote client');
+    const network = new RemoteError('network', 'the workspace stopped answering', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' }) });
+    assert.equal(toFsError(network, '/x').code, 'ETIMEDOUT', 'a network failure stays a remote one');
     const own = new FsError('ENOENT', 'gone');
     assert.equal(toFsError(own, '/x'), own);
   });

@@ -7,13 +7,15 @@
 // wait is bounded and `after` removes every mount and child this file made.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
+import { pidAlive } from '../../src/fs/pid-alive';
 import { CliProcess, killAllCli } from '../support/cli-child';
 import { startEmulator } from '../support/emulator-fixture';
+import { writeFakeDatabricksCli } from '../support/fake-databricks-cli';
 import { program } from '../support/mounted-workspace';
 import { isMounted, remoteSha, restartableMount, type RestartableMount } from '../support/restartable-mount';
 
@@ -32,15 +34,6 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
     await new Promise((done) => setTimeout(done, 100));
   }
   if (!(await check())) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('wsfs mount options, end to end', () => {
@@ -115,9 +108,9 @@ describe('wsfs mount options, end to end', () => {
 
   after(async () => {
     await killAllCli();
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
-    await until('engines to exit', () => pids.every((pid) => !alive(pid)), 15_000).catch(() => {
-      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGTERM');
+    await until('engines to exit', () => pids.every((pid) => !pidAlive(pid)), 15_000).catch(() => {
+      for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
     });
     for (const mount of restartable) await mount.stop();
     for (const dir of mountPoints) if (await isMounted(dir)) await program('fusermount', ['-uz', dir], { timeoutMs: 10_000 });
@@ -186,21 +179,7 @@ describe('wsfs mount options, end to end', () => {
     const bin = join(base, 'bin');
     await mkdir(bin);
     const calls = join(base, 'databricks-cli.log');
-    const expiry = new Date(Date.now() + 3_600_000).toISOString();
-    await writeFile(
-      join(bin, 'databricks'),
-      [
-        '#!/bin/sh',
-        `echo "$@" >> '${calls}'`,
-        'case "$1" in',
-        '  version) echo "Databricks CLI v0.250.0" ;;',
-        `  auth) echo '{"access_token": "${emulator.token}", "token_type": "Bearer", "expiry": "${expiry}"}' ;;`,
-        '  *) exit 2 ;;',
-        'esac',
-        '',
-      ].join('\n'),
-    );
-    await chmod(join(bin, 'databricks'), 0o755);
+    await writeFakeDatabricksCli(join(bin, 'databricks'), emulator.token, calls);
     await writeFile(join(home, '.databrickscfg'), `[via-cli]\nhost = ${emulator.host}\nauth_type = databricks-cli\n`, { mode: 0o600 });
     const mountPoint = await emptyDir('databricks-cli');
     try {
@@ -234,7 +213,7 @@ describe('wsfs mount options, end to end', () => {
     await mount.terminateEngine();
     assert.equal(remoteSha(mount, 'sigterm.bin'), sha(data), 'the bytes are in the workspace');
     assert.equal(await isMounted(mount.mountPoint), false, 'the mount is gone');
-    assert.equal(alive(pid), false, 'the engine exited');
+    assert.equal(pidAlive(pid), false, 'the engine exited');
     const log = mount.log();
     const uploaded = log.search(/\[remote\] request \{"method":"POST","target":"\/api\/2\.0\/workspace-files\/import-file\/[^"]*sigterm\.bin[^"]*","status":200/);
     const unmounted = log.indexOf('[fuse] unmounted');

@@ -635,8 +635,13 @@ export class WorkspaceFs implements Filesystem {
     return { blockSize: 4096, blocks, blocksFree: blocks, blocksAvailable: blocks, files: 2 ** 24, filesFree: 2 ** 24, nameMax: 255 };
   }
 
-  async access(path: string, _mode: number): Promise<void> {
-    await this.exists(normalizeLocalPath(path));
+  async access(path: string, mode: number): Promise<void> {
+    const local = normalizeLocalPath(path);
+    await this.exists(local);
+    // Files are 0644 and cannot be executed (the kernel refuses exec without an x bit): X_OK says so too.
+    if ((mode & constants.X_OK) === 0) return;
+    const folder = !isLocalOnlyName(baseOf(local)) && this.files.get(local)?.staging === undefined && (await this.metadata.lookup(local)).presentation.kind === 'DIRECTORY';
+    if (!folder) throw new FsError('EACCES', `${local} is not executable: workspace files have no execute permission`);
   }
 
   async utimens(path: string, _atimeMs: number, _mtimeMs: number): Promise<void> {

@@ -28,6 +28,8 @@ export interface RestartableMount {
   engineRss(): Promise<number>;
   /** SIGKILL to the engine (the mount is left dead), then waits for the front end to end. */
   killEngine(): Promise<void>;
+  /** SIGTERM to the engine itself (it flushes, unmounts and exits), then waits for the front end to end. */
+  terminateEngine(): Promise<void>;
   /** Unmounts as `wsfs unmount` would (SIGTERM: flush, unmount, exit), keeping the state folder for the next `start()`. */
   unmount(): Promise<void>;
   /** Everything the mount commands wrote to stderr so far. */
@@ -93,6 +95,13 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
       const pid = await mount.enginePid();
       process.kill(pid, 'SIGKILL');
       if (child !== undefined) await Promise.race([exited(child), sleep(15_000, undefined, { ref: false })]);
+    },
+    async terminateEngine() {
+      const pid = await mount.enginePid();
+      process.kill(pid, 'SIGTERM');
+      if (child === undefined) return;
+      const done = await Promise.race([exited(child).then(() => true), sleep(60_000, false, { ref: false })]);
+      if (!done) throw new Error(`the front end did not end within 60 s of the engine's SIGTERM: ${stderr}`);
     },
     async unmount() {
       if (child === undefined || child.exitCode !== null || child.signalCode !== null) throw new Error('not running');

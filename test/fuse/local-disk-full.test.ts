@@ -1,4 +1,5 @@
-// A full local disk under the engine's state folder (a 2 MiB tmpfs as XDG_STATE_HOME; needs root),
+// A full local disk under the engine's state folder (a 2 MiB tmpfs as XDG_STATE_HOME; mounting it
+// needs root or a password-less sudo),
 // through a real mount with the engine in a child process: Python's write and close get ENOSPC
 // (never EIO), with one handle (later writes done by the FUSE binding) and with two handles on one
 // file (every write through the engine); one `other` problem names the full disk and the fix; and
@@ -6,6 +7,7 @@
 // workspace intact. With the content cache off, a read needs room in the state folder for its
 // transient copy: an open on a full disk gets ENOSPC.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +22,14 @@ import { program, run } from '../support/mounted-workspace';
 import { removeFolder, tempFolder } from '../support/remote-fixture';
 
 const ENOSPC = constants.errno.ENOSPC;
+const ROOT = process.getuid?.() === 0;
+/** Mounting a tmpfs needs root: directly, or through a password-less sudo (never prompts). */
+const CAN_MOUNT = ROOT || spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+
+/** Runs mount/umount as root. */
+function asRoot(cmd: string, args: string[]): Promise<string> {
+  return ROOT ? run(cmd, args) : run('sudo', ['-n', cmd, ...args]);
+}
 
 /**
  * Writes the bytes of argv[1] to argv[2] in 128 KiB pwrites through `handles` descriptors of one
@@ -78,7 +88,7 @@ interface Written {
   closeErrnos: number[];
 }
 
-describe('a full local disk under the state folder', { skip: process.getuid?.() !== 0 && 'mounting a tmpfs needs root' }, () => {
+describe('a full local disk under the state folder', { skip: !CAN_MOUNT && 'mounting a tmpfs needs root or a password-less sudo' }, () => {
   let emulator: WorkspaceEmulator;
   let dir: string;
   let home: string;
@@ -101,8 +111,8 @@ describe('a full local disk under the state folder', { skip: process.getuid?.() 
     const mountPoint = join(dir, `mnt-${name}`);
     await mkdir(stateHome);
     await mkdir(mountPoint);
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', stateHome]);
-    cleanups.push(() => run('umount', ['-l', stateHome]).then(() => undefined));
+    await asRoot('mount', ['-t', 'tmpfs', '-o', `size=2m,mode=0700,uid=${process.getuid?.() ?? 0},gid=${process.getgid?.() ?? 0}`, 'tmpfs', stateHome]);
+    cleanups.push(() => asRoot('umount', ['-l', stateHome]).then(() => undefined));
     const engine = await spawnEngine({ env: { ...process.env, XDG_STATE_HOME: stateHome, XDG_CACHE_HOME: join(dir, `cache-${name}`) } });
     cleanups.push(async () => {
       await engine.request({ kind: 'engine:unmount' }, 60_000).catch(() => undefined);
@@ -147,7 +157,7 @@ describe('a full local disk under the state folder', { skip: process.getuid?.() 
       assert.deepEqual(unexplained, [], 'no failure is left unexplained');
 
       // Space is freed: the next close journals and uploads what the program had written.
-      await run('mount', ['-o', 'remount,size=64m', stateHome]);
+      await asRoot('mount', ['-o', 'remount,size=64m', stateHome]);
       const resave = await program('python3', ['-c', RESAVE, target], { timeoutMs: 60_000 });
       assert.equal(resave.stdout.trim(), '0', resave.stderr);
       const uploaded = emulator.tree.contentOf(`${home}/big-${handles}.bin`);
@@ -167,7 +177,7 @@ describe('a full local disk under the state folder', { skip: process.getuid?.() 
     const problems = events.flatMap((e): Problem[] => (e.kind === 'engine:problem' ? [e.problem] : []));
     assert.equal(problems.length, 1, JSON.stringify(problems));
     assert.match(problems[0]!.message, /is full/);
-    await run('mount', ['-o', 'remount,size=64m', stateHome]);
+    await asRoot('mount', ['-o', 'remount,size=64m', stateHome]);
     const freed = await program('python3', ['-c', READER, join(mountPoint, 'to-read.bin')], { timeoutMs: 60_000 });
     assert.equal(freed.stdout.trim(), String(content.length), freed.stderr);
   });

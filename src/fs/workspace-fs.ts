@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { sha256Of } from './file-sha256';
-import { FsError, toFsError, type FsErrorCode } from './errors';
+import { FsError, fromLocalError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough, WriteThrough } from './filesystem';
 import type { Logger } from './logger';
@@ -27,6 +27,7 @@ import { markedCopyName } from './write/conflict-name';
 import { uploadFailedProblem } from './write/upload-failure';
 import { RemoteHealth, type HealthState } from './write/remote-health';
 import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
+import { LocalDiskFailures } from './write/local-disk-failures';
 import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
 import { RemoteError } from './remote/remote-error';
 import type { TransferSummary } from '../shared/cache-usage';
@@ -199,6 +200,8 @@ export class WorkspaceFs implements Filesystem {
   private readonly durableStaging = new WeakSet<StagingFile>();
   /** Journal ids already reported as upload-failed (one problem per failed content, not per retry). */
   private readonly reportedFailures = new Set<string>();
+  /** Failures of the state folder's disk: their errno, and one problem per episode. */
+  private readonly diskFailures: LocalDiskFailures;
 
   constructor(options: WorkspaceFsOptions) {
     this.remote = options.remote;
@@ -225,6 +228,7 @@ export class WorkspaceFs implements Filesystem {
     this.uploadMode = options.uploadMode ?? 'sync';
     this.onProblem = options.onProblem ?? ((problem) => this.logger.warn(problem.message));
     this.onTransfer = options.onTransfer ?? (() => undefined);
+    this.diskFailures = new LocalDiskFailures({ stateDir: options.stateDir, onProblem: (problem) => this.onProblem(problem) });
     // Without a shared health, a private one watches this filesystem's own remote calls.
     this.health =
       options.health ??
@@ -398,7 +402,7 @@ export class WorkspaceFs implements Filesystem {
 
   async write(_path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return (await h.fd.write(buffer, 0, length, position)).bytesWritten;
+    if (h.kind === 'local-only') return this.onLocalDisk(h.path, async () => (await h.fd.write(buffer, 0, length, position)).bytesWritten);
     if (!h.writable) throw new FsError('EINVAL', `${h.file.path} is not open for writing`);
     return this.locked(
       [h.file.path],
@@ -421,7 +425,7 @@ export class WorkspaceFs implements Filesystem {
   /** Uploads now in either upload mode: fsync means "in the workspace". */
   async fsync(_path: string, handle: FileHandle, _dataOnly: boolean): Promise<void> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return h.fd.sync();
+    if (h.kind === 'local-only') return this.onLocalDisk(h.path, () => h.fd.sync());
     await this.locked([h.file.path], () => this.uploadIfDirty(h.file, 'wait'), h.file);
   }
 
@@ -481,7 +485,7 @@ export class WorkspaceFs implements Filesystem {
 
   async ftruncate(_path: string, handle: FileHandle, size: number): Promise<void> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return h.fd.truncate(size);
+    if (h.kind === 'local-only') return this.onLocalDisk(h.path, () => h.fd.truncate(size));
     checkSize(h.file.path, size);
     if (!h.writable) throw new FsError('EINVAL', `${h.file.path} is not open for writing`);
     await this.locked(
@@ -1091,7 +1095,7 @@ export class WorkspaceFs implements Filesystem {
     file.journalId ??= WriteJournal.newId();
     delete file.journaledChanges;
     await this.journal.write(this.recordOf(file, file.staging, 'open'), false).catch((error: unknown) => {
-      this.logger.warn(`cannot write the journal record of ${file.path}: ${String(error)}`);
+      this.logger.warn(fromLocalError(error, `${file.path}: cannot write the journal record of the open file`, this.stateDir).message);
     });
   }
 
@@ -1106,8 +1110,10 @@ export class WorkspaceFs implements Filesystem {
       await Promise.all([staging.sync(), this.journal.write(this.recordOf(file, staging, 'closed'), true), durableName]);
       file.journaledChanges = staging.changes;
     } catch (error) {
-      throw new FsError('EIO', `${file.path}: cannot record the save in the write journal (${String(error)}); nothing was uploaded, the content stays in ${staging.file}`, error);
+      // Not uploaded unrecorded: the close fails (ENOSPC for a full disk) and the bytes stay in the working copy.
+      throw fromLocalError(error, `${file.path}: cannot record the save in the write journal, so nothing was uploaded (the content stays in ${staging.file})`, this.stateDir);
     }
+    this.diskFailures.recovered();
   }
 
   private recordOf(file: OpenFile, staging: StagingFile, state: JournalRecord['state']): JournalRecord {
@@ -1552,11 +1558,22 @@ export class WorkspaceFs implements Filesystem {
    * ends, every write comes through `write`, so the staging file changes only under the lock.
    */
   private locked<T>(paths: readonly string[], fn: () => Promise<T>, file?: OpenFile): Promise<T> {
-    return this.locks.run(paths, () => {
-      for (const path of paths) revokeWriteThrough(this.files.get(path));
-      if (file !== undefined) revokeWriteThrough(file);
-      return fn();
-    });
+    return this.onLocalDisk(paths[0] ?? '/', () =>
+      this.locks.run(paths, () => {
+        for (const path of paths) revokeWriteThrough(this.files.get(path));
+        if (file !== undefined) revokeWriteThrough(file);
+        return fn();
+      }),
+    );
+  }
+
+  /** Runs `call`; a failure of the local disk rejects as its FsError (full disk: ENOSPC) and is reported once (LocalDiskFailures). */
+  private async onLocalDisk<T>(path: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw this.diskFailures.check(error, path);
+    }
   }
 
   /** How many handles have `file` open for writing. */
@@ -1719,14 +1736,17 @@ function checkSize(local: string, size: number): void {
   if (!Number.isSafeInteger(size) || size < 0) throw new FsError('EINVAL', `${local}: invalid size ${size}`);
 }
 
-/** Runs a local file call for a local-only path, turning Node's errors into FsError. */
+/**
+ * Runs a local file call for a local-only path, turning Node's name errors into FsError; other
+ * failures are the local disk's, mapped by the caller's lock (onLocalDisk).
+ */
 async function localOnlyCall<T>(local: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EEXIST' || code === 'EISDIR') throw new FsError(code, `${local}: ${(error as Error).message}`, error);
-    throw new FsError('EIO', `${local}: ${(error as Error).message}`, error);
+    throw error;
   }
 }
 

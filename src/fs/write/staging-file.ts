@@ -99,6 +99,11 @@ export class StagingFile {
     this.changedAt = final.modifiedMs;
   }
 
+  /** Shows `mtimeMs` as the time of the last change (utimens) until the next write or truncate; the content stays as it is. */
+  setModifiedAt(mtimeMs: number): void {
+    this.changedAt = mtimeMs;
+  }
+
   /** Reads up to `length` bytes at `position`; resolves with the count (0 at the end). */
   async read(buffer: Buffer, length: number, position: number): Promise<number> {
     const size = this.size;

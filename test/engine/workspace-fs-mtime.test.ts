@@ -100,6 +100,26 @@ describe('WorkspaceFs: set file times', () => {
     });
   }
 
+  it('mv of a file read back long ago keeps its set time on a workspace without the rename endpoint (a copy: a new object)', async () => {
+    emulator.setFeature('rename', false);
+    const own = testRemote(emulator, join(dir, `tmp-${counter}`));
+    const fs = workspaceFsFor(emulator, own, stateOf(counter++), { now: () => clock.t, ttlMs: TTL_MS }).fs;
+    const driver = inProcessDriver(fs);
+    try {
+      await fs.mkdir('/mv-copy', 0o755);
+      await driver.writeFile('/mv-copy/a.txt', 'a');
+      afterTtl();
+      await fs.utimens('/mv-copy/a.txt', SET, SET);
+      const before = emulator.tree.find(`${home(emulator)}/mv-copy/a.txt`)!.objectId;
+      await fs.rename('/mv-copy/a.txt', '/mv-copy/b.txt');
+      assert.notEqual(emulator.tree.find(`${home(emulator)}/mv-copy/b.txt`)!.objectId, before, 'copied, not moved');
+      afterTtl();
+      assert.equal((await fs.getattr('/mv-copy/b.txt')).mtimeMs, SET);
+    } finally {
+      emulator.setFeature('rename', true);
+    }
+  });
+
   for (const uploadMode of ['sync', 'background'] as const) {
     it(`a time set while open for writing goes to the uploaded version; a later write replaces it (${uploadMode} uploads)`, async () => {
       const fs = fresh({ uploadMode });

@@ -4,8 +4,8 @@
 // replaced atomically, oldest dropped past a cap); versions uploaded here and not read back yet are
 // known only by their local tag and kept in memory. It does not decide which version a path is
 // (WorkspaceFs and the MetadataCache do) nor what a version's own time is.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../logger';
 import { replaceFile } from '../replace-file';
 import type { RemoteEntry } from '../remote/remote-workspace';
@@ -104,6 +104,7 @@ export class VersionMtimes {
   }
 
   private load(): void {
+    this.removeTornSaves();
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -118,6 +119,18 @@ export class VersionMtimes {
       return;
     }
     for (const [key, mtime] of parsed.versions.slice(-this.limit)) this.versions.set(key, mtime);
+  }
+
+  /** Temp files of saves cut short by a crash (`<file>.<hex>.tmp`) are removed. */
+  private removeTornSaves(): void {
+    const prefix = `${basename(this.file)}.`;
+    let names: string[];
+    try {
+      names = readdirSync(dirname(this.file));
+    } catch {
+      return;
+    }
+    for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(dirname(this.file), name), { force: true });
   }
 
   /** One save at a time; a save started while one runs waits and then writes everything. */

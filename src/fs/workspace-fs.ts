@@ -643,11 +643,15 @@ export class WorkspaceFs implements Filesystem {
    * with unsaved writes passes it to the version its upload makes (a later write replaces it).
    * atime is not kept; folders keep the mount's start time (docs/semantics.md "Times").
    */
-  async utimens(path: string, atimeMs: number, mtimeMs: number): Promise<void> {
+  async utimens(path: string, atimeMs: number | undefined, mtimeMs: number | undefined): Promise<void> {
     const local = normalizeLocalPath(path);
     if (isLocalOnlyName(baseOf(local))) {
-      await this.localOnlyAttributes(local);
-      await localOnlyCall(local, () => utimes(this.localOnly.fileOf(local), atimeMs / 1000, mtimeMs / 1000));
+      const current = await this.localOnlyAttributes(local);
+      await localOnlyCall(local, () => utimes(this.localOnly.fileOf(local), (atimeMs ?? current.atimeMs) / 1000, (mtimeMs ?? current.mtimeMs) / 1000));
+      return;
+    }
+    if (mtimeMs === undefined) {
+      await this.exists(local);
       return;
     }
     await this.readBackBefore(parentOf(local));
@@ -818,8 +822,13 @@ export class WorkspaceFs implements Filesystem {
     this.scheduler.stop();
   }
 
-  /** Writes the set file times to the state folder now (unmount); errors are logged, not thrown. */
+  /**
+   * Writes the shown file times to the state folder now (unmount, after flushAll): uploads not
+   * read back yet are read back first, else their times would be lost with their local tags.
+   * Errors are logged, not thrown.
+   */
   async saveTimes(): Promise<void> {
+    await Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder)));
     await this.mtimes.flush();
   }
 

@@ -74,10 +74,14 @@ it('rsync -a copies a tree in; again, it transfers nothing (the mtimes it set ar
   const diff = await program('diff', ['-r', src, mounted.local('rsync-dst')]);
   assert.equal(diff.code, 0, diff.stdout + diff.stderr);
   assert.equal(remoteBytes(mounted, 'rsync-dst/a/one.json').toString(), '{"one": 1}\n');
-  // The mtimes rsync set are kept (docs/semantics.md "Times"), so the quick check matches every file.
+  // The mtimes rsync set are kept (docs/semantics.md "Times"), so the quick check matches every
+  // file: nothing is transferred, and the workspace gets no upload, rename or other change.
+  const before = mounted.emulator.stats.snapshot().requests;
   const second = await run('rsync', ['-a', '--itemize-changes', '--stats', `${src}/`, `${mounted.local('rsync-dst')}/`], { timeoutMs: 60_000 });
   assert.match(second, /Number of regular files transferred: 0\b/, second);
   assert.deepEqual(second.split('\n').filter((line) => /^[<>ch.]f/.test(line)), [], second);
+  const after = mounted.emulator.stats.snapshot().requests;
+  assert.deepEqual(Object.keys(after).filter((key) => /^(POST|PUT) /.test(key) && after[key] !== before[key]), [], JSON.stringify(after));
   // Compared by checksum, a second run transfers nothing.
   const third = await run('rsync', ['-a', '--checksum', '--stats', `${src}/`, `${mounted.local('rsync-dst')}/`], { timeoutMs: 60_000 });
   assert.match(third, /Number of regular files transferred: 0\b/, third);

@@ -136,3 +136,25 @@ it('set times survive an unmount and a new engine on the same state folder', asy
     await mount.stop();
   }
 });
+
+it('with background uploads, rsync -a, an unmount and a new engine: the second rsync transfers and uploads nothing', async () => {
+  const mount = await restartableMount();
+  try {
+    const src = path.join(local.dir, 'bg-src');
+    await mkdir(path.join(src, 'sub'), { recursive: true });
+    for (let i = 0; i < 6; i++) await writeFile(path.join(src, i % 2 === 0 ? `f${i}.txt` : `sub/f${i}.txt`), `file ${i}\n`.repeat(i * 100));
+    await mount.start(['--background-uploads']);
+    const first = await run('rsync', ['-a', '--stats', `${src}/`, `${mount.local('bg-dst')}/`], { timeoutMs: 60_000 });
+    assert.match(first, /Number of regular files transferred: 6\b/, first);
+    await mount.unmount();
+    await mount.start(['--background-uploads']);
+    const before = mount.emulator.stats.snapshot().requests;
+    const second = await run('rsync', ['-a', '--stats', `${src}/`, `${mount.local('bg-dst')}/`], { timeoutMs: 60_000 });
+    assert.match(second, /Number of regular files transferred: 0\b/, second);
+    const after = mount.emulator.stats.snapshot().requests;
+    assert.deepEqual(Object.keys(after).filter((key) => /^(POST|PUT) /.test(key) && after[key] !== before[key]), [], JSON.stringify(after));
+    assert.equal(mount.emulator.tree.find(`/Users/${mount.emulator.userName}/bg-dst/sub/f5.txt`)?.kind, 'FILE');
+  } finally {
+    await mount.stop();
+  }
+});

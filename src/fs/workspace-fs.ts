@@ -1438,10 +1438,10 @@ export class WorkspaceFs implements Filesystem {
     if (this.latestTags.get(tagged.path) === tagged.localVersion) this.latestTags.delete(tagged.path);
     const folder = parentOf(local);
     const batch = this.readBacks.get(folder);
-    if (batch?.pending.get(local)?.localVersion !== tagged.localVersion) return;
-    batch!.pending.delete(local);
-    if (batch!.pending.size > 0) return;
-    clearTimeout(batch!.timer);
+    if (batch === undefined || batch.pending.get(local)?.localVersion !== tagged.localVersion) return;
+    batch.pending.delete(local);
+    if (batch.pending.size > 0) return;
+    clearTimeout(batch.timer);
     this.readBacks.delete(folder);
   }
 

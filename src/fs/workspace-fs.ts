@@ -115,7 +115,7 @@ interface OpenFile {
   uploaded?: ContentFingerprint;
   /** The write journal's record for the staged changes, once there are any; removed after their upload. */
   journalId?: string;
-  /** `staging.changes` when the last durable (`closed`) record was written. */
+  /** `staging.changes` when the last durable (`closed`) record was written; unset while the record is `open`. */
   journaledChanges?: number;
   /**
    * Revokes the read-through descriptors (readThrough) of this file's read-only handles: aborted
@@ -1112,14 +1112,18 @@ export class WorkspaceFs implements Filesystem {
   // --- internals: the write journal ---------------------------------------------------------
 
   /**
-   * Before the first change of a working copy: an `open` record (not fsynced: it guards against a
-   * killed engine, not a power loss), so bytes of a file still open when the engine dies are kept
-   * and reported, not silently dropped. A record that cannot be written is logged, not fatal.
+   * Before the first change of a working copy, and before the first change after a save was
+   * journaled but not yet uploaded: an `open` record (not fsynced: it guards against a killed
+   * engine, not a power loss), so bytes of a file still open when the engine dies are kept and
+   * reported, never uploaded half-written in place of the journaled save. A record that cannot be
+   * written is logged, not fatal.
    */
   private async noteChange(file: OpenFile): Promise<void> {
     // An unlinked file is never uploaded: a record would outlive it (nothing removes it).
-    if (file.journalId !== undefined || file.staging === undefined || file.unlinked) return;
-    file.journalId = WriteJournal.newId();
+    if (file.staging === undefined || file.unlinked) return;
+    if (file.journalId !== undefined && file.journaledChanges === undefined) return; // `open` already
+    file.journalId ??= WriteJournal.newId();
+    delete file.journaledChanges;
     await this.journal.write(this.recordOf(file, file.staging, 'open'), false).catch((error: unknown) => {
       this.logger.warn(`cannot write the journal record of ${file.path}: ${String(error)}`);
     });

@@ -117,8 +117,8 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
 
 /** The sha256 of the bytes the emulator stores at `relative` (in the user's home folder), or undefined. */
 export function remoteSha(mount: RestartableMount, relative: string): string | undefined {
-  const node = mount.emulator.tree.find(`/Users/${mount.emulator.userName}/${relative}`) as { content?: Buffer } | undefined;
-  return node?.content === undefined ? undefined : createHash('sha256').update(node.content).digest('hex');
+  const content = mount.emulator.tree.contentOf(`/Users/${mount.emulator.userName}/${relative}`);
+  return content === undefined ? undefined : createHash('sha256').update(content).digest('hex');
 }
 
 /** Whether `mountPoint` is in /proc/mounts (a dead mount still is). */

@@ -681,8 +681,9 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
-  /** Uploads every file with unsaved or owed changes now; rejects with the first error after trying all. */
+  /** Uploads every file with unsaved or owed changes now, and writes the shown times; rejects with the first upload error after trying all. */
   async flushAll(): Promise<void> {
+    await this.mtimes.flush();
     let first: unknown;
     for (const file of [...this.files.values()]) {
       try {
@@ -1278,6 +1279,7 @@ export class WorkspaceFs implements Filesystem {
       file.created = false;
       file.presentation = { kind: 'FILE' };
       file.uploaded = fingerprintOf(entry, file.presentation);
+      if (staging.modifiedAtSet) this.mtimes.set(entry, staging.modifiedAt); // under its tag until read back
       this.scheduleReadBack(local, entry);
       return { kind: 'done' };
     }
@@ -1293,7 +1295,7 @@ export class WorkspaceFs implements Filesystem {
     }
     this.metadata.noteRemoved(local);
     this.metadata.noteCreated(local, entry);
-    this.rememberOwnMtime(entry, staging.modifiedAt);
+    this.mtimes.set(entry, staging.modifiedAt, staging.modifiedAtSet ? 'soon' : 'later');
     file.entry = entry;
     file.created = false;
     file.presentation = entry.type === 'NOTEBOOK' ? { kind: 'NOTEBOOK', language: entry.language ?? 'PYTHON', format: format === 'JUPYTER' ? 'JUPYTER' : 'SOURCE' } : { kind: 'FILE' };
@@ -1376,7 +1378,9 @@ export class WorkspaceFs implements Filesystem {
         this.latestTags.delete(tagged.path);
         const real = listed.get(tagged.path);
         if (real === undefined || real.type !== 'FILE' || real.size !== tagged.size || real.modifiedAt === undefined) return Promise.resolve();
-        this.rememberOwnMtime(real, this.mtimes.get(tagged) ?? tagged.modifiedAt!);
+        // A time a program set (kept under the tag) is written soon; the write time with the next save.
+        const set = this.mtimes.get(tagged);
+        this.mtimes.set(real, set ?? tagged.modifiedAt!, set === undefined ? 'later' : 'soon');
         const presentation: Presentation = { kind: 'FILE' };
         this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
         if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
@@ -1391,10 +1395,6 @@ export class WorkspaceFs implements Filesystem {
         return Promise.resolve();
       });
     }
-  }
-
-  private rememberOwnMtime(entry: RemoteEntry, mtime: number): void {
-    this.mtimes.set(entry, mtime);
   }
 
   // --- internals: rename ---------------------------------------------------------------------

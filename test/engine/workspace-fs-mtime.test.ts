@@ -26,8 +26,14 @@ describe('WorkspaceFs: set file times', () => {
   let counter = 0;
   const clock = { t: 1_000_000 };
   const stateOf = (n: number): string => join(dir, `fs-${n}`);
+  /** Every WorkspaceFs made, so that their pending time saves end before the folder is removed. */
+  const made: WorkspaceFs[] = [];
+  const track = (fs: WorkspaceFs): WorkspaceFs => {
+    made.push(fs);
+    return fs;
+  };
   const fresh = (options: Parameters<typeof workspaceFsFor>[3] = {}, n = counter++): WorkspaceFs =>
-    workspaceFsFor(emulator, remote, stateOf(n), { now: () => clock.t, ttlMs: TTL_MS, ...options }).fs;
+    track(workspaceFsFor(emulator, remote, stateOf(n), { now: () => clock.t, ttlMs: TTL_MS, ...options }).fs);
   const afterTtl = (): void => {
     clock.t += TTL_MS + 1;
   };
@@ -42,6 +48,7 @@ describe('WorkspaceFs: set file times', () => {
     emulator.stats.reset();
   });
   after(async () => {
+    await Promise.all(made.map((fs) => fs.saveTimes()));
     await emulator.stop();
     await removeFolder(dir);
   });
@@ -73,7 +80,7 @@ describe('WorkspaceFs: set file times', () => {
     it(`rsync's pattern keeps the set time over a refreshed listing (rename endpoint ${rename ? 'on' : 'off'})`, async () => {
       emulator.setFeature('rename', rename);
       const own = testRemote(emulator, join(dir, `tmp-${counter}`));
-      const fs = workspaceFsFor(emulator, own, stateOf(counter++), { now: () => clock.t, ttlMs: TTL_MS }).fs;
+      const fs = track(workspaceFsFor(emulator, own, stateOf(counter++), { now: () => clock.t, ttlMs: TTL_MS }).fs);
       const driver = inProcessDriver(fs);
       const folder = `/rsync-${String(rename)}`;
       try {
@@ -103,7 +110,7 @@ describe('WorkspaceFs: set file times', () => {
   it('mv of a file read back long ago keeps its set time on a workspace without the rename endpoint (a copy: a new object)', async () => {
     emulator.setFeature('rename', false);
     const own = testRemote(emulator, join(dir, `tmp-${counter}`));
-    const fs = workspaceFsFor(emulator, own, stateOf(counter++), { now: () => clock.t, ttlMs: TTL_MS }).fs;
+    const fs = track(workspaceFsFor(emulator, own, stateOf(counter++), { now: () => clock.t, ttlMs: TTL_MS }).fs);
     const driver = inProcessDriver(fs);
     try {
       await fs.mkdir('/mv-copy', 0o755);

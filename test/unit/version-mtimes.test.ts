@@ -3,7 +3,8 @@
 // file left behind, a torn temp file ignored), a corrupt or foreign file starts it empty (and is
 // replaced by the next save), and versions only tagged as uploaded here stay in memory.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,7 +26,11 @@ describe('VersionMtimes', () => {
   let n = 0;
   const records: LogRecord[] = [];
   const logger = new Logger({ sink: (record) => records.push(record), level: 'warn' });
-  const fileOf = (): string => path.join(dir, `state-${n++}`, 'mtimes.json');
+  const fileOf = (): string => {
+    const state = path.join(dir, `state-${n++}`);
+    mkdirSync(state);
+    return path.join(state, 'mtimes.json');
+  };
   const open = (file: string, limit?: number): VersionMtimes => new VersionMtimes({ file, logger, ...(limit !== undefined && { limit }) });
 
   before(async () => {
@@ -80,7 +85,6 @@ describe('VersionMtimes', () => {
   it('a corrupt or foreign file starts empty with a warning, and the next save replaces it', async () => {
     for (const bad of ['{"format":"wsfs-version-mtimes-1","versions":[["1:1",', '{"format":"other","versions":[]}', '{"format":"wsfs-version-mtimes-1","versions":[["1:1","x"]]}', 'null']) {
       const file = fileOf();
-      await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, bad);
       records.length = 0;
       const store = open(file);
@@ -91,6 +95,27 @@ describe('VersionMtimes', () => {
       const stored = JSON.parse(await readFile(file, 'utf8')) as { format: string; versions: unknown[] };
       assert.deepEqual(stored, { format: VERSION_MTIMES_FORMAT, versions: [] }, 'replaced by a valid, empty store');
     }
+  });
+
+  it('writes a set time within the save delay, taking along times noted for later; a missing folder is a warning, not an error', async () => {
+    const file = fileOf();
+    const store = new VersionMtimes({ file, logger, saveDelayMs: 10 });
+    store.set(entry(1, 1), 11, 'later');
+    store.set(entry(2, 2), 22);
+    const deadline = Date.now() + 5_000;
+    while (!existsSync(file) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const again = open(file);
+    assert.equal(again.get(entry(1, 1)), 11);
+    assert.equal(again.get(entry(2, 2)), 22);
+
+    const gone = path.join(dir, 'gone', 'mtimes.json');
+    const orphan = open(gone);
+    records.length = 0;
+    orphan.set(entry(3, 3), 33);
+    await orphan.flush();
+    assert.ok(records.some((record) => record.level === 'warn' && record.message.includes('kept in memory only')));
+    assert.equal(orphan.get(entry(3, 3)), 33);
+    assert.equal(existsSync(path.dirname(gone)), false, 'the folder is not made');
   });
 
   it('keeps times of versions tagged as uploaded here in memory only; a version without modified_at keeps none', async () => {

@@ -4,7 +4,7 @@
 // replaced atomically, oldest dropped past a cap); versions uploaded here and not read back yet are
 // known only by their local tag and kept in memory. It does not decide which version a path is
 // (WorkspaceFs and the MetadataCache do) nor what a version's own time is.
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../logger';
 import { replaceFile } from '../replace-file';
@@ -21,7 +21,7 @@ export const VERSION_MTIMES_SAVE_DELAY_MS = 1_000;
 
 /** Construction options of VersionMtimes. */
 export interface VersionMtimesOptions {
-  /** The store's file (its folder is created 0700 when first written). */
+  /** The store's file, in a folder that exists while the store is used (the state folder: never created here). */
   file: string;
   logger: Logger;
   /** How many versions are kept (persisted and tagged, each). */
@@ -71,10 +71,12 @@ export class VersionMtimes {
   }
 
   /**
-   * Shows `mtimeMs` for `entry`'s version from now on. False when the version cannot be told
-   * apart from later ones (the workspace gave no modified_at): then nothing is kept.
+   * Shows `mtimeMs` for `entry`'s version from now on. `soon` (a time a program set): written
+   * within the save delay; `later` (the write time of an upload here, which only smooths what the
+   * kernel shows): with the next save or flush. False when the version cannot be told apart from
+   * later ones (the workspace gave no modified_at): then nothing is kept.
    */
-  set(entry: RemoteEntry, mtimeMs: number): boolean {
+  set(entry: RemoteEntry, mtimeMs: number, save: 'soon' | 'later' = 'soon'): boolean {
     if (entry.localVersion !== undefined) {
       remember(this.tags, entry.localVersion, mtimeMs, this.limit);
       return true;
@@ -84,6 +86,7 @@ export class VersionMtimes {
     if (this.versions.get(key) === mtimeMs) return true;
     remember(this.versions, key, mtimeMs, this.limit);
     this.changed = true;
+    if (save === 'later') return true;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.save();
@@ -141,7 +144,6 @@ export class VersionMtimes {
       this.changed = false;
       const content: StoreFile = { format: VERSION_MTIMES_FORMAT, versions: [...this.versions] };
       try {
-        mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
         await replaceFile(this.file, JSON.stringify(content));
       } catch (error) {
         this.changed = true; // tried again with the next change or flush

@@ -1,9 +1,8 @@
-// The mtimes shown instead of the workspace's modified_at, per file version: times programs set
-// (utimens: touch, cp -p, rsync -a) and the local write time of versions this mount uploaded.
-// Real versions (object id + modified_at) are persisted in the state folder (`mtimes.json`,
-// replaced atomically, oldest dropped past a cap); versions uploaded here and not read back yet are
-// known only by their local tag and kept in memory. It does not decide which version a path is
-// (WorkspaceFs and the MetadataCache do) nor what a version's own time is.
+// The mtimes shown instead of the workspace's modified_at, per file version (object id +
+// modified_at): times programs set (utimens) and the write time of versions this mount uploaded.
+// Persisted in the state folder (`mtimes.json`, replaced atomically, bounded); versions not read
+// back yet are kept in memory under their local tag. It does not decide which version a path
+// shows (WorkspaceFs and the MetadataCache do).
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../logger';

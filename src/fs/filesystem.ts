@@ -116,8 +116,8 @@ export interface Filesystem {
   statfs(path: string): Promise<FilesystemStats>;
   /** access(2): F_OK/R_OK/W_OK/X_OK checks. */
   access(path: string, mode: number): Promise<void>;
-  /** Accepted; the reported mtime stays the workspace's until the remote changes. */
-  utimens(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
+  /** Sets the times shown (ms, fractions kept); undefined leaves that time as it is (UTIME_OMIT). */
+  utimens(path: string, atimeMs: number | undefined, mtimeMs: number | undefined): Promise<void>;
   /** Accepted as a no-op (the workspace has no permission bits). */
   chmod(path: string, mode: number): Promise<void>;
   /** To the mounting user: no-op; to anyone else: EPERM. */

@@ -6,7 +6,7 @@
 // (fs/fuse), the journal's format (write/write-journal.ts) nor retry timing (write/upload-scheduler.ts).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, utimes, type FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { sha256Of } from './file-sha256';
 import { FsError, fromLocalError, toFsError, type FsErrorCode } from './errors';
@@ -14,6 +14,7 @@ import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough, WriteThrough } from './filesystem';
 import type { Logger } from './logger';
 import { normalizeLocalPath, type CachedEntry, type MetadataCache } from './meta/metadata-cache';
+import { VERSION_MTIMES_FILE, VersionMtimes } from './meta/version-mtimes';
 import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from './notebooks/directory-view';
 import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
@@ -48,8 +49,6 @@ const PROVISIONAL = 'WSFS_PROVISIONAL';
 /** Inode numbers of provisional entries start here (far above workspace object ids). */
 const PROVISIONAL_INO_BASE = 2 ** 52;
 const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
-/** How many uploaded versions keep their local mtime (see WorkspaceFs.ownMtimes). */
-const OWN_MTIMES_LIMIT = 10_000;
 /**
  * A plain file's upload is read back with one listing of its folder at most this long after the
  * first unread upload there, shared by every upload into the folder meanwhile (not a stat each).
@@ -163,12 +162,13 @@ export class WorkspaceFs implements Filesystem {
   /** Folder times: workspace folders carry none, so they report the mount's start, stably. */
   private readonly startedAt: number;
   /**
-   * The mtime shown for versions this mount uploaded, by versionKey: the last local write time,
-   * which is what the kernel already holds for the file, instead of the workspace's later
-   * modified_at (else a program sees the mtime of a file it just wrote jump once the kernel's
-   * attribute cache expires; vim then warns the file changed). Oldest forgotten past a cap.
+   * The mtime shown per version instead of the workspace's modified_at (persisted in the state
+   * folder): times programs set (utimens), and for versions this mount uploaded the last local
+   * write time, which is what the kernel already holds for the file (else a program sees the mtime
+   * of a file it just wrote jump once the kernel's attribute cache expires; vim then warns the file
+   * changed). A version's time is set only under the per-path lock of a path showing it.
    */
-  private readonly ownMtimes = new Map<string, number>();
+  private readonly mtimes: VersionMtimes;
   // `files` is keyed by OpenFile.path; entries are added, re-keyed and removed only under the
   // per-path lock of the key(s) involved. `handles` maps live handles; changed in open/create/release.
   private readonly files = new Map<string, OpenFile>();
@@ -223,6 +223,7 @@ export class WorkspaceFs implements Filesystem {
       });
     this.localOnly = new LocalOnlyFiles(join(options.stateDir, 'local-only'));
     this.stateDir = options.stateDir;
+    this.mtimes = new VersionMtimes({ file: join(options.stateDir, VERSION_MTIMES_FILE), logger: options.logger.child('mtimes') });
     this.startedAt = options.now();
     this.journal = new WriteJournal(join(options.stateDir, 'journal'));
     this.uploadMode = options.uploadMode ?? 'sync';
@@ -602,8 +603,10 @@ export class WorkspaceFs implements Filesystem {
       const pendingTarget = this.files.get(target);
       const plan = planRename(found, baseOf(target), destination);
       if (plan.kind !== 'refuse' && pendingTarget?.created === true && pendingTarget !== moving) this.metadata.noteRemoved(target);
+      const shown = found.presentation.kind === 'DIRECTORY' ? undefined : this.mtimeOf(found.entry);
       await this.carryOut(plan, found, source, target);
       if (plan.kind === 'noop') return;
+      if (shown !== undefined) await this.keepMtime(plan, found.entry, source, target, shown);
       // Re-key open files: one open at the destination was replaced; those at or under the source move.
       const replaced = this.files.get(target);
       if (replaced !== undefined && replaced !== moving) {
@@ -644,8 +647,34 @@ export class WorkspaceFs implements Filesystem {
     if (!folder) throw new FsError('EACCES', `${local} is not executable: workspace files have no execute permission`);
   }
 
-  async utimens(path: string, _atimeMs: number, _mtimeMs: number): Promise<void> {
-    await this.exists(normalizeLocalPath(path));
+  /**
+   * Shows `mtimeMs` as the file's mtime (and ctime) until its workspace version changes; a file
+   * with unsaved writes passes it to the version its upload makes (a later write replaces it).
+   * atime is not kept; folders keep the mount's start time (docs/semantics.md "Times").
+   */
+  async utimens(path: string, atimeMs: number | undefined, mtimeMs: number | undefined): Promise<void> {
+    const local = normalizeLocalPath(path);
+    if (isLocalOnlyName(baseOf(local))) {
+      const current = await this.localOnlyAttributes(local);
+      await localOnlyCall(local, () => utimes(this.localOnly.fileOf(local), (atimeMs ?? current.atimeMs) / 1000, (mtimeMs ?? current.mtimeMs) / 1000));
+      return;
+    }
+    if (mtimeMs === undefined) {
+      await this.exists(local);
+      return;
+    }
+    await this.readBackBefore(parentOf(local));
+    await this.locked([local], async () => {
+      const file = this.files.get(local);
+      if (file?.staging !== undefined) {
+        file.staging.setModifiedAt(mtimeMs);
+        if (!file.staging.dirty) this.mtimes.set(file.entry, mtimeMs);
+        return;
+      }
+      const found = await this.metadata.lookup(local);
+      if (found.presentation.kind === 'DIRECTORY') return;
+      if (!this.mtimes.set(found.entry, mtimeMs)) this.logger.debug(`${local}: the workspace gives no modified_at, so a set time cannot be kept`);
+    });
   }
 
   async chmod(path: string, _mode: number): Promise<void> {
@@ -661,8 +690,9 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
-  /** Uploads every file with unsaved or owed changes now; rejects with the first error after trying all. */
+  /** Uploads every file with unsaved or owed changes now, and writes the shown times; rejects with the first upload error after trying all. */
   async flushAll(): Promise<void> {
+    await this.mtimes.flush();
     let first: unknown;
     for (const file of [...this.files.values()]) {
       try {
@@ -800,6 +830,16 @@ export class WorkspaceFs implements Filesystem {
   /** Stops the background uploader (unmount, after flushAll); owed uploads stay journaled. */
   stopBackground(): void {
     this.scheduler.stop();
+  }
+
+  /**
+   * Writes the shown file times to the state folder now (unmount, after flushAll): uploads not
+   * read back yet are read back first, else their times would be lost with their local tags.
+   * Errors are logged, not thrown.
+   */
+  async saveTimes(): Promise<void> {
+    await Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder)));
+    await this.mtimes.flush();
   }
 
   // --- internals: open files ----------------------------------------------------------------
@@ -1250,6 +1290,7 @@ export class WorkspaceFs implements Filesystem {
       file.created = false;
       file.presentation = { kind: 'FILE' };
       file.uploaded = fingerprintOf(entry, file.presentation);
+      if (staging.modifiedAtSet) this.mtimes.set(entry, staging.modifiedAt); // under its tag until read back
       this.scheduleReadBack(local, entry);
       return { kind: 'done' };
     }
@@ -1265,7 +1306,7 @@ export class WorkspaceFs implements Filesystem {
     }
     this.metadata.noteRemoved(local);
     this.metadata.noteCreated(local, entry);
-    this.rememberOwnMtime(entry, staging.modifiedAt);
+    this.mtimes.set(entry, staging.modifiedAt, staging.modifiedAtSet ? 'soon' : 'later');
     file.entry = entry;
     file.created = false;
     file.presentation = entry.type === 'NOTEBOOK' ? { kind: 'NOTEBOOK', language: entry.language ?? 'PYTHON', format: format === 'JUPYTER' ? 'JUPYTER' : 'SOURCE' } : { kind: 'FILE' };
@@ -1348,7 +1389,9 @@ export class WorkspaceFs implements Filesystem {
         this.latestTags.delete(tagged.path);
         const real = listed.get(tagged.path);
         if (real === undefined || real.type !== 'FILE' || real.size !== tagged.size || real.modifiedAt === undefined) return Promise.resolve();
-        this.rememberOwnMtime(real, tagged.modifiedAt!);
+        // A time a program set (kept under the tag) is written soon; the write time with the next save.
+        const set = this.mtimes.get(tagged);
+        this.mtimes.set(real, set ?? tagged.modifiedAt!, set === undefined ? 'later' : 'soon');
         const presentation: Presentation = { kind: 'FILE' };
         this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
         if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
@@ -1365,14 +1408,57 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
-  private rememberOwnMtime(entry: RemoteEntry, mtime: number): void {
-    if (entry.modifiedAt === undefined) return;
-    this.ownMtimes.delete(versionKey(entry));
-    this.ownMtimes.set(versionKey(entry), mtime);
-    if (this.ownMtimes.size > OWN_MTIMES_LIMIT) this.ownMtimes.delete(this.ownMtimes.keys().next().value!);
+  // --- internals: rename ---------------------------------------------------------------------
+
+  /**
+   * After a rename of a file or notebook (both locks held, before open files are re-keyed): the
+   * version at `target` shows the time `source` showed, `shown`. A workspace rename keeps the
+   * version, so only an upload not read back yet needs a stat (its read-back by listing the old
+   * folder would no longer find it); a copy (the rename fallback) or a remade notebook is a new
+   * version, learnt by a stat (carryOut made one for remade notebooks already).
+   */
+  private async keepMtime(plan: RenamePlan, before: RemoteEntry, source: string, target: string, shown: number): Promise<void> {
+    if (plan.kind === 'noop' || plan.kind === 'refuse' || plan.kind === 'remove-destination') return;
+    if (plan.kind !== 'move') {
+      const remade = this.metadata.cachedEntry(target);
+      if (remade !== undefined) this.mtimes.set(remade, shown);
+      return;
+    }
+    const ours = before.localVersion !== undefined;
+    if (!ours && this.remote.capabilities().rename === true) return;
+    let entry: RemoteEntry;
+    try {
+      entry = await this.remote.stat(plan.to);
+    } catch (error) {
+      this.logger.debug(`${target}: cannot read the moved version; its time is the workspace's`, { error: String(error) });
+      return;
+    }
+    if (entry.type === 'DIRECTORY' || entry.type === 'REPO') return;
+    if (ours) {
+      // As in readBack: the listed version is ours when it has the saved size.
+      if (entry.type !== 'FILE' || entry.size !== before.size) return;
+      this.forgetReadBack(source, before);
+      const presentation: Presentation = { kind: 'FILE' };
+      this.cache.rekey(fingerprintOf(before, presentation), fingerprintOf(entry, presentation));
+      const open = this.files.get(source);
+      if (open?.uploaded !== undefined) open.uploaded = fingerprintOf(entry, presentation);
+    }
+    this.metadata.noteRemoved(target);
+    this.metadata.noteCreated(target, entry);
+    this.mtimes.set(entry, shown);
   }
 
-  // --- internals: rename ---------------------------------------------------------------------
+  /** The upload `tagged` of `local` was read back another way: the pending listing skips it. Lock held. */
+  private forgetReadBack(local: string, tagged: RemoteEntry): void {
+    if (this.latestTags.get(tagged.path) === tagged.localVersion) this.latestTags.delete(tagged.path);
+    const folder = parentOf(local);
+    const batch = this.readBacks.get(folder);
+    if (batch === undefined || batch.pending.get(local)?.localVersion !== tagged.localVersion) return;
+    batch.pending.delete(local);
+    if (batch.pending.size > 0) return;
+    clearTimeout(batch.timer);
+    this.readBacks.delete(folder);
+  }
 
   /** Carries out a rename plan remotely and records it in the metadata cache (both locks held). */
   private async carryOut(plan: RenamePlan, found: CachedEntry, source: string, target: string): Promise<void> {
@@ -1518,10 +1604,10 @@ export class WorkspaceFs implements Filesystem {
     return fileAttributes(size, this.mtimeOf(entry), entry.objectId);
   }
 
-  /** The mtime shown for `entry`: the local write time for versions uploaded here (see ownMtimes). */
+  /** The mtime shown for `entry`: a set time or the local write time of an upload here (see mtimes), else the workspace's. */
   private mtimeOf(entry: RemoteEntry): number {
     if (entry.modifiedAt === undefined) return this.startedAt;
-    return this.ownMtimes.get(versionKey(entry)) ?? entry.modifiedAt;
+    return this.mtimes.get(entry) ?? entry.modifiedAt;
   }
 
   private openFileAttributes(file: OpenFile): FileAttributes {
@@ -1662,11 +1748,6 @@ function entryOfRecord(record: JournalRecord, provisional: () => number, tag: ()
   if (base?.size !== undefined) entry.size = base.size;
   if (base?.uploadedHere === true) entry.localVersion = tag();
   return entry;
-}
-
-/** A remote version: the object and its modified_at (kept across renames, new on every save). */
-function versionKey(entry: RemoteEntry): string {
-  return `${entry.objectId}:${String(entry.modifiedAt)}`;
 }
 
 function fileAttributes(size: number, mtimeMs: number, ino: number | undefined): FileAttributes {

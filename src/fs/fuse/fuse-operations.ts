@@ -317,8 +317,10 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
     rename(src, dest, cb) {
       serveVoid('rename', src, ` -> ${dest}`, () => fs.rename(src, dest), cb);
     },
+    // A NaN time is one to leave as it is (UTIME_OMIT: touch -m, tar x; docs/fuse-binding.md row 7).
     utimens(path, atime, mtime, cb) {
-      serveVoid('utimens', path, ` atime=${atime} mtime=${mtime}`, () => fs.utimens(path, atime, mtime), cb);
+      const given = (ms: number): number | undefined => (Number.isNaN(ms) ? undefined : ms);
+      serveVoid('utimens', path, ` atime=${atime} mtime=${mtime}`, () => fs.utimens(path, given(atime), given(mtime)), cb);
     },
     // mode arrives with the file-type bits (e.g. 0o100600); the port takes permission bits only.
     chmod(path, mode, cb) {

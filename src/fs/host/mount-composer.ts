@@ -82,11 +82,14 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     unmount: async () => {
       filesystem.stopBackground();
       await session.unmount();
+      await filesystem.saveTimes();
       await cache.close();
     },
     onUnmounted: (listener) => {
       session.on('unmounted', (event: { external: boolean }) => {
-        if (event.external) listener();
+        if (!event.external) return;
+        void filesystem.saveTimes();
+        listener();
       });
     },
     cacheUsage: () => cache.usage(),

@@ -23,6 +23,8 @@ export class StagingFile {
   /** Counts writes and truncates: tells whether the content changed since a moment (the journal's last record). */
   changes = 0;
   private changedAt: number;
+  /** Whether `changedAt` is a time a program set (utimens) rather than the last change's. */
+  private setByProgram = false;
   /** The binding's live counters while a write-through writer is connected. */
   private writer: (() => WriteThroughCounters | null) | undefined;
 
@@ -105,6 +107,19 @@ export class StagingFile {
     this.dirty = true;
     this.changes += final.writes;
     this.changedAt = final.modifiedMs;
+    this.setByProgram = false;
+  }
+
+  /** Shows `mtimeMs` as the time of the last change (utimens) until the next write or truncate; the content stays as it is. */
+  setModifiedAt(mtimeMs: number): void {
+    this.changedAt = mtimeMs;
+    this.setByProgram = true;
+  }
+
+  /** Whether `modifiedAt` is a time a program set (setModifiedAt) with no write after it. */
+  get modifiedAtSet(): boolean {
+    const live = this.writer?.();
+    return this.setByProgram && !(live !== null && live !== undefined && live.writes > 0);
   }
 
   /** Reads up to `length` bytes at `position`; resolves with the count (0 at the end). */
@@ -123,6 +138,7 @@ export class StagingFile {
     this.dirty = true;
     this.changes++;
     this.changedAt = now;
+    this.setByProgram = false;
     return bytesWritten;
   }
 
@@ -134,6 +150,7 @@ export class StagingFile {
     this.dirty = true;
     this.changes++;
     this.changedAt = now;
+    this.setByProgram = false;
   }
 
   /** Reads the first `length` bytes (for notebook detection). */

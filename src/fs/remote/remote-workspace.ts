@@ -84,9 +84,12 @@ export interface RemoteWorkspace {
    * Downloads an object into the local file `target` (created or truncated; retried downloads
    * start over or resume, never append twice): a file's bytes (`RAW`) or a notebook's SOURCE or
    * JUPYTER export. Large files go through a signed URL where the workspace offers one. Resolves
-   * with the byte count; `too-large` when no path can carry it.
+   * with the byte count; `too-large` when no path can carry it. `onProgress`, when given, is told
+   * after every write how many leading bytes of `target` the current attempt has written (a
+   * restarted attempt counts again from where it starts). Callers joining a download of the same
+   * object already running get a copy at its end and no progress.
    */
-  downloadTo(path: string, format: DownloadFormat, target: string): Promise<number>;
+  downloadTo(path: string, format: DownloadFormat, target: string, onProgress?: (bytes: number) => void): Promise<number>;
 
   /**
    * Creates or replaces (`overwrite`) a file or notebook at `path` from `source`. Large files go

@@ -21,8 +21,7 @@ import { PathLocks } from './path-locks';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
 import { ContentCache, type CacheLease } from './cache/content-cache';
 import { fingerprintKey, type ContentFingerprint } from './cache/content-fingerprint';
-import { GrowingDownloads, type ReadCopy } from './cache/growing-downloads';
-import type { GrowingFile } from './cache/growing-file';
+import { GrowingDownloads, type GrowingReader, type ReadCopy } from './cache/growing-downloads';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
 import { markedCopyName } from './write/conflict-name';
@@ -1462,18 +1461,28 @@ export class WorkspaceFs implements Filesystem {
    * A pinned copy of the version `entry` (presented as `presentation`, or read as `format`); a
    * download it needs feeds `growing` (readers read it while it arrives).
    */
-  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat, growing?: GrowingFile): Promise<CacheLease> {
+  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat, reader?: GrowingReader): Promise<CacheLease> {
     const wanted = format ?? downloadFormat(presentation);
     if (wanted === undefined) return Promise.reject(new FsError('EISDIR', `${local} is a folder`));
+    const growing = reader?.growing;
     return this.cache
-      .acquire(fingerprintOf(entry, presentation, wanted), async (target) => {
-        this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
-        const expected = wanted === 'RAW' ? entry.size : undefined;
-        await growing?.attach(target);
-        return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
-          this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target, growing && ((bytes) => growing.progress(bytes)))),
-        );
-      })
+      .acquire(
+        fingerprintOf(entry, presentation, wanted),
+        async (target, signal) => {
+          this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
+          const expected = wanted === 'RAW' ? entry.size : undefined;
+          if (growing !== undefined) {
+            // A cancelled download ends its readers' file at once (a later open starts afresh).
+            signal.addEventListener('abort', () => growing.fail(toFsError(signal.reason, local)), { once: true });
+            await growing.attach(target);
+          }
+          const options = { signal, ...(growing !== undefined && { onProgress: (bytes: number) => growing.progress(bytes) }) };
+          return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
+            this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target, options)),
+          );
+        },
+        reader?.interest,
+      )
       .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }
 
@@ -1496,7 +1505,7 @@ export class WorkspaceFs implements Filesystem {
     const streamable = wanted === 'RAW' && entry.size !== undefined && entry.localVersion === undefined;
     const key = wanted === undefined ? '' : fingerprintKey(fingerprintOf(entry, presentation, wanted));
     return this.growing
-      .open(key, streamable ? entry.size : undefined, (growing) => this.localCopyOf(local, entry, presentation, undefined, growing))
+      .open(key, streamable ? entry.size : undefined, (reader) => this.localCopyOf(local, entry, presentation, undefined, reader))
       .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }
 

@@ -38,6 +38,7 @@ const FILES = {
   'shared.bin': content(4 * MiB, 3),
   'head.bin': content(3 * MiB, 4),
   'cut.bin': content(5 * MiB, 5),
+  'uncached.bin': content(8 * MiB, 6),
 };
 
 /** Opens `file` read-only; fails when the open does not return within 20 s (it waits for the first bytes only). */
@@ -60,6 +61,8 @@ async function stillPending(promise: Promise<unknown>, ms: number): Promise<bool
 
 describe('cold reads while the download runs (real mount)', () => {
   let mount: MountedWorkspace;
+  /** The same workspace mounted with --no-cache. */
+  let uncached: MountedWorkspace;
   const cacheData = (): Promise<string[]> => {
     const root = path.join(path.dirname(mount.stateHome), 'cache', 'wsfs');
     return readdir(root).then(
@@ -79,6 +82,7 @@ describe('cold reads while the download runs (real mount)', () => {
     for (const [name, data] of Object.entries(FILES)) emulator.tree.write(`/Users/${emulator.userName}/${name}`, { kind: 'FILE', content: data });
     try {
       mount = await mountWorkspace({ emulatorInstance: emulator, args: ['--debug'] });
+      uncached = await mountWorkspace({ emulatorInstance: emulator, args: ['--debug', '--no-cache'] });
     } catch (error) {
       await emulator.stop();
       throw error;
@@ -86,6 +90,7 @@ describe('cold reads while the download runs (real mount)', () => {
   });
   after(async () => {
     mount?.emulator.faults.releaseHeld('reset');
+    await uncached?.stop();
     await mount?.stop();
     await mount?.emulator.stop();
   });
@@ -216,5 +221,30 @@ describe('cold reads while the download runs (real mount)', () => {
     }
     assert.deepEqual((await cacheData()).sort(), kept.sort(), 'a partial download was left in the cache');
     assert.equal(sha(await readFile(mount.local(name))), sha(data));
+  });
+
+  it('with --no-cache, every reader closing before the end cancels the download; the next open downloads again', async () => {
+    const name = 'uncached.bin';
+    const data = FILES[name];
+    const emulator = uncached.emulator;
+    emulator.faults.set({ rules: hold(512 * KiB) });
+    emulator.stats.reset();
+    const file = await openSoon(uncached.local(name));
+    const head = Buffer.alloc(4096);
+    try {
+      await held(1);
+      emulator.faults.clear();
+      await file.read(head, 0, head.length, 0);
+    } finally {
+      await file.close();
+    }
+    assert.ok(head.equals(data.subarray(0, head.length)));
+    for (let i = 0; i < 500 && !uncached.engineLog().includes('download cancelled'); i++) await sleep(10);
+    assert.match(uncached.engineLog(), /download cancelled: nobody reads it and it is not kept/);
+    assert.equal(emulator.faults.releaseHeld(), 1);
+    // The held body has nowhere to go: it stops at the hold point instead of sending the rest.
+    for (let i = 0; i < 20; i++) await sleep(25);
+    assert.ok(emulator.stats.snapshot().bytesOut < data.length / 2, `${emulator.stats.snapshot().bytesOut} bytes went out after the cancel`);
+    assert.equal(sha(await readFile(uncached.local(name))), sha(data));
   });
 });

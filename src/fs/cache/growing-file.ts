@@ -34,8 +34,14 @@ export class GrowingFile {
   /** Resolves when the first bytes are on disk or the download ended (never rejects). */
   readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
-  /** `expectedSize`: the size the workspace listed, so a read up to it knows what to wait for. */
-  constructor(readonly expectedSize: number) {}
+  /**
+   * `expectedSize`: the size the workspace listed, so a read up to it knows what to wait for;
+   * `onEnd`: told (synchronously) when the download ends either way.
+   */
+  constructor(
+    readonly expectedSize: number,
+    private readonly onEnd: () => void = () => undefined,
+  ) {}
 
   /** Whether reads can be answered from this file (a target exists and the download did not fail). */
   get readable(): boolean {
@@ -143,6 +149,7 @@ export class GrowingFile {
 
   /** After finish or fail: wakes everyone and drops the registry's hold. */
   private end(): void {
+    this.onEnd();
     this.markStarted();
     this.wake();
     this.release();

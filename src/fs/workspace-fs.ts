@@ -1496,11 +1496,9 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
-  /**
-   * The copy of `entry` a read handle reads (it ends at release): a pinned complete copy, or for a
-   * plain file of listed size a download in progress, read as it arrives (docs/cache.md).
-   */
+  /** An open descriptor on a pinned copy of `entry`, for a read handle (both end at release). */
   private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<ReadCopy> {
+    // For a plain file of listed size, the copy may still be downloading: read as it arrives (docs/cache.md).
     const wanted = downloadFormat(presentation);
     const streamable = wanted === 'RAW' && entry.size !== undefined && entry.localVersion === undefined;
     const key = wanted === undefined ? '' : fingerprintKey(fingerprintOf(entry, presentation, wanted));

@@ -20,8 +20,7 @@ import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/ren
 import { PathLocks } from './path-locks';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
 import { ContentCache, type CacheLease } from './cache/content-cache';
-import { fingerprintKey, type ContentFingerprint } from './cache/content-fingerprint';
-import { GrowingDownloads, type GrowingReader, type ReadCopy } from './cache/growing-downloads';
+import type { ContentFingerprint } from './cache/content-fingerprint';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
 import { markedCopyName } from './write/conflict-name';
@@ -33,6 +32,8 @@ import { RemoteError } from './remote/remote-error';
 import type { TransferSummary } from '../shared/cache-usage';
 import type { UploadMode } from '../shared/engine-protocol';
 import { reportDownload, type TransferUpdate } from './download-progress';
+import { fingerprintKey } from './cache/content-fingerprint';
+import { GrowingDownloads, type GrowingReader, type ReadCopy } from './cache/growing-downloads';
 import type { Problem } from '../shared/problem';
 import { NOTEBOOK_SYNTAX } from '../shared/workspace-types';
 

@@ -361,6 +361,7 @@ function writeWorkload(name: string, mode: 'sync' | 'background'): Workload {
         },
       );
       const ratio = ratios(rounds.wsfs.map((r) => r.wallMs), rounds.bindfs.map((r) => r.totalMs));
+      const writeRatio = ratios(rounds.wsfs.map((r) => r.phases.writeMs), rounds.bindfs.map((r) => r.writeMs));
       const phase = (values: number[]): string => formatSpread(spreadOf(values), 0, ' ms');
       const summary = summarise(rounds.wsfs);
       return {
@@ -370,17 +371,29 @@ function writeWorkload(name: string, mode: 'sync' | 'background'): Workload {
         rounds: ctx.rounds,
         ratio,
         notes: [
-          `${mode} uploads, ${ctx.rounds} rounds; wsfs/bindfs throughput ${formatSpread(ratio)}x`,
+          `${mode} uploads, ${ctx.rounds} rounds; wsfs/bindfs throughput ${formatSpread(ratio)}x for open to close (bindfs: to fsync), ${formatSpread(writeRatio)}x for the write calls alone`,
           `wsfs write phase ${phase(rounds.wsfs.map((r) => r.phases.writeMs))}, close ${phase(rounds.wsfs.map((r) => r.phases.closeMs))}; in the workspace ${phase(rounds.wsfs.map((r) => r.savedMs))} after open`,
           `bindfs write phase ${phase(rounds.bindfs.map((r) => r.writeMs))}, fsync ${phase(rounds.bindfs.map((r) => r.fsyncMs))}`,
         ],
         targets: [
           { description: `engine RSS grows < 64 MiB (${(summary.rssGrowthMiB ?? 0).toFixed(1)} MiB)`, met: (summary.rssGrowthMiB ?? 0) < 64 },
-          { description: `>= 0.6x bindfs write throughput (median ${formatSpread(ratio)}x)`, met: ratio.median >= 0.6 },
+          ...writeTargets(mode, ratio, writeRatio),
         ],
       };
     },
   };
+}
+
+/**
+ * The write-throughput target per upload mode (docs/benchmarks.md "The write target"): the write
+ * calls must keep up in both modes; the whole save, close included, is judged where the close
+ * promises what bindfs's fsync promises (bytes on local disk, background mode). In sync mode the
+ * close is the upload to the workspace, which is reported beside the target, not judged by it.
+ */
+function writeTargets(mode: 'sync' | 'background', whole: Spread, writes: Spread): Target[] {
+  const targets = [{ description: `write calls >= 0.6x bindfs's (median ${formatSpread(writes)}x)`, met: writes.median >= 0.6 }];
+  if (mode === 'background') targets.push({ description: `open to close >= 0.6x bindfs's open to fsync (median ${formatSpread(whole)}x)`, met: whole.median >= 0.6 });
+  return targets;
 }
 
 /**
@@ -393,8 +406,7 @@ async function untilInWorkspace(ctx: BenchContext, file: string, bytes: number, 
   const started = performance.now();
   const deadline = started + 120_000;
   while (performance.now() < deadline) {
-    const node = ctx.emulator.tree.find(`${ctx.home}/${file}`) as { content?: Buffer } | undefined;
-    if (node?.content?.length === bytes) {
+    if (ctx.emulator.tree.contentOf(`${ctx.home}/${file}`)?.length === bytes) {
       const savedMs = writerMs + (performance.now() - started);
       // Untimed: let the engine finish its work after the save (read-back listing, the cache's
       // hash of the adopted copy), which would otherwise compete with the next measurement.

@@ -118,7 +118,7 @@ interface OpenFile {
   uploaded?: ContentFingerprint;
   /** The write journal's record for the staged changes, once there are any; removed after their upload. */
   journalId?: string;
-  /** `staging.changes` when the last durable (`closed`) record was written. */
+  /** `staging.changes` when the last durable (`closed`) record was written; unset while the record is `open`. */
   journaledChanges?: number;
   /**
    * Revokes the read-through descriptors (readThrough) of this file's read-only handles: aborted
@@ -632,8 +632,13 @@ export class WorkspaceFs implements Filesystem {
     return { blockSize: 4096, blocks, blocksFree: blocks, blocksAvailable: blocks, files: 2 ** 24, filesFree: 2 ** 24, nameMax: 255 };
   }
 
-  async access(path: string, _mode: number): Promise<void> {
-    await this.exists(normalizeLocalPath(path));
+  async access(path: string, mode: number): Promise<void> {
+    const local = normalizeLocalPath(path);
+    await this.exists(local);
+    // Files are 0644 and cannot be executed (the kernel refuses exec without an x bit): X_OK says so too.
+    if ((mode & constants.X_OK) === 0) return;
+    const folder = !isLocalOnlyName(baseOf(local)) && this.files.get(local)?.staging === undefined && (await this.metadata.lookup(local)).presentation.kind === 'DIRECTORY';
+    if (!folder) throw new FsError('EACCES', `${local} is not executable: workspace files have no execute permission`);
   }
 
   async utimens(path: string, _atimeMs: number, _mtimeMs: number): Promise<void> {
@@ -1074,14 +1079,18 @@ export class WorkspaceFs implements Filesystem {
   // --- internals: the write journal ---------------------------------------------------------
 
   /**
-   * Before the first change of a working copy: an `open` record (not fsynced: it guards against a
-   * killed engine, not a power loss), so bytes of a file still open when the engine dies are kept
-   * and reported, not silently dropped. A record that cannot be written is logged, not fatal.
+   * Before the first change of a working copy, and before the first change after a save was
+   * journaled but not yet uploaded: an `open` record (not fsynced: it guards against a killed
+   * engine, not a power loss), so bytes of a file still open when the engine dies are kept and
+   * reported, never uploaded half-written in place of the journaled save. A record that cannot be
+   * written is logged, not fatal.
    */
   private async noteChange(file: OpenFile): Promise<void> {
     // An unlinked file is never uploaded: a record would outlive it (nothing removes it).
-    if (file.journalId !== undefined || file.staging === undefined || file.unlinked) return;
-    file.journalId = WriteJournal.newId();
+    if (file.staging === undefined || file.unlinked) return;
+    if (file.journalId !== undefined && file.journaledChanges === undefined) return; // `open` already
+    file.journalId ??= WriteJournal.newId();
+    delete file.journaledChanges;
     await this.journal.write(this.recordOf(file, file.staging, 'open'), false).catch((error: unknown) => {
       this.logger.warn(`cannot write the journal record of ${file.path}: ${String(error)}`);
     });

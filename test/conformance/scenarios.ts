@@ -3,6 +3,7 @@
 // mount (node:fs on the mount point). Each scenario gets its own empty scratch folder in the
 // emulator's demo seed and may read (never change) the seed. Errors are compared by errno name.
 import assert from 'node:assert/strict';
+import { constants } from 'node:fs';
 
 /** The attributes a scenario looks at. */
 export interface DriverStat {
@@ -39,7 +40,8 @@ export interface ConformanceDriver {
   utimes(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;
   chown(path: string, uid: number, gid: number): Promise<void>;
-  access(path: string): Promise<void>;
+  /** access(2) with `mode` (default F_OK; R_OK, W_OK, X_OK of node:fs `constants`, or'd). */
+  access(path: string, mode?: number): Promise<void>;
 }
 
 /**
@@ -313,6 +315,12 @@ export const SCENARIOS: readonly Scenario[] = [
       await rejectsWith(driver.access(`${dir}/missing`), 'ENOENT');
       await rejectsWith(driver.writeFile(`${dir}/missing/new`, 'x'), 'ENOENT');
       await driver.access(`${dir}/file`);
+      // Readable and writable (the workspace decides on upload); only folders are executable, as stat's mode says.
+      await driver.access(`${dir}/file`, constants.R_OK | constants.W_OK);
+      await rejectsWith(driver.access(`${dir}/file`, constants.X_OK), 'EACCES');
+      await rejectsWith(driver.access(`${dir}/file`, constants.R_OK | constants.X_OK), 'EACCES');
+      await driver.access(`${dir}/sub`, constants.R_OK | constants.W_OK | constants.X_OK);
+      await rejectsWith(driver.access(`${dir}/missing`, constants.W_OK), 'ENOENT');
       await driver.chmod(`${dir}/file`, 0o600);
       assert.equal((await driver.stat(`${dir}/file`)).mode & 0o777, 0o644, 'chmod is a no-op');
       await driver.chown(`${dir}/file`, uid, gid);

@@ -17,6 +17,7 @@ import { RemoteError, type RemoteErrorKind } from '../../src/fs/remote/remote-er
 import { RequestLimiter } from '../../src/fs/remote/request-limiter';
 import type { RemoteEntry } from '../../src/fs/remote/remote-workspace';
 import { home, startEmulator } from '../support/emulator-fixture';
+import { writeFakeDatabricksCli } from '../support/fake-databricks-cli';
 import { MiB, removeFolder, sha256File, tempFolder, testRemote, timed, writeRandomFile } from '../support/remote-fixture';
 
 const LIST_FILES = 'GET /api/2.0/workspace-files/list-files';
@@ -784,21 +785,7 @@ describe('DatabricksRemote: configuration and authentication through the SDK', (
   it('auth_type=databricks-cli runs the CLI for a token (a fake CLI here)', async () => {
     const cli = join(dir, 'databricks');
     const log = join(dir, 'cli.log');
-    const expiry = new Date(Date.now() + 3_600_000).toISOString();
-    await writeFile(
-      cli,
-      [
-        '#!/bin/sh',
-        `echo "$@" >> '${log}'`,
-        'case "$1" in',
-        '  version) echo "Databricks CLI v0.250.0" ;;',
-        `  auth) echo '{"access_token": "${emulator.token}", "token_type": "Bearer", "expiry": "${expiry}"}' ;;`,
-        '  *) exit 2 ;;',
-        'esac',
-        '',
-      ].join('\n'),
-    );
-    await chmod(cli, 0o755);
+    await writeFakeDatabricksCli(cli, emulator.token, log);
     const remote = testRemote(emulator, dir, { settings: { host: emulator.host, authType: 'databricks-cli', databricksCliPath: cli, env: {} } });
     assert.equal((await remote.currentUser()).userName, emulator.userName);
     assert.ok((await remote.list(home(emulator))).length > 5);

@@ -18,6 +18,7 @@ describe('remote failure -> errno', () => {
     [429, '{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}', 'EAGAIN'],
     [503, '{"error_code":"TEMPORARILY_UNAVAILABLE","message":"later"}', 'ETIMEDOUT'],
     [404, '{"error_code":"ENDPOINT_NOT_FOUND","message":"No API found for \'POST /workspace/rename\'"}', 'ENOTSUP'],
+    [400, '{"error_code":"INVALID_PARAMETER_VALUE","message":"File name too long"}', 'ENAMETOOLONG'],
     [400, '{"error_code":"INVALID_PARAMETER_VALUE","message":"bad"}', 'EINVAL'],
     [418, 'teapot', 'EINVAL'],
   ];

@@ -87,8 +87,9 @@ export interface Filesystem {
   /** Creates and opens a new file (`mode` permission bits, `flags` open flags incl. O_EXCL). */
   create(path: string, mode: number, flags: number): Promise<FileHandle>;
   /**
-   * Offered right after `open`: a descriptor the binding may read `handle`'s content from without
-   * calling `read`, or undefined. The caller stops using the fd before it calls `release`.
+   * Asked right after `open` and again after a `read` of a handle not reading through: a descriptor
+   * the binding may read `handle`'s content from without calling `read`, or undefined (e.g. while
+   * the content is still downloading). The caller stops using the fd before it calls `release`.
    */
   readThrough?(handle: FileHandle): ReadThrough | undefined;
   /**

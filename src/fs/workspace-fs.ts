@@ -34,6 +34,8 @@ import { RemoteError } from './remote/remote-error';
 import type { TransferSummary } from '../shared/cache-usage';
 import type { UploadMode } from '../shared/engine-protocol';
 import { reportDownload, type TransferUpdate } from './download-progress';
+import { fingerprintKey } from './cache/content-fingerprint';
+import { GrowingDownloads, type GrowingReader, type ReadCopy } from './cache/growing-downloads';
 import type { Problem } from '../shared/problem';
 import { NOTEBOOK_SYNTAX } from '../shared/workspace-types';
 
@@ -131,15 +133,9 @@ interface OpenFile {
   writers?: AbortController;
 }
 
-/** A pinned local copy of a version and a descriptor on it, held by one read handle. */
-interface OpenCopy {
-  fd: NodeFileHandle;
-  lease: CacheLease;
-}
-
 /** An open handle. `position`-less: every read and write names its offset. */
 type Handle =
-  | { kind: 'remote'; file: OpenFile; writable: boolean; append: boolean; copy?: OpenCopy; opening?: Promise<OpenCopy> }
+  | { kind: 'remote'; file: OpenFile; writable: boolean; append: boolean; copy?: ReadCopy; opening?: Promise<ReadCopy> }
   | { kind: 'local-only'; path: string; fd: NodeFileHandle };
 
 /**
@@ -157,6 +153,8 @@ export class WorkspaceFs implements Filesystem {
   private readonly stateDir: string;
   private readonly stagingDir: string;
   private readonly cache: ContentCache;
+  /** Downloads read handles read while they arrive (plain files of listed size). */
+  private readonly growing = new GrowingDownloads();
   private readonly localOnly: LocalOnlyFiles;
   private readonly locks = new PathLocks();
   /** Folder times: workspace folders carry none, so they report the mount's start, stably. */
@@ -259,7 +257,7 @@ export class WorkspaceFs implements Filesystem {
     const h = this.handles.get(handle);
     if (h?.kind === 'remote' && h.file.staging !== undefined) return this.openFileAttributes(h.file);
     if (h?.kind === 'remote' && h.copy !== undefined && h.file.unlinked) {
-      const { size } = await h.copy.fd.stat();
+      const size = h.copy.kind === 'complete' ? (await h.copy.fd.stat()).size : h.copy.file.expectedSize;
       return fileAttributes(size, this.mtimeOf(h.file.entry), h.file.entry.objectId);
     }
     return this.getattr(path);
@@ -361,19 +359,23 @@ export class WorkspaceFs implements Filesystem {
       h.opening ??= this.openCopy(h.file.path, h.file.entry, h.file.presentation).finally(() => delete h.opening);
       h.copy = await h.opening;
     }
+    if (h.copy.kind === 'growing') return h.copy.file.read(buffer, length, position);
     return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
   }
 
   /**
    * A read-only handle's pinned copy (one complete file per version, never changed or evicted while
    * pinned), until a staging file appears for its path (then `readers` is aborted and reads come
-   * here to see the staging file).
+   * here to see the staging file). Not while the copy is still downloading (the binding would
+   * answer reads past its current end with EOF): then only once it is complete.
    */
   readThrough(handle: FileHandle): ReadThrough | undefined {
     const h = this.handles.get(handle);
     if (h?.kind !== 'remote' || h.writable || h.copy === undefined || h.file.staging !== undefined) return undefined;
+    const fd = h.copy.kind === 'complete' ? h.copy.fd.fd : h.copy.file.completeDescriptor;
+    if (fd === undefined) return undefined;
     h.file.readers ??= new AbortController();
-    return { fd: h.copy.fd.fd, revoked: h.file.readers.signal };
+    return { fd, revoked: h.file.readers.signal };
   }
 
   /**
@@ -444,8 +446,7 @@ export class WorkspaceFs implements Filesystem {
           if (h.writable) await this.uploadIfDirty(h.file, this.closeMode());
         } finally {
           this.handles.delete(handle);
-          await h.copy?.fd.close().catch(() => undefined);
-          h.copy?.lease.release();
+          if (h.copy !== undefined) await this.growing.close(h.copy);
           h.file.handles--;
           if (h.file.handles === 0) await this.settle(h.file);
         }
@@ -860,7 +861,7 @@ export class WorkspaceFs implements Filesystem {
       if (found.presentation.kind === 'DIRECTORY') throw new FsError('EISDIR', `${local} is a folder`);
       file = { path: local, handles: 0, entry: found.entry, presentation: found.presentation, created: false, unlinked: false };
     }
-    let copy: OpenCopy | undefined;
+    let copy: ReadCopy | undefined;
     if (writable) {
       if (file.staging === undefined) {
         file.staging = await this.stagingFor(local, file.entry, file.presentation, truncating);
@@ -1558,18 +1559,32 @@ export class WorkspaceFs implements Filesystem {
 
   // --- internals: content, attributes, helpers -----------------------------------------------
 
-  /** A pinned copy of the version `entry` (presented as `presentation`, or read as `format`). */
-  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat): Promise<CacheLease> {
+  /**
+   * A pinned copy of the version `entry` (presented as `presentation`, or read as `format`); a
+   * download it needs feeds `growing` (readers read it while it arrives).
+   */
+  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat, reader?: GrowingReader): Promise<CacheLease> {
     const wanted = format ?? downloadFormat(presentation);
     if (wanted === undefined) return Promise.reject(new FsError('EISDIR', `${local} is a folder`));
+    const growing = reader?.growing;
     return this.cache
-      .acquire(fingerprintOf(entry, presentation, wanted), async (target) => {
-        this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
-        const expected = wanted === 'RAW' ? entry.size : undefined;
-        return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
-          this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target)),
-        );
-      })
+      .acquire(
+        fingerprintOf(entry, presentation, wanted),
+        async (target, signal) => {
+          this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
+          const expected = wanted === 'RAW' ? entry.size : undefined;
+          if (growing !== undefined) {
+            // A cancelled download ends its readers' file at once (a later open starts afresh).
+            signal.addEventListener('abort', () => growing.fail(toFsError(signal.reason, local)), { once: true });
+            await growing.attach(target);
+          }
+          const options = { signal, ...(growing !== undefined && { onProgress: (bytes: number) => growing.progress(bytes) }) };
+          return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
+            this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target, options)),
+          );
+        },
+        reader?.interest,
+      )
       .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }
 
@@ -1584,14 +1599,14 @@ export class WorkspaceFs implements Filesystem {
   }
 
   /** An open descriptor on a pinned copy of `entry`, for a read handle (both end at release). */
-  private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<OpenCopy> {
-    const lease = await this.localCopyOf(local, entry, presentation);
-    try {
-      return { fd: await open(lease.file, 'r'), lease };
-    } catch (error) {
-      lease.release();
-      throw toFsError(error, local);
-    }
+  private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<ReadCopy> {
+    // For a plain file of listed size, the copy may still be downloading: read as it arrives (docs/cache.md).
+    const wanted = downloadFormat(presentation);
+    const streamable = wanted === 'RAW' && entry.size !== undefined && entry.localVersion === undefined;
+    const key = wanted === undefined ? '' : fingerprintKey(fingerprintOf(entry, presentation, wanted));
+    return this.growing
+      .open(key, streamable ? entry.size : undefined, (reader) => this.localCopyOf(local, entry, presentation, undefined, reader))
+      .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }
 
   private async attributesOf(found: CachedEntry): Promise<FileAttributes> {

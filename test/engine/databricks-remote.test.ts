@@ -589,6 +589,40 @@ describe('DatabricksRemote: large files', () => {
     const out = emulator.stats.snapshot().bytesOut;
     assert.ok(out >= 12 * MiB && out < 12 * MiB + 64 * 1024, `${out} bytes sent: the second request asked only for the rest`);
   });
+
+  it('downloadTo reports the bytes on disk as they arrive, and a cancelled one rejects with its reason without retrying', async () => {
+    const remote = testRemote(emulator, dir);
+    const path = `${home(emulator)}/progress.bin`;
+    await remote.upload(path, { type: 'FILE' }, { file: local, size: 12 * MiB }, { overwrite: false });
+    await remote.list(home(emulator));
+    emulator.stats.reset();
+    emulator.faults.set({ rules: [{ endpoint: SIGNED_GET, count: 1, fault: { kind: 'hold', afterBytes: 2 * MiB } }] });
+    const reports: number[] = [];
+    const controller = new AbortController();
+    const target = join(dir, 'out-progress');
+    let reached!: () => void;
+    const atHold = new Promise<void>((resolve) => (reached = resolve));
+    const download = remote.downloadTo(path, 'RAW', target, {
+      signal: controller.signal,
+      onProgress: (bytes) => {
+        reports.push(bytes);
+        if (bytes === 2 * MiB) reached();
+      },
+    });
+    await atHold;
+    assert.deepEqual(reports, [...reports].sort((a, b) => a - b), 'progress went back within one attempt');
+    assert.equal((await readFile(target)).length, 2 * MiB, 'the reported bytes are on disk');
+    const reason = new Error('nobody reads it');
+    controller.abort(reason);
+    await assert.rejects(download, (error: unknown) => error === reason);
+    emulator.faults.releaseHeld('reset');
+    assert.equal(emulator.stats.requestsTo(SIGNED_GET), 1, 'a cancelled download was retried');
+    // Not cancelled: the whole file, with a last report of its size.
+    reports.length = 0;
+    assert.equal(await remote.downloadTo(path, 'RAW', target, { onProgress: (bytes) => reports.push(bytes) }), 12 * MiB);
+    assert.equal(reports.at(-1), 12 * MiB);
+    assert.equal(await sha256File(target), sum);
+  });
 });
 
 describe('DatabricksRemote: faults cost time, not errors', () => {

@@ -269,7 +269,19 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
       serve('create', path, ` mode=0o${(mode & 0o7777).toString(8)} flags=0x${flags.toString(16)}`, () => fs.create(path, mode & 0o7777, flags), (fh) => cb(0, fh), cb, (fh) => `fh=${fh}`);
     },
     read(path, fd, buf, len, pos, cb) {
-      serve('read', path, ` fh=${fd} len=${len} pos=${pos}`, () => fs.read(path, fd, buf, len, pos), cb, cb, (n) => `${n} bytes`);
+      serve(
+        'read',
+        path,
+        ` fh=${fd} len=${len} pos=${pos}`,
+        () => fs.read(path, fd, buf, len, pos),
+        (n) => {
+          // A copy still downloading at open is offered once complete (the filesystem decides when).
+          if (!readingThrough.has(fd)) startReadThrough(path, fd);
+          cb(n);
+        },
+        cb,
+        (n) => `${n} bytes`,
+      );
     },
     write(path, fd, buf, len, pos, cb) {
       serve(

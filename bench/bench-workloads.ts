@@ -177,6 +177,45 @@ export const WORKLOADS: Workload[] = [
     },
   },
   {
+    // The time to the first bytes of a cold large file (docs/cache.md "Reading while it downloads"):
+    // on the --no-cache mount, so every round downloads afresh and the download a closed `head`
+    // leaves is cancelled instead of running on behind the next measurement.
+    name: 'cold-head-100MiB',
+    async prepare(ctx) {
+      await seedBoth(ctx, 'head100.bin', pattern(size(ctx.quick, 100 * MiB)));
+    },
+    async run(ctx) {
+      const bytes = size(ctx.quick, 100 * MiB);
+      const rounds = await pairedRounds(
+        ctx.rounds,
+        async () => {
+          ctx.emulator.stats.reset();
+          const { ms } = await readHead(path.join(ctx.wsfsOffPoint, 'head100.bin'));
+          const stats = ctx.emulator.stats.snapshot();
+          return { wallMs: ms, requests: stats.requests, totalRequests: ctx.emulator.stats.total(), bytesIn: stats.bytesIn, bytesOut: stats.bytesOut };
+        },
+        async () => {
+          await dropPageCache();
+          return readHead(path.join(ctx.bindfsPoint, 'head100.bin'));
+        },
+      );
+      const wsfs = spreadOf(rounds.wsfs.map((r) => r.wallMs));
+      const bindfs = spreadOf(rounds.bindfs.map((r) => r.ms));
+      const down = spreadOf(rounds.wsfs.map((r) => r.bytesOut / MiB));
+      return {
+        ...rounds.wsfs[0]!,
+        wallMs: wsfs.median,
+        baselineMs: bindfs.median,
+        name: 'cold-head-100MiB',
+        rounds: ctx.rounds,
+        notes: [
+          `${ctx.rounds} rounds; the first 4 KiB of a cold ${bytes / MiB} MiB file on the --no-cache mount in ${formatSpread(wsfs, 0, ' ms')} (bindfs from a dropped page cache ${formatSpread(bindfs, 1, ' ms')}); ${formatSpread(down, 1, ' MiB')} sent by the workspace when it returned`,
+        ],
+        targets: [],
+      };
+    },
+  },
+  {
     name: 'cached-read-256MiB',
     async prepare(ctx) {
       await seedBoth(ctx, 'read256.bin', pattern(size(ctx.quick, 256 * MiB)));
@@ -361,6 +400,7 @@ function writeWorkload(name: string, mode: 'sync' | 'background'): Workload {
         },
       );
       const ratio = ratios(rounds.wsfs.map((r) => r.wallMs), rounds.bindfs.map((r) => r.totalMs));
+      const writeRatio = ratios(rounds.wsfs.map((r) => r.phases.writeMs), rounds.bindfs.map((r) => r.writeMs));
       const phase = (values: number[]): string => formatSpread(spreadOf(values), 0, ' ms');
       const summary = summarise(rounds.wsfs);
       return {
@@ -370,17 +410,29 @@ function writeWorkload(name: string, mode: 'sync' | 'background'): Workload {
         rounds: ctx.rounds,
         ratio,
         notes: [
-          `${mode} uploads, ${ctx.rounds} rounds; wsfs/bindfs throughput ${formatSpread(ratio)}x`,
+          `${mode} uploads, ${ctx.rounds} rounds; wsfs/bindfs throughput ${formatSpread(ratio)}x for open to close (bindfs: to fsync), ${formatSpread(writeRatio)}x for the write calls alone`,
           `wsfs write phase ${phase(rounds.wsfs.map((r) => r.phases.writeMs))}, close ${phase(rounds.wsfs.map((r) => r.phases.closeMs))}; in the workspace ${phase(rounds.wsfs.map((r) => r.savedMs))} after open`,
           `bindfs write phase ${phase(rounds.bindfs.map((r) => r.writeMs))}, fsync ${phase(rounds.bindfs.map((r) => r.fsyncMs))}`,
         ],
         targets: [
           { description: `engine RSS grows < 64 MiB (${(summary.rssGrowthMiB ?? 0).toFixed(1)} MiB)`, met: (summary.rssGrowthMiB ?? 0) < 64 },
-          { description: `>= 0.6x bindfs write throughput (median ${formatSpread(ratio)}x)`, met: ratio.median >= 0.6 },
+          ...writeTargets(mode, ratio, writeRatio),
         ],
       };
     },
   };
+}
+
+/**
+ * The write-throughput target per upload mode (docs/benchmarks.md "The write target"): the write
+ * calls must keep up in both modes; the whole save, close included, is judged where the close
+ * promises what bindfs's fsync promises (bytes on local disk, background mode). In sync mode the
+ * close is the upload to the workspace, which is reported beside the target, not judged by it.
+ */
+function writeTargets(mode: 'sync' | 'background', whole: Spread, writes: Spread): Target[] {
+  const targets = [{ description: `write calls >= 0.6x bindfs's (median ${formatSpread(writes)}x)`, met: writes.median >= 0.6 }];
+  if (mode === 'background') targets.push({ description: `open to close >= 0.6x bindfs's open to fsync (median ${formatSpread(whole)}x)`, met: whole.median >= 0.6 });
+  return targets;
 }
 
 /**
@@ -393,8 +445,7 @@ async function untilInWorkspace(ctx: BenchContext, file: string, bytes: number, 
   const started = performance.now();
   const deadline = started + 120_000;
   while (performance.now() < deadline) {
-    const node = ctx.emulator.tree.find(`${ctx.home}/${file}`) as { content?: Buffer } | undefined;
-    if (node?.content?.length === bytes) {
+    if (ctx.emulator.tree.contentOf(`${ctx.home}/${file}`)?.length === bytes) {
       const savedMs = writerMs + (performance.now() - started);
       // Untimed: let the engine finish its work after the save (read-back listing, the cache's
       // hash of the adopted copy), which would otherwise compete with the next measurement.
@@ -498,6 +549,14 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return out;
 }
 
+const HEAD_READER = `import json, os, sys, time
+t0 = time.perf_counter()
+fd = os.open(sys.argv[1], os.O_RDONLY)
+data = os.read(fd, 4096)
+os.close(fd)
+print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "bytes": len(data)}))
+`;
+
 const READER = `import json, os, sys, time
 block = bytearray(1 << 20)
 t0 = time.perf_counter()
@@ -517,6 +576,12 @@ print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "bytes": total}))
  * spawn of a program (fork of a bench process holding gigabytes) is not part of a read that
  * takes tens of milliseconds from the page cache.
  */
+/** Opens `file`, reads its first 4 KiB and closes it (`head -c 4096`), timed by the reader itself. */
+async function readHead(file: string): Promise<{ ms: number }> {
+  const { stdout } = await run('python3', ['-c', HEAD_READER, file]);
+  return JSON.parse(stdout) as { ms: number };
+}
+
 async function readAll(file: string): Promise<{ ms: number }> {
   const { stdout } = await run('python3', ['-c', READER, file]);
   return JSON.parse(stdout) as { ms: number };

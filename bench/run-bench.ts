@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkspaceEmulator } from '../src/emulator/workspace-emulator';
+import { formatByteSize } from '../src/shared/cache-usage';
 import { mountBindfs, mountWsfs, type BenchMount } from './bench-mounts';
 import { WORKLOADS, type BenchContext, type WorkloadResult } from './bench-workloads';
 import { formatSpread } from './paired-rounds';
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
   await writeFile(path.join('test-results', 'bench.json'), json);
 }
 
+/**
+ * The table (one row per workload: wall times, throughputs, requests, bytes up/down, the engine's
+ * peak RSS and its growth), then per workload its requests per endpoint and any notes.
+ */
 function printTable(results: WorkloadResult[]): void {
   const rows = results.map((r) => [
     r.name,
@@ -77,16 +82,29 @@ function printTable(results: WorkloadResult[]): void {
     r.baselineThroughputMiBs === undefined ? '' : `${r.baselineThroughputMiBs.toFixed(0)} MiB/s`,
     r.ratio === undefined ? '' : `${formatSpread(r.ratio)}x`,
     String(r.totalRequests),
-    r.rssGrowthMiB === undefined ? '' : `${r.rssGrowthMiB.toFixed(1)} MiB`,
+    `${formatByteSize(r.bytesIn)} / ${formatByteSize(r.bytesOut)}`,
+    r.peakRssMiB === undefined ? '' : `${r.peakRssMiB.toFixed(0)} MiB (+${(r.rssGrowthMiB ?? 0).toFixed(1)})`,
     r.loadAverage === undefined ? '' : `${r.loadAverage.before.toFixed(1)}→${r.loadAverage.after.toFixed(1)}`,
     r.cacheOff === undefined ? '' : `${r.cacheOff.wallMs.toFixed(0)} ms, ${r.cacheOff.totalRequests} req`,
     r.targets.map((t) => `${t.met ? 'ok' : 'MISSED'}: ${t.description}`).join('; '),
   ]);
-  const header = ['workload', 'wsfs', 'bindfs', 'wsfs tput', 'bindfs tput', 'ratio: median (range)', 'requests', 'engine RSS +', 'load', 'cache off', 'targets'];
+  const header = ['workload', 'wsfs', 'bindfs', 'wsfs tput', 'bindfs tput', 'ratio: median (range)', 'requests', 'bytes up / down', 'engine peak RSS (+growth)', 'load', 'cache off', 'targets'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write('\nrequests per endpoint (wsfs mount; bytes up = request bodies to the workspace, down = response bodies from it):\n');
+  for (const r of results) process.stdout.write(`${r.name}: ${formatRequests(r.requests)}\n`);
   for (const r of results) if (r.notes !== undefined) process.stdout.write(`${r.name}: ${r.notes.join('; ')}\n`);
+}
+
+/** `GET /api/2.0/workspace/list 21, POST … 3`, most requested first; `none` for an empty count. */
+function formatRequests(requests: Record<string, number>): string {
+  const entries = Object.entries(requests).filter(([, count]) => count > 0);
+  if (entries.length === 0) return 'none';
+  return entries
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([endpoint, count]) => `${endpoint} ${count}`)
+    .join(', ');
 }
 
 main().catch((error: unknown) => {

@@ -58,7 +58,7 @@ declare module 'fuse-native' {
     readdir?(path: string, cb: (code: Code, names?: string[], stats?: Stat[]) => void): void
     truncate?(path: string, size: number, cb: Cb): void
     ftruncate?(path: string, fd: number, size: number, cb: Cb): void
-    /** ms since epoch as fractional numbers (sub-µs precision). libfuse 2 only calls this when both times are set. */
+    /** ms since epoch as fractional numbers (sub-µs precision); NaN for a time to leave unchanged (UTIME_OMIT), UTIME_NOW arrives as the current time. Called for one time alone too (flag_utime_omit_ok). */
     utimens?(path: string, atime: number, mtime: number, cb: Cb): void
     readlink?(path: string, cb: (code: Code, target?: string) => void): void
     chown?(path: string, uid: number, gid: number, cb: Cb): void

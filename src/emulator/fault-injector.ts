@@ -1,7 +1,8 @@
 // Fault injection for the emulator: latency with jitter, a bandwidth cap, error statuses (429 with
 // Retry-After, 500/503 with or without transient wording, odd error shapes) and body faults (reset
-// mid-body, truncated body, slow body), globally or per endpoint, for every request or the next N,
-// with a seeded random source so runs repeat. It only decides; the server carries the plan out.
+// mid-body, truncated body, slow body, a body held after N bytes until released), globally or per
+// endpoint, for every request or the next N, with a seeded random source so runs repeat. It only
+// decides (and keeps the gate of held bodies); the server carries the plan out.
 import { ApiError } from './api-error';
 
 /** One fault. `error` statuses get the service's usual code and message unless given. */
@@ -22,7 +23,9 @@ export type Fault =
     }
   | { kind: 'reset'; afterBytes?: number }
   | { kind: 'truncate'; keepBytes?: number }
-  | { kind: 'slow-body'; bytesPerSecond: number };
+  | { kind: 'slow-body'; bytesPerSecond: number }
+  /** Sends `afterBytes` of the body, then waits until `releaseHeld()` (or the admin endpoint). */
+  | { kind: 'hold'; afterBytes: number };
 
 /** Error body shapes the service has been seen to send (reference §4). */
 export type ErrorShape = 'standard' | 'numeric' | 'empty-code' | 'api12' | 'html' | 'plain' | 'details-without-metadata';
@@ -57,7 +60,16 @@ export interface RequestPlan {
   /** Body throughput cap in bytes per second, or undefined for none. */
   bytesPerSecond?: number;
   error?: ApiError | { html: string; status: number } | { plain: string; status: number };
-  body?: { kind: 'reset'; afterBytes?: number } | { kind: 'truncate'; keepBytes?: number };
+  body?: { kind: 'reset'; afterBytes?: number } | { kind: 'truncate'; keepBytes?: number } | HeldBody;
+}
+
+/** A body held after `afterBytes` until `released` settles: resolved to go on, `'reset'` to end with a TCP reset. */
+export interface HeldBody {
+  kind: 'hold';
+  afterBytes: number;
+  released: Promise<'continue' | 'reset'>;
+  /** Called by the server once the first `afterBytes` left and it waits. */
+  reached(): void;
 }
 
 const DEFAULT_ERRORS: Record<number, { code: string; message: string; transientMessage: string }> = {
@@ -87,6 +99,8 @@ const DEFAULT_ERRORS: Record<number, { code: string; message: string; transientM
 export class FaultInjector {
   private config: FaultConfig = {};
   private random: () => number = mulberry32(1);
+  /** Bodies waiting at their hold point, and held bodies planned but not there yet. */
+  private readonly holds = new Set<{ release: (how: 'continue' | 'reset') => void; waiting: boolean }>();
 
   constructor(initial: FaultConfig = {}) {
     this.set(initial);
@@ -104,9 +118,22 @@ export class FaultInjector {
     this.config = validateFaultConfig({ ...this.config, rules });
   }
 
-  /** Removes every fault. */
+  /** Removes every fault (bodies already held stay held until released). */
   clear(): void {
     this.set({});
+  }
+
+  /** How many bodies wait at their hold point now. */
+  heldCount(): number {
+    return [...this.holds].filter((hold) => hold.waiting).length;
+  }
+
+  /** Lets every held body (waiting or on its way to its hold point) go on, or end with a reset; returns how many. */
+  releaseHeld(how: 'continue' | 'reset' = 'continue'): number {
+    const holds = [...this.holds];
+    this.holds.clear();
+    for (const hold of holds) hold.release(how);
+    return holds.length;
   }
 
   /** A copy of the current configuration (rules with their remaining counts). */
@@ -153,6 +180,14 @@ export class FaultInjector {
         if (plan.body !== undefined) return false;
         plan.body = fault;
         return true;
+      case 'hold': {
+        if (plan.body !== undefined) return false;
+        const hold = { release: (_how: 'continue' | 'reset'): void => undefined, waiting: false };
+        const released = new Promise<'continue' | 'reset'>((resolve) => (hold.release = resolve));
+        this.holds.add(hold);
+        plan.body = { kind: 'hold', afterBytes: fault.afterBytes, released, reached: () => (hold.waiting = true) };
+        return true;
+      }
     }
   }
 
@@ -219,6 +254,7 @@ const FAULT_FIELDS: Record<Fault['kind'], readonly string[]> = {
   reset: ['afterBytes'],
   truncate: ['keepBytes'],
   'slow-body': ['bytesPerSecond'],
+  hold: ['afterBytes'],
 };
 const FAULT_KINDS = new Set(Object.keys(FAULT_FIELDS));
 const RULE_FIELDS = new Set(['endpoint', 'probability', 'count', 'fault']);
@@ -299,6 +335,9 @@ function validateRule(rule: unknown, at: string): void {
       break;
     case 'truncate':
       positive('keepBytes', false);
+      break;
+    case 'hold':
+      positive('afterBytes', true);
       break;
   }
 }

@@ -127,14 +127,27 @@ export async function sendReply(
 ): Promise<void> {
   const { headers, body } = encodeReply(reply);
   let end = body.length;
+  let holdAt = plan.body?.kind === 'hold' ? Math.min(body.length, plan.body.afterBytes) : -1;
   if (plan.body?.kind === 'reset') end = Math.min(body.length, plan.body.afterBytes ?? Math.floor(body.length / 2));
   if (plan.body?.kind === 'truncate') end = Math.min(body.length, plan.body.keepBytes ?? Math.floor(body.length / 2));
   res.writeHead(reply.status, headers);
   const throttle = plan.bytesPerSecond === undefined ? undefined : new Throttle(plan.bytesPerSecond);
   const chunkSize = plan.bytesPerSecond === undefined ? CHUNK : Math.max(1, Math.min(CHUNK, Math.floor(plan.bytesPerSecond / 20)));
-  for (let offset = 0; offset < end; offset += chunkSize) {
+  for (let offset = 0; offset < end; ) {
     if (res.destroyed) return;
-    const chunk = body.subarray(offset, Math.min(end, offset + chunkSize));
+    if (offset === holdAt && plan.body?.kind === 'hold') {
+      holdAt = -1;
+      // Let the first bytes reach the client, then wait for the test to release (or reset) the body.
+      await new Promise<void>((resolve) => (res.socket ? res.socket.write(Buffer.alloc(0), () => resolve()) : resolve()));
+      plan.body.reached();
+      if ((await plan.body.released) === 'reset') {
+        req.socket.resetAndDestroy();
+        return;
+      }
+    }
+    const stop = holdAt > offset ? Math.min(end, holdAt) : end;
+    const chunk = body.subarray(offset, Math.min(stop, offset + chunkSize));
+    offset += chunk.length;
     onBytes(chunk.length);
     if (!res.write(chunk)) await waitForDrain(res);
     if (throttle !== undefined) await throttle.consume(chunk.length);

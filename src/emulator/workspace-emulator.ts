@@ -150,6 +150,7 @@ export class WorkspaceEmulator {
   /** Stops listening, drops open connections and flushes the data directory. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.faults.releaseHeld('reset');
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -268,6 +269,16 @@ export class WorkspaceEmulator {
       case 'DELETE /__emulator/faults':
         this.faults.clear();
         return { status: 200, body: this.faults.current() };
+      case 'POST /__emulator/faults/release': {
+        let how: unknown;
+        try {
+          how = body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as { how?: unknown }).how;
+        } catch (error) {
+          throw invalidParameter(`faults/release: ${(error as Error).message}`);
+        }
+        if (how !== undefined && how !== 'continue' && how !== 'reset') throw invalidParameter('faults/release: "how" must be "continue" or "reset"');
+        return { status: 200, body: { released: this.faults.releaseHeld(how ?? 'continue') } };
+      }
       case 'GET /__emulator/health':
         return { status: 200, body: { ok: true, user: this.userName } };
       default:

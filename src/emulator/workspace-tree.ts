@@ -96,6 +96,12 @@ export class WorkspaceTree {
     return node;
   }
 
+  /** The stored bytes of the file or notebook at `path`; undefined for a folder or nothing. */
+  contentOf(path: string): Buffer | undefined {
+    const node = this.find(path);
+    return node === undefined || isFolder(node) ? undefined : node.content;
+  }
+
   /** The node at a path; 404 RESOURCE_DOES_NOT_EXIST when missing. */
   get(path: string, shownPath = path): WorkspaceNode {
     const node = this.find(path);

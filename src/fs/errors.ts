@@ -1,6 +1,7 @@
 // The filesystem's error type: FsError with a closed set of codes named after the errno a program
-// will see, and the one mapping from the remote taxonomy (RemoteErrorKind) onto those codes. The
-// numeric errno per platform is decided later, in fs/fuse, from these names only.
+// will see, the one mapping from the remote taxonomy (RemoteErrorKind) onto those codes, and the
+// one mapping of local-disk (node:fs) failures (LOCAL_ERRNO, fromLocalError). The numeric errno
+// per platform is decided later, in fs/fuse, from these names only.
 import { RemoteError, type RemoteErrorKind } from './remote/remote-error';
 
 /** Every code the filesystem may fail with. */
@@ -23,6 +24,8 @@ export type FsErrorCode =
   | 'EBUSY'
   | 'ENODATA'
   | 'ENOSYS'
+  | 'EROFS'
+  | 'ENFILE'
   | 'EIO';
 
 /** A filesystem failure: the errno name for programs and a message that names problem and fix. */
@@ -66,9 +69,88 @@ export function fsErrorFromRemote(error: RemoteError, path: string): FsError {
   return new FsError(REMOTE_ERRNO[error.kind], `${path}: ${error.message}`, error);
 }
 
-/** Any failure on `path` as an FsError: FsError as is, RemoteError mapped, anything else EIO. */
+/**
+ * Any failure on `path` as an FsError: FsError as is, RemoteError mapped, a local-disk (node:fs)
+ * failure through fromLocalError (the folder unnamed) — also when the remote client wrapped it
+ * (a download's local file: `unknown` with the system error as its cause) — anything else EIO.
+ */
 export function toFsError(error: unknown, path: string): FsError {
   if (error instanceof FsError) return error;
+  if (error instanceof RemoteError && error.kind === 'unknown' && isLocalSystemError(error.details.cause)) return fromLocalError(error.details.cause, path);
   if (error instanceof RemoteError) return fsErrorFromRemote(error, path);
+  if (isLocalSystemError(error)) return fromLocalError(error, path);
   return new FsError('EIO', `${path}: ${error instanceof Error ? error.message : String(error)}`, error);
+}
+
+/**
+ * The errno a failure of the engine's own local disk (state folder: working copies, write
+ * journal, local-only files) becomes. A program's write fails for the reason the disk gave, not
+ * with an unexplained EIO: a full disk or quota is ENOSPC, a read-only disk EROFS (the program's
+ * file is not read-only, the disk behind the mount is; the message says which), refused access
+ * EACCES, running out of descriptors ENFILE (the engine's limit, not the program's: EMFILE would
+ * blame the program's own table), a file over the disk's size limit EFBIG. Anything else is EIO.
+ */
+export const LOCAL_ERRNO: Readonly<Record<string, FsErrorCode>> = {
+  ENOSPC: 'ENOSPC',
+  EDQUOT: 'ENOSPC',
+  EROFS: 'EROFS',
+  EACCES: 'EACCES',
+  EPERM: 'EACCES',
+  EMFILE: 'ENFILE',
+  ENFILE: 'ENFILE',
+  EFBIG: 'EFBIG',
+};
+
+/** A failure of the engine's local disk, mapped by fromLocalError; `folder` is the local folder concerned, when known. */
+export class LocalDiskError extends FsError {
+  constructor(
+    code: FsErrorCode,
+    message: string,
+    /** The Node error code (`ENOSPC`, `EDQUOT`, …). */
+    readonly localCode: string,
+    readonly folder: string | undefined,
+    cause: unknown,
+  ) {
+    super(code, message, cause);
+    this.name = 'LocalDiskError';
+  }
+}
+
+/** True for an error a node:fs call raised from a system call (it carries `code` and `syscall`). */
+export function isLocalSystemError(error: unknown): error is NodeJS.ErrnoException {
+  if (!(error instanceof Error)) return false;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return typeof code === 'string' && typeof syscall === 'string';
+}
+
+/**
+ * A local-disk failure (`error`, from node:fs) of the work described by `what` (`/a/b.txt`, or
+ * `/a/b.txt: cannot record the save in the write journal`) as an FsError whose message names the
+ * problem and the fix; `folder` is the local folder the work was in (the state folder), when known.
+ */
+export function fromLocalError(failure: unknown, what: string, folder?: string): LocalDiskError {
+  const error = failure instanceof LocalDiskError ? failure.cause : failure; // mapped once already: map its cause again
+  const local = isLocalSystemError(error) ? (error.code ?? 'EIO') : 'EIO';
+  const code = LOCAL_ERRNO[local] ?? 'EIO';
+  const disk = folder === undefined ? 'the local disk wsfs keeps its working copies on' : `the disk holding ${folder}`;
+  const detail = error instanceof Error ? error.message : String(error);
+  const explained = ((): string => {
+    switch (code) {
+      case 'ENOSPC':
+        return local === 'EDQUOT'
+          ? `your disk quota on ${disk} is used up: free space there (or raise the quota), then save again`
+          : `${disk} is full: free space there, then save again`;
+      case 'EROFS':
+        return `${disk} is read-only: make it writable, or set XDG_STATE_HOME to a writable folder and mount again`;
+      case 'EACCES':
+        return `wsfs may not write to ${disk}: give the mounting user write access to it, or set XDG_STATE_HOME to a folder you own and mount again`;
+      case 'ENFILE':
+        return 'the engine has too many files open: close files you no longer need, or raise the open-file limit (ulimit -n) and mount again';
+      case 'EFBIG':
+        return `the file is larger than ${disk} allows for one file: save it elsewhere, or set XDG_STATE_HOME to another disk and mount again`;
+      default:
+        return `the local disk failed (${disk})`;
+    }
+  })();
+  return new LocalDiskError(code, `${what}: ${explained} (${detail})`, local, folder, error);
 }

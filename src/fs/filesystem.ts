@@ -90,8 +90,9 @@ export interface Filesystem {
   /** Creates and opens a new file (`mode` permission bits, `flags` open flags incl. O_EXCL). */
   create(path: string, mode: number, flags: number): Promise<FileHandle>;
   /**
-   * Offered right after `open`: a descriptor the binding may read `handle`'s content from without
-   * calling `read`, or undefined. The caller stops using the fd before it calls `release`.
+   * Asked right after `open` and again after a `read` of a handle not reading through: a descriptor
+   * the binding may read `handle`'s content from without calling `read`, or undefined (e.g. while
+   * the content is still downloading). The caller stops using the fd before it calls `release`.
    */
   readThrough?(handle: FileHandle): ReadThrough | undefined;
   /**
@@ -119,8 +120,8 @@ export interface Filesystem {
   statfs(path: string): Promise<FilesystemStats>;
   /** access(2): F_OK/R_OK/W_OK/X_OK checks. */
   access(path: string, mode: number): Promise<void>;
-  /** Accepted; the reported mtime stays the workspace's until the remote changes. */
-  utimens(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
+  /** Sets the times shown (ms, fractions kept); undefined leaves that time as it is (UTIME_OMIT). */
+  utimens(path: string, atimeMs: number | undefined, mtimeMs: number | undefined): Promise<void>;
   /** Accepted as a no-op (the workspace has no permission bits). */
   chmod(path: string, mode: number): Promise<void>;
   /** To the mounting user: no-op; to anyone else: EPERM. */

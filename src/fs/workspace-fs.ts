@@ -6,14 +6,15 @@
 // (fs/fuse), the journal's format (write/write-journal.ts) nor retry timing (write/upload-scheduler.ts).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, type FileHandle as NodeFileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, utimes, type FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { sha256Of } from './file-sha256';
-import { FsError, toFsError, type FsErrorCode } from './errors';
+import { FsError, fromLocalError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough, WriteThrough } from './filesystem';
 import type { Logger } from './logger';
 import { normalizeLocalPath, type CachedEntry, type MetadataCache } from './meta/metadata-cache';
+import { VERSION_MTIMES_FILE, VersionMtimes } from './meta/version-mtimes';
 import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from './notebooks/directory-view';
 import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
@@ -30,11 +31,14 @@ import { markedCopyName } from './write/conflict-name';
 import { uploadFailedProblem } from './write/upload-failure';
 import { RemoteHealth, type HealthState } from './write/remote-health';
 import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
+import { LocalDiskFailures } from './write/local-disk-failures';
 import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
 import { RemoteError } from './remote/remote-error';
 import type { TransferSummary } from '../shared/cache-usage';
 import type { UploadMode } from '../shared/engine-protocol';
 import { reportDownload, type TransferUpdate } from './download-progress';
+import { fingerprintKey } from './cache/content-fingerprint';
+import { GrowingDownloads, type GrowingReader, type ReadCopy } from './cache/growing-downloads';
 import type { Problem } from '../shared/problem';
 import { NOTEBOOK_SYNTAX } from '../shared/workspace-types';
 
@@ -48,8 +52,6 @@ export const JUPYTER_PROBE_LIMIT_BYTES = 32 * 1024 * 1024;
 /** `rawType` of a provisional entry: a file created locally and not yet uploaded. */
 const PROVISIONAL = 'WSFS_PROVISIONAL';
 const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
-/** How many uploaded versions keep their local mtime (see WorkspaceFs.ownMtimes). */
-const OWN_MTIMES_LIMIT = 10_000;
 /**
  * A plain file's upload is read back with one listing of its folder at most this long after the
  * first unread upload there, shared by every upload into the folder meanwhile (not a stat each).
@@ -119,7 +121,7 @@ interface OpenFile {
   uploaded?: ContentFingerprint;
   /** The write journal's record for the staged changes, once there are any; removed after their upload. */
   journalId?: string;
-  /** `staging.changes` when the last durable (`closed`) record was written. */
+  /** `staging.changes` when the last durable (`closed`) record was written; unset while the record is `open`. */
   journaledChanges?: number;
   /**
    * Revokes the read-through descriptors (readThrough) of this file's read-only handles: aborted
@@ -134,15 +136,9 @@ interface OpenFile {
   writers?: AbortController;
 }
 
-/** A pinned local copy of a version and a descriptor on it, held by one read handle. */
-interface OpenCopy {
-  fd: NodeFileHandle;
-  lease: CacheLease;
-}
-
 /** An open handle. `position`-less: every read and write names its offset. */
 type Handle =
-  | { kind: 'remote'; file: OpenFile; writable: boolean; append: boolean; copy?: OpenCopy; opening?: Promise<OpenCopy> }
+  | { kind: 'remote'; file: OpenFile; writable: boolean; append: boolean; copy?: ReadCopy; opening?: Promise<ReadCopy> }
   | { kind: 'local-only'; path: string; fd: NodeFileHandle };
 
 /**
@@ -160,17 +156,20 @@ export class WorkspaceFs implements Filesystem {
   private readonly stateDir: string;
   private readonly stagingDir: string;
   private readonly cache: ContentCache;
+  /** Downloads read handles read while they arrive (plain files of listed size). */
+  private readonly growing = new GrowingDownloads();
   private readonly localOnly: LocalOnlyFiles;
   private readonly locks = new PathLocks();
   /** Folder times: workspace folders carry none, so they report the mount's start, stably. */
   private readonly startedAt: number;
   /**
-   * The mtime shown for versions this mount uploaded, by versionKey: the last local write time,
-   * which is what the kernel already holds for the file, instead of the workspace's later
-   * modified_at (else a program sees the mtime of a file it just wrote jump once the kernel's
-   * attribute cache expires; vim then warns the file changed). Oldest forgotten past a cap.
+   * The mtime shown per version instead of the workspace's modified_at (persisted in the state
+   * folder): times programs set (utimens), and for versions this mount uploaded the last local
+   * write time, which is what the kernel already holds for the file (else a program sees the mtime
+   * of a file it just wrote jump once the kernel's attribute cache expires; vim then warns the file
+   * changed). A version's time is set only under the per-path lock of a path showing it.
    */
-  private readonly ownMtimes = new Map<string, number>();
+  private readonly mtimes: VersionMtimes;
   // `files` is keyed by OpenFile.path; entries are added, re-keyed and removed only under the
   // per-path lock of the key(s) involved. `handles` maps live handles; changed in open/create/release.
   private readonly files = new Map<string, OpenFile>();
@@ -204,6 +203,8 @@ export class WorkspaceFs implements Filesystem {
   private readonly durableStaging = new WeakSet<StagingFile>();
   /** Journal ids already reported as upload-failed (one problem per failed content, not per retry). */
   private readonly reportedFailures = new Set<string>();
+  /** Failures of the state folder's disk: their errno, and one problem per episode. */
+  private readonly diskFailures: LocalDiskFailures;
 
   constructor(options: WorkspaceFsOptions) {
     this.remote = options.remote;
@@ -225,12 +226,14 @@ export class WorkspaceFs implements Filesystem {
       });
     this.localOnly = new LocalOnlyFiles(join(options.stateDir, 'local-only'));
     this.stateDir = options.stateDir;
+    this.mtimes = new VersionMtimes({ file: join(options.stateDir, VERSION_MTIMES_FILE), logger: options.logger.child('mtimes') });
     this.startedAt = options.now();
     this.journal = new WriteJournal(join(options.stateDir, 'journal'));
     this.aliases = new InodeAliases(join(options.stateDir, 'inodes.json'), options.logger);
     this.uploadMode = options.uploadMode ?? 'sync';
     this.onProblem = options.onProblem ?? ((problem) => this.logger.warn(problem.message));
     this.onTransfer = options.onTransfer ?? (() => undefined);
+    this.diskFailures = new LocalDiskFailures({ stateDir: options.stateDir, onProblem: (problem) => this.onProblem(problem) });
     // Without a shared health, a private one watches this filesystem's own remote calls.
     this.health =
       options.health ??
@@ -270,7 +273,7 @@ export class WorkspaceFs implements Filesystem {
     const h = this.handles.get(handle);
     if (h?.kind === 'remote' && h.file.staging !== undefined) return this.openFileAttributes(h.file);
     if (h?.kind === 'remote' && h.copy !== undefined && h.file.unlinked) {
-      const { size } = await h.copy.fd.stat();
+      const size = h.copy.kind === 'complete' ? (await h.copy.fd.stat()).size : h.copy.file.expectedSize;
       return fileAttributes(size, this.mtimeOf(h.file.entry), inodeOfObject(this.aliases.shown(h.file.entry.objectId)));
     }
     return this.getattr(path);
@@ -372,19 +375,23 @@ export class WorkspaceFs implements Filesystem {
       h.opening ??= this.openCopy(h.file.path, h.file.entry, h.file.presentation).finally(() => delete h.opening);
       h.copy = await h.opening;
     }
+    if (h.copy.kind === 'growing') return h.copy.file.read(buffer, length, position);
     return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
   }
 
   /**
    * A read-only handle's pinned copy (one complete file per version, never changed or evicted while
    * pinned), until a staging file appears for its path (then `readers` is aborted and reads come
-   * here to see the staging file).
+   * here to see the staging file). Not while the copy is still downloading (the binding would
+   * answer reads past its current end with EOF): then only once it is complete.
    */
   readThrough(handle: FileHandle): ReadThrough | undefined {
     const h = this.handles.get(handle);
     if (h?.kind !== 'remote' || h.writable || h.copy === undefined || h.file.staging !== undefined) return undefined;
+    const fd = h.copy.kind === 'complete' ? h.copy.fd.fd : h.copy.file.completeDescriptor;
+    if (fd === undefined) return undefined;
     h.file.readers ??= new AbortController();
-    return { fd: h.copy.fd.fd, revoked: h.file.readers.signal };
+    return { fd, revoked: h.file.readers.signal };
   }
 
   /**
@@ -414,7 +421,7 @@ export class WorkspaceFs implements Filesystem {
 
   async write(_path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return (await h.fd.write(buffer, 0, length, position)).bytesWritten;
+    if (h.kind === 'local-only') return this.onLocalDisk(h.path, async () => (await h.fd.write(buffer, 0, length, position)).bytesWritten);
     if (!h.writable) throw new FsError('EINVAL', `${h.file.path} is not open for writing`);
     return this.locked(
       [h.file.path],
@@ -437,7 +444,7 @@ export class WorkspaceFs implements Filesystem {
   /** Uploads now in either upload mode: fsync means "in the workspace". */
   async fsync(_path: string, handle: FileHandle, _dataOnly: boolean): Promise<void> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return h.fd.sync();
+    if (h.kind === 'local-only') return this.onLocalDisk(h.path, () => h.fd.sync());
     await this.locked([h.file.path], () => this.uploadIfDirty(h.file, 'wait'), h.file);
   }
 
@@ -455,8 +462,7 @@ export class WorkspaceFs implements Filesystem {
           if (h.writable) await this.uploadIfDirty(h.file, this.closeMode());
         } finally {
           this.handles.delete(handle);
-          await h.copy?.fd.close().catch(() => undefined);
-          h.copy?.lease.release();
+          if (h.copy !== undefined) await this.growing.close(h.copy);
           h.file.handles--;
           if (h.file.handles === 0) await this.settle(h.file);
         }
@@ -497,7 +503,7 @@ export class WorkspaceFs implements Filesystem {
 
   async ftruncate(_path: string, handle: FileHandle, size: number): Promise<void> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return h.fd.truncate(size);
+    if (h.kind === 'local-only') return this.onLocalDisk(h.path, () => h.fd.truncate(size));
     checkSize(h.file.path, size);
     if (!h.writable) throw new FsError('EINVAL', `${h.file.path} is not open for writing`);
     await this.locked(
@@ -614,8 +620,10 @@ export class WorkspaceFs implements Filesystem {
       const pendingTarget = this.files.get(target);
       const plan = planRename(found, baseOf(target), destination);
       if (plan.kind !== 'refuse' && pendingTarget?.created === true && pendingTarget !== moving) this.metadata.noteRemoved(target);
+      const shown = found.presentation.kind === 'DIRECTORY' ? undefined : this.mtimeOf(found.entry);
       await this.carryOut(plan, found, source, target);
       if (plan.kind === 'noop') return;
+      if (shown !== undefined) await this.keepMtime(plan, found.entry, source, target, shown);
       // Re-key open files: one open at the destination was replaced; those at or under the source move.
       const replaced = this.files.get(target);
       if (replaced !== undefined && replaced !== moving) {
@@ -647,12 +655,43 @@ export class WorkspaceFs implements Filesystem {
     return { blockSize: 4096, blocks, blocksFree: blocks, blocksAvailable: blocks, files: 2 ** 24, filesFree: 2 ** 24, nameMax: 255 };
   }
 
-  async access(path: string, _mode: number): Promise<void> {
-    await this.exists(normalizeLocalPath(path));
+  async access(path: string, mode: number): Promise<void> {
+    const local = normalizeLocalPath(path);
+    await this.exists(local);
+    // Files are 0644 and cannot be executed (the kernel refuses exec without an x bit): X_OK says so too.
+    if ((mode & constants.X_OK) === 0) return;
+    const folder = !isLocalOnlyName(baseOf(local)) && this.files.get(local)?.staging === undefined && (await this.metadata.lookup(local)).presentation.kind === 'DIRECTORY';
+    if (!folder) throw new FsError('EACCES', `${local} is not executable: workspace files have no execute permission`);
   }
 
-  async utimens(path: string, _atimeMs: number, _mtimeMs: number): Promise<void> {
-    await this.exists(normalizeLocalPath(path));
+  /**
+   * Shows `mtimeMs` as the file's mtime (and ctime) until its workspace version changes; a file
+   * with unsaved writes passes it to the version its upload makes (a later write replaces it).
+   * atime is not kept; folders keep the mount's start time (docs/semantics.md "Times").
+   */
+  async utimens(path: string, atimeMs: number | undefined, mtimeMs: number | undefined): Promise<void> {
+    const local = normalizeLocalPath(path);
+    if (isLocalOnlyName(baseOf(local))) {
+      const current = await this.localOnlyAttributes(local);
+      await localOnlyCall(local, () => utimes(this.localOnly.fileOf(local), (atimeMs ?? current.atimeMs) / 1000, (mtimeMs ?? current.mtimeMs) / 1000));
+      return;
+    }
+    if (mtimeMs === undefined) {
+      await this.exists(local);
+      return;
+    }
+    await this.readBackBefore(parentOf(local));
+    await this.locked([local], async () => {
+      const file = this.files.get(local);
+      if (file?.staging !== undefined) {
+        file.staging.setModifiedAt(mtimeMs);
+        if (!file.staging.dirty) this.mtimes.set(file.entry, mtimeMs);
+        return;
+      }
+      const found = await this.metadata.lookup(local);
+      if (found.presentation.kind === 'DIRECTORY') return;
+      if (!this.mtimes.set(found.entry, mtimeMs)) this.logger.debug(`${local}: the workspace gives no modified_at, so a set time cannot be kept`);
+    });
   }
 
   async chmod(path: string, _mode: number): Promise<void> {
@@ -668,8 +707,9 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
-  /** Uploads every file with unsaved or owed changes now; rejects with the first error after trying all. */
+  /** Uploads every file with unsaved or owed changes now, and writes the shown times; rejects with the first upload error after trying all. */
   async flushAll(): Promise<void> {
+    await this.mtimes.flush();
     let first: unknown;
     for (const file of [...this.files.values()]) {
       try {
@@ -678,8 +718,6 @@ export class WorkspaceFs implements Filesystem {
         first ??= error;
       }
     }
-    // Uploads not read back yet are read back now, so created files keep their numbers in the next mount.
-    await Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder)));
     await this.aliases.flush();
     if (first !== undefined) throw first;
   }
@@ -818,6 +856,17 @@ export class WorkspaceFs implements Filesystem {
     return this.prefetcher?.idle() ?? Promise.resolve();
   }
 
+  /**
+   * Writes the shown file times and inode numbers to the state folder now (unmount, after
+   * flushAll): uploads not read back yet are read back first, else their times would be lost with
+   * their local tags (and created files would show their object ids next time). Errors are logged, not thrown.
+   */
+  async saveTimes(): Promise<void> {
+    await Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder)));
+    await this.mtimes.flush();
+    await this.aliases.flush();
+  }
+
   // --- internals: open files ----------------------------------------------------------------
 
   /** open(2) of `local`; the caller holds its lock. */
@@ -836,7 +885,7 @@ export class WorkspaceFs implements Filesystem {
       if (found.presentation.kind === 'DIRECTORY') throw new FsError('EISDIR', `${local} is a folder`);
       file = { path: local, handles: 0, entry: found.entry, presentation: found.presentation, created: false, unlinked: false };
     }
-    let copy: OpenCopy | undefined;
+    let copy: ReadCopy | undefined;
     if (writable) {
       if (file.staging === undefined) {
         file.staging = await this.stagingFor(local, file.entry, file.presentation, truncating);
@@ -1099,16 +1148,20 @@ export class WorkspaceFs implements Filesystem {
   // --- internals: the write journal ---------------------------------------------------------
 
   /**
-   * Before the first change of a working copy: an `open` record (not fsynced: it guards against a
-   * killed engine, not a power loss), so bytes of a file still open when the engine dies are kept
-   * and reported, not silently dropped. A record that cannot be written is logged, not fatal.
+   * Before the first change of a working copy, and before the first change after a save was
+   * journaled but not yet uploaded: an `open` record (not fsynced: it guards against a killed
+   * engine, not a power loss), so bytes of a file still open when the engine dies are kept and
+   * reported, never uploaded half-written in place of the journaled save. A record that cannot be
+   * written is logged, not fatal.
    */
   private async noteChange(file: OpenFile): Promise<void> {
     // An unlinked file is never uploaded: a record would outlive it (nothing removes it).
-    if (file.journalId !== undefined || file.staging === undefined || file.unlinked) return;
-    file.journalId = WriteJournal.newId();
+    if (file.staging === undefined || file.unlinked) return;
+    if (file.journalId !== undefined && file.journaledChanges === undefined) return; // `open` already
+    file.journalId ??= WriteJournal.newId();
+    delete file.journaledChanges;
     await this.journal.write(this.recordOf(file, file.staging, 'open'), false).catch((error: unknown) => {
-      this.logger.warn(`cannot write the journal record of ${file.path}: ${String(error)}`);
+      this.logger.warn(fromLocalError(error, `${file.path}: cannot write the journal record of the open file`, this.stateDir).message);
     });
   }
 
@@ -1123,8 +1176,10 @@ export class WorkspaceFs implements Filesystem {
       await Promise.all([staging.sync(), this.journal.write(this.recordOf(file, staging, 'closed'), true), durableName]);
       file.journaledChanges = staging.changes;
     } catch (error) {
-      throw new FsError('EIO', `${file.path}: cannot record the save in the write journal (${String(error)}); nothing was uploaded, the content stays in ${staging.file}`, error);
+      // Not uploaded unrecorded: the close fails (ENOSPC for a full disk) and the bytes stay in the working copy.
+      throw fromLocalError(error, `${file.path}: cannot record the save in the write journal, so nothing was uploaded (the content stays in ${staging.file})`, this.stateDir);
     }
+    this.diskFailures.recovered();
   }
 
   private recordOf(file: OpenFile, staging: StagingFile, state: JournalRecord['state']): JournalRecord {
@@ -1262,6 +1317,7 @@ export class WorkspaceFs implements Filesystem {
       file.created = false;
       file.presentation = { kind: 'FILE' };
       file.uploaded = fingerprintOf(entry, file.presentation);
+      if (staging.modifiedAtSet) this.mtimes.set(entry, staging.modifiedAt); // under its tag until read back
       this.scheduleReadBack(local, entry);
       return { kind: 'done' };
     }
@@ -1277,7 +1333,7 @@ export class WorkspaceFs implements Filesystem {
     }
     this.metadata.noteRemoved(local);
     this.metadata.noteCreated(local, entry);
-    this.rememberOwnMtime(entry, staging.modifiedAt);
+    this.mtimes.set(entry, staging.modifiedAt, staging.modifiedAtSet ? 'soon' : 'later');
     file.entry = entry;
     file.created = false;
     file.presentation = entry.type === 'NOTEBOOK' ? { kind: 'NOTEBOOK', language: entry.language ?? 'PYTHON', format: format === 'JUPYTER' ? 'JUPYTER' : 'SOURCE' } : { kind: 'FILE' };
@@ -1360,7 +1416,9 @@ export class WorkspaceFs implements Filesystem {
         this.latestTags.delete(tagged.path);
         const real = listed.get(tagged.path);
         if (real === undefined || real.type !== 'FILE' || real.size !== tagged.size || real.modifiedAt === undefined) return Promise.resolve();
-        this.rememberOwnMtime(real, tagged.modifiedAt!);
+        // A time a program set (kept under the tag) is written soon; the write time with the next save.
+        const set = this.mtimes.get(tagged);
+        this.mtimes.set(real, set ?? tagged.modifiedAt!, set === undefined ? 'later' : 'soon');
         // A file created here keeps the number it was written with (git recorded it).
         if (isProvisionalId(tagged.objectId)) this.aliases.remember(real.objectId, tagged.objectId);
         const presentation: Presentation = { kind: 'FILE' };
@@ -1379,14 +1437,57 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
-  private rememberOwnMtime(entry: RemoteEntry, mtime: number): void {
-    if (entry.modifiedAt === undefined) return;
-    this.ownMtimes.delete(versionKey(entry));
-    this.ownMtimes.set(versionKey(entry), mtime);
-    if (this.ownMtimes.size > OWN_MTIMES_LIMIT) this.ownMtimes.delete(this.ownMtimes.keys().next().value!);
+  // --- internals: rename ---------------------------------------------------------------------
+
+  /**
+   * After a rename of a file or notebook (both locks held, before open files are re-keyed): the
+   * version at `target` shows the time `source` showed, `shown`. A workspace rename keeps the
+   * version, so only an upload not read back yet needs a stat (its read-back by listing the old
+   * folder would no longer find it); a copy (the rename fallback) or a remade notebook is a new
+   * version, learnt by a stat (carryOut made one for remade notebooks already).
+   */
+  private async keepMtime(plan: RenamePlan, before: RemoteEntry, source: string, target: string, shown: number): Promise<void> {
+    if (plan.kind === 'noop' || plan.kind === 'refuse' || plan.kind === 'remove-destination') return;
+    if (plan.kind !== 'move') {
+      const remade = this.metadata.cachedEntry(target);
+      if (remade !== undefined) this.mtimes.set(remade, shown);
+      return;
+    }
+    const ours = before.localVersion !== undefined;
+    if (!ours && this.remote.capabilities().rename === true) return;
+    let entry: RemoteEntry;
+    try {
+      entry = await this.remote.stat(plan.to);
+    } catch (error) {
+      this.logger.debug(`${target}: cannot read the moved version; its time is the workspace's`, { error: String(error) });
+      return;
+    }
+    if (entry.type === 'DIRECTORY' || entry.type === 'REPO') return;
+    if (ours) {
+      // As in readBack: the listed version is ours when it has the saved size.
+      if (entry.type !== 'FILE' || entry.size !== before.size) return;
+      this.forgetReadBack(source, before);
+      const presentation: Presentation = { kind: 'FILE' };
+      this.cache.rekey(fingerprintOf(before, presentation), fingerprintOf(entry, presentation));
+      const open = this.files.get(source);
+      if (open?.uploaded !== undefined) open.uploaded = fingerprintOf(entry, presentation);
+    }
+    this.metadata.noteRemoved(target);
+    this.metadata.noteCreated(target, entry);
+    this.mtimes.set(entry, shown);
   }
 
-  // --- internals: rename ---------------------------------------------------------------------
+  /** The upload `tagged` of `local` was read back another way: the pending listing skips it. Lock held. */
+  private forgetReadBack(local: string, tagged: RemoteEntry): void {
+    if (this.latestTags.get(tagged.path) === tagged.localVersion) this.latestTags.delete(tagged.path);
+    const folder = parentOf(local);
+    const batch = this.readBacks.get(folder);
+    if (batch === undefined || batch.pending.get(local)?.localVersion !== tagged.localVersion) return;
+    batch.pending.delete(local);
+    if (batch.pending.size > 0) return;
+    clearTimeout(batch.timer);
+    this.readBacks.delete(folder);
+  }
 
   /** Carries out a rename plan remotely and records it in the metadata cache (both locks held). */
   private async carryOut(plan: RenamePlan, found: CachedEntry, source: string, target: string): Promise<void> {
@@ -1486,18 +1587,32 @@ export class WorkspaceFs implements Filesystem {
 
   // --- internals: content, attributes, helpers -----------------------------------------------
 
-  /** A pinned copy of the version `entry` (presented as `presentation`, or read as `format`). */
-  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat): Promise<CacheLease> {
+  /**
+   * A pinned copy of the version `entry` (presented as `presentation`, or read as `format`); a
+   * download it needs feeds `growing` (readers read it while it arrives).
+   */
+  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat, reader?: GrowingReader): Promise<CacheLease> {
     const wanted = format ?? downloadFormat(presentation);
     if (wanted === undefined) return Promise.reject(new FsError('EISDIR', `${local} is a folder`));
+    const growing = reader?.growing;
     return this.cache
-      .acquire(fingerprintOf(entry, presentation, wanted), async (target) => {
-        this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
-        const expected = wanted === 'RAW' ? entry.size : undefined;
-        return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
-          this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target)),
-        );
-      })
+      .acquire(
+        fingerprintOf(entry, presentation, wanted),
+        async (target, signal) => {
+          this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
+          const expected = wanted === 'RAW' ? entry.size : undefined;
+          if (growing !== undefined) {
+            // A cancelled download ends its readers' file at once (a later open starts afresh).
+            signal.addEventListener('abort', () => growing.fail(toFsError(signal.reason, local)), { once: true });
+            await growing.attach(target);
+          }
+          const options = { signal, ...(growing !== undefined && { onProgress: (bytes: number) => growing.progress(bytes) }) };
+          return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
+            this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target, options)),
+          );
+        },
+        reader?.interest,
+      )
       .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }
 
@@ -1526,14 +1641,14 @@ export class WorkspaceFs implements Filesystem {
   }
 
   /** An open descriptor on a pinned copy of `entry`, for a read handle (both end at release). */
-  private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<OpenCopy> {
-    const lease = await this.localCopyOf(local, entry, presentation);
-    try {
-      return { fd: await open(lease.file, 'r'), lease };
-    } catch (error) {
-      lease.release();
-      throw toFsError(error, local);
-    }
+  private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<ReadCopy> {
+    // For a plain file of listed size, the copy may still be downloading: read as it arrives (docs/cache.md).
+    const wanted = downloadFormat(presentation);
+    const streamable = wanted === 'RAW' && entry.size !== undefined && entry.localVersion === undefined;
+    const key = wanted === undefined ? '' : fingerprintKey(fingerprintOf(entry, presentation, wanted));
+    return this.growing
+      .open(key, streamable ? entry.size : undefined, (reader) => this.localCopyOf(local, entry, presentation, undefined, reader))
+      .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }
 
   private async attributesOf(found: CachedEntry): Promise<FileAttributes> {
@@ -1546,10 +1661,10 @@ export class WorkspaceFs implements Filesystem {
     return fileAttributes(size, this.mtimeOf(entry), inodeOfObject(this.aliases.shown(entry.objectId)));
   }
 
-  /** The mtime shown for `entry`: the local write time for versions uploaded here (see ownMtimes). */
+  /** The mtime shown for `entry`: a set time or the local write time of an upload here (see mtimes), else the workspace's. */
   private mtimeOf(entry: RemoteEntry): number {
     if (entry.modifiedAt === undefined) return this.startedAt;
-    return this.ownMtimes.get(versionKey(entry)) ?? entry.modifiedAt;
+    return this.mtimes.get(entry) ?? entry.modifiedAt;
   }
 
   private openFileAttributes(file: OpenFile): FileAttributes {
@@ -1586,11 +1701,22 @@ export class WorkspaceFs implements Filesystem {
    * ends, every write comes through `write`, so the staging file changes only under the lock.
    */
   private locked<T>(paths: readonly string[], fn: () => Promise<T>, file?: OpenFile): Promise<T> {
-    return this.locks.run(paths, () => {
-      for (const path of paths) revokeWriteThrough(this.files.get(path));
-      if (file !== undefined) revokeWriteThrough(file);
-      return fn();
-    });
+    return this.onLocalDisk(paths[0] ?? '/', () =>
+      this.locks.run(paths, () => {
+        for (const path of paths) revokeWriteThrough(this.files.get(path));
+        if (file !== undefined) revokeWriteThrough(file);
+        return fn();
+      }),
+    );
+  }
+
+  /** Runs `call`; a failure of the local disk rejects as its FsError (full disk: ENOSPC) and is reported once (LocalDiskFailures). */
+  private async onLocalDisk<T>(path: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw this.diskFailures.check(error, path);
+    }
   }
 
   /** How many handles have `file` open for writing. */
@@ -1681,11 +1807,6 @@ function entryOfRecord(record: JournalRecord, provisional: () => number, tag: ()
   return entry;
 }
 
-/** A remote version: the object and its modified_at (kept across renames, new on every save). */
-function versionKey(entry: RemoteEntry): string {
-  return `${entry.objectId}:${String(entry.modifiedAt)}`;
-}
-
 /** A file's attributes; `ino` is an inode number (inode-numbers.ts) or an object id (the same number). */
 function fileAttributes(size: number, mtimeMs: number, ino: number | undefined): FileAttributes {
   return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ...(ino !== undefined && { ino }) };
@@ -1754,14 +1875,17 @@ function checkSize(local: string, size: number): void {
   if (!Number.isSafeInteger(size) || size < 0) throw new FsError('EINVAL', `${local}: invalid size ${size}`);
 }
 
-/** Runs a local file call for a local-only path, turning Node's errors into FsError. */
+/**
+ * Runs a local file call for a local-only path, turning Node's name errors into FsError; other
+ * failures are the local disk's, mapped by the caller's lock (onLocalDisk).
+ */
 async function localOnlyCall<T>(local: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EEXIST' || code === 'EISDIR') throw new FsError(code, `${local}: ${(error as Error).message}`, error);
-    throw new FsError('EIO', `${local}: ${(error as Error).message}`, error);
+    throw error;
   }
 }
 

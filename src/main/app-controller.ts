@@ -384,7 +384,6 @@ export class AppController {
           mounts: this.deps.mounts,
           clock: this.deps.clock,
           backoff: this.deps.backoff ?? DEFAULT_BACKOFF,
-          logPath: (id) => this.logs.pathOf(id),
           ...(this.deps.timeouts !== undefined && { timeouts: this.deps.timeouts }),
           listener: {
             state: (id, state) => {

@@ -4,7 +4,7 @@
 // the shared rules and maps main's own refusals (e.g. a busy mount point) onto the field they name.
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ConnectionTarget, ConnectionTest, WorkspaceDraft, WorkspaceView } from '../shared/ipc-contract';
-import { hostProblem, mountPointProblem, remotePathProblem, SETTINGS_LIMITS, type WorkspaceAuth } from '../shared/settings';
+import { hostProblem, mountPointProblem, profileProblem, remotePathProblem, SETTINGS_LIMITS, type WorkspaceAuth } from '../shared/settings';
 import { errorMessage, wsfsApi } from './api';
 
 type Field = 'name' | 'host' | 'profile' | 'token' | 'remotePath' | 'mountPoint';
@@ -31,7 +31,8 @@ function problems(v: Values, isNew: boolean): Partial<Record<Field, string>> {
     const path = remotePathProblem(v.remotePath.trim());
     if (path !== null) out.remotePath = `Enter ${path}.`;
   }
-  if (v.authKind === 'profile' && !/^[\w.@-]+$/.test(v.profile.trim())) out.profile = 'Enter the name of a profile in ~/.databrickscfg (letters, digits, . _ - @).';
+  const profile = v.authKind === 'profile' ? profileProblem(v.profile.trim()) : null;
+  if (profile !== null) out.profile = `Enter ${profile}.`;
   if (v.authKind === 'token' && v.token !== '' && !/^\S{8,}$/.test(v.token.trim())) out.token = 'A token has at least 8 characters and no spaces.';
   // A new workspace may leave the mount point empty (main's suggestion is used).
   const mountPoint = v.mountPoint.trim() === '' && isNew ? null : mountPointProblem(v.mountPoint);

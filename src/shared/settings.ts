@@ -128,6 +128,11 @@ export function mountPointProblem(path: string): string | null {
   return null;
 }
 
+/** `null` when `name` can name a `~/.databrickscfg` profile, else what is expected. */
+export function profileProblem(name: string): string | null {
+  return /^[\w.@-]+$/.test(name) ? null : 'the name of a profile in ~/.databrickscfg (letters, digits, . _ - @)';
+}
+
 /** The canonical form of a valid host: lower-case, without a trailing slash. */
 export function normaliseHost(host: string): string {
   return host.trim().replace(/\/$/, '').toLowerCase();
@@ -162,7 +167,7 @@ export const checkRemotePath: Check<string> = refine(nonBlank(4096), (v) => remo
 export const checkName: Check<string> = nonBlank(SETTINGS_LIMITS.maxNameLength);
 
 /** A `~/.databrickscfg` profile name. */
-export const checkProfile: Check<string> = refine(nonBlank(200), (v) => (/^[\w.@-]+$/.test(v) ? undefined : 'a profile name of letters, digits, . _ - @'));
+export const checkProfile: Check<string> = refine(nonBlank(200), (v) => profileProblem(v) ?? undefined);
 
 /** WorkspaceAuth. */
 export const checkAuth: Check<WorkspaceAuth> = variant({

@@ -112,7 +112,7 @@ export function inProcessDriver(fs: Filesystem): ConformanceDriver {
     utimes: (path, atimeMs, mtimeMs) => fs.utimens(path, atimeMs, mtimeMs),
     chmod: (path, mode) => fs.chmod(path, mode),
     chown: (path, uid, gid) => fs.chown(path, uid, gid),
-    access: (path) => fs.access(path, constants.F_OK),
+    access: (path, mode = constants.F_OK) => fs.access(path, mode),
   };
 }
 

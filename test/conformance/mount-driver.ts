@@ -51,7 +51,7 @@ export function mountDriver(mounted: MountedWorkspace): ConformanceDriver {
     utimes: (path, atimeMs, mtimeMs) => utimes(local(path), atimeMs / 1000, mtimeMs / 1000),
     chmod: (path, mode) => chmod(local(path), mode),
     chown: (path, uid, gid) => chown(local(path), uid, gid),
-    access: (path) => access(local(path), constants.F_OK),
+    access: (path, mode = constants.F_OK) => access(local(path), mode),
   };
 }
 

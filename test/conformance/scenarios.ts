@@ -3,6 +3,7 @@
 // mount (node:fs on the mount point). Each scenario gets its own empty scratch folder in the
 // emulator's demo seed and may read (never change) the seed. Errors are compared by errno name.
 import assert from 'node:assert/strict';
+import { constants } from 'node:fs';
 
 /** The attributes a scenario looks at. */
 export interface DriverStat {
@@ -39,7 +40,8 @@ export interface ConformanceDriver {
   utimes(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;
   chown(path: string, uid: number, gid: number): Promise<void>;
-  access(path: string): Promise<void>;
+  /** access(2) with `mode` (default F_OK; R_OK, W_OK, X_OK of node:fs `constants`, or'd). */
+  access(path: string, mode?: number): Promise<void>;
 }
 
 /**
@@ -134,18 +136,38 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    name: 'touch: creating an empty file stores it; utimes on an existing file keeps its mtime',
+    name: 'touch: creating an empty file stores it; utimes sets the mtime shown until the file changes',
     async run({ driver, workspace, dir }) {
       await driver.writeFile(`${dir}/empty`, '');
       assert.equal((await workspace.object(`${dir}/empty`))?.type, 'FILE');
       assert.equal((await driver.stat(`${dir}/empty`)).size, 0);
-      const before = await driver.stat(`${dir}/empty`);
-      await driver.utimes(`${dir}/empty`, Date.now() + 60_000, Date.now() + 60_000);
-      const after = await driver.stat(`${dir}/empty`);
-      assert.equal(after.mtimeMs, before.mtimeMs);
-      const seed = await driver.stat('/README.md');
-      await driver.utimes('/README.md', 0, 0);
-      assert.equal((await driver.stat('/README.md')).mtimeMs, seed.mtimeMs);
+      const set = Date.UTC(2020, 0, 2, 3, 4, 5, 678);
+      await driver.utimes(`${dir}/empty`, set, set);
+      assertSameTime((await driver.stat(`${dir}/empty`)).mtimeMs, set);
+      // A write makes a new version, which shows the time of the write.
+      await driver.writeFile(`${dir}/empty`, 'now');
+      assert.ok((await driver.stat(`${dir}/empty`)).mtimeMs > set + 1_000);
+      // Set while open for writing, after the last write: the upload's version keeps it.
+      const open = await driver.open(`${dir}/open.txt`, 'w');
+      await open.write('data', 0);
+      await driver.utimes(`${dir}/open.txt`, set, set);
+      assertSameTime((await driver.stat(`${dir}/open.txt`)).mtimeMs, set);
+      await open.close();
+      assert.equal((await workspace.object(`${dir}/open.txt`))?.type, 'FILE');
+      assertSameTime((await driver.stat(`${dir}/open.txt`)).mtimeMs, set);
+      // rsync's pattern: a temp file, closed, its time set, renamed over the target.
+      await driver.writeFile(`${dir}/target.txt`, 'old');
+      await driver.writeFile(`${dir}/.target.txt.Xy12Ab`, 'new content');
+      await driver.utimes(`${dir}/.target.txt.Xy12Ab`, set + 1, set + 1);
+      await driver.rename(`${dir}/.target.txt.Xy12Ab`, `${dir}/target.txt`);
+      assertSameTime((await driver.stat(`${dir}/target.txt`)).mtimeMs, set + 1);
+      assert.equal((await driver.readFile(`${dir}/target.txt`)).toString(), 'new content');
+      assert.equal((await workspace.object(`${dir}/target.txt`))?.type, 'FILE');
+      assertSameTime((await driver.stat(`${dir}/target.txt`)).mtimeMs, set + 1);
+      // Folders keep their time.
+      const folder = (await driver.stat(dir)).mtimeMs;
+      await driver.utimes(dir, set, set);
+      assert.equal((await driver.stat(dir)).mtimeMs, folder);
     },
   },
   {
@@ -313,6 +335,12 @@ export const SCENARIOS: readonly Scenario[] = [
       await rejectsWith(driver.access(`${dir}/missing`), 'ENOENT');
       await rejectsWith(driver.writeFile(`${dir}/missing/new`, 'x'), 'ENOENT');
       await driver.access(`${dir}/file`);
+      // Readable and writable (the workspace decides on upload); only folders are executable, as stat's mode says.
+      await driver.access(`${dir}/file`, constants.R_OK | constants.W_OK);
+      await rejectsWith(driver.access(`${dir}/file`, constants.X_OK), 'EACCES');
+      await rejectsWith(driver.access(`${dir}/file`, constants.R_OK | constants.X_OK), 'EACCES');
+      await driver.access(`${dir}/sub`, constants.R_OK | constants.W_OK | constants.X_OK);
+      await rejectsWith(driver.access(`${dir}/missing`, constants.W_OK), 'ENOENT');
       await driver.chmod(`${dir}/file`, 0o600);
       assert.equal((await driver.stat(`${dir}/file`)).mode & 0o777, 0o644, 'chmod is a no-op');
       await driver.chown(`${dir}/file`, uid, gid);
@@ -362,3 +390,8 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
 ];
+
+/** A set time as shown: equal up to what the conversions on the way carry (Node's utimes passes seconds as a double: < 1 µs). */
+function assertSameTime(actual: number, expected: number): void {
+  assert.ok(Math.abs(actual - expected) < 0.001, `mtime ${actual} is not ${expected}`);
+}

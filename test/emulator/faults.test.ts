@@ -3,6 +3,7 @@
 // faults (reset, truncate, slow), seeded probabilities, validation of configurations and the admin
 // endpoints that manage them. Timing is only ever asserted as a lower bound.
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ApiError, WorkspaceClient } from '@databricks/sdk-experimental';
 import { FaultInjector, type FaultConfig } from '../../src/emulator/fault-injector';
@@ -406,6 +407,39 @@ describe('emulator faults', () => {
       const { bytes, error } = await drain(response);
       assert.ok(error !== undefined || bytes < bigContent.length, 'a whole body arrived without error');
       assert.ok(bytes <= 100_000, `${bytes} bytes arrived`);
+    });
+
+    it('hold: sends the first bytes, then waits until released; a release with reset ends it with a reset', async () => {
+      emulator.faults.set({ rules: [{ endpoint: RAW_FILE, count: 2, fault: { kind: 'hold', afterBytes: 1000 } }] });
+      const response = await api(emulator, 'GET', fileUrl());
+      const reader = response.body!.getReader();
+      const head: Buffer[] = [];
+      let got = 0;
+      for (let i = 0; i < 100 && got < 1000; i++) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        head.push(Buffer.from(value));
+        got += value.length;
+      }
+      assert.equal(got, 1000, 'exactly the bytes before the hold point arrived');
+      for (let i = 0; i < 100 && emulator.faults.heldCount() === 0; i++) await sleep(10);
+      assert.equal(emulator.faults.heldCount(), 1);
+      const pending = reader.read();
+      const early = await Promise.race([pending.then(() => 'more'), sleep(200).then(() => 'held')]);
+      assert.equal(early, 'held', 'bytes past the hold point arrived before the release');
+      assert.equal(emulator.faults.releaseHeld(), 1);
+      const rest: Buffer[] = [];
+      for (let next = await pending, i = 0; !next.done && i < 10_000; next = await reader.read(), i++) rest.push(Buffer.from(next.value));
+      assert.ok(Buffer.concat([...head, ...rest]).equals(bigContent), 'the released body is not whole');
+
+      const second = await api(emulator, 'GET', fileUrl());
+      for (let i = 0; i < 100 && emulator.faults.heldCount() === 0; i++) await sleep(10);
+      const released = await api(emulator, 'POST', '/__emulator/faults/release', { body: JSON.stringify({ how: 'reset' }) });
+      assert.deepEqual(await released.json(), { released: 1 });
+      const { bytes, error } = await drain(second);
+      assert.ok(error, 'a body reset at its hold point read without error');
+      assert.equal(bytes, 1000);
+      assert.equal((await api(emulator, 'POST', '/__emulator/faults/release', { body: JSON.stringify({ how: 'later' }) })).status, 400);
     });
 
     it('truncate defaults to half the body', async () => {

@@ -28,8 +28,8 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, HOME: join(base, 'home'), WSFS_RUNTIME_DIR: join(base, 'run'), XDG_STATE_HOME: join(base, 'state'), ...extra };
 }
 
-/** Runs `wsfs ...args` with stdin `input` (closed at once when absent); bounded. */
-function wsfs(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+/** Runs `wsfs ...args` with stdin `input`, then stdin closed (kept open with `holdStdin`); bounded. */
+function wsfs(args: string[], options: { env?: Record<string, string>; input?: string; holdStdin?: boolean; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WSFS_BIN, ...args], { env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
@@ -37,7 +37,9 @@ function wsfs(args: string[], options: { env?: Record<string, string>; input?: s
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.stdin.end(options.input ?? '');
+    child.stdin.on('error', () => undefined);
+    if (options.holdStdin === true) child.stdin.write(options.input ?? '');
+    else child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`wsfs ${args.join(' ')} still running after ${options.timeoutMs ?? 30_000} ms; stderr: ${stderr}`));
@@ -134,6 +136,17 @@ describe('wsfs mount: clear errors', () => {
     const run = await wsfs(['mount', '--host', 'http://127.0.0.1:9', await emptyDir('unreachable')], { input: `${emulator.token}\n` });
     failsWith(run, 5, /cannot reach http:\/\/127\.0\.0\.1:9/, /network/);
     assert.ok(!run.stderr.includes(emulator.token));
+  });
+
+  it('stdin held open without a token: says it reads stdin, then gives up within the bound with exit 2 and the fix', async () => {
+    const run = await wsfs(['mount', '--host', emulator.host, await emptyDir('silent-stdin')], { env: { WSFS_STDIN_TOKEN_WAIT_MS: '500' }, holdStdin: true, timeoutMs: 8_000 });
+    failsWith(run, 2, /no token arrived on stdin within 0\.5 s/, /set DATABRICKS_TOKEN, pass --profile NAME, or pipe the token in and close stdin/);
+    assert.match(run.stderr, /^wsfs mount: no DATABRICKS_TOKEN and no --profile: reading the token from stdin \(waiting up to 0\.5 s\)/m);
+  });
+
+  it('an empty stdin and no other credential: exit 2 naming the fix', async () => {
+    const run = await wsfs(['mount', '--host', emulator.host, await emptyDir('empty-stdin')]);
+    failsWith(run, 2, /no credentials: stdin was empty, DATABRICKS_TOKEN is not set and no --profile was given/, /DATABRICKS_TOKEN.*--profile.*--token-stdin/);
   });
 
   it('refuses a remote path that does not exist', async () => {
@@ -284,6 +297,19 @@ describe('wsfs mount: real mounts', () => {
     assert.match(ls.stdout, /Getting Started\.py/);
     const records = await readFile(join(base, 'run', (await readdir(join(base, 'run'))).find((n) => n.endsWith('.json'))!), 'utf8');
     assert.ok(!records.includes(emulator.token), 'no token in the mount record');
+    assert.equal((await wsfs(['unmount', mountPoint])).code, 0);
+    await until('the engine to exit', () => !alive(pid));
+  });
+
+  it('mounts with a token piped on stdin, also when stdin stays open after its line; the token is never printed', async () => {
+    const mountPoint = await emptyDir('stdin-token');
+    mountPoints.push(mountPoint);
+    const run = await wsfs(['mount', '--host', emulator.host, mountPoint], { input: `${emulator.token}\n`, holdStdin: true });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(!run.stdout.includes(emulator.token) && !run.stderr.includes(emulator.token), 'the token is never printed');
+    const pid = await recordPid(mountPoint);
+    pids.push(pid);
+    assert.match((await program('ls', [mountPoint])).stdout, /Getting Started\.py/);
     assert.equal((await wsfs(['unmount', mountPoint])).code, 0);
     await until('the engine to exit', () => !alive(pid));
   });

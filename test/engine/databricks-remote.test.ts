@@ -17,6 +17,7 @@ import { RemoteError, type RemoteErrorKind } from '../../src/fs/remote/remote-er
 import { RequestLimiter } from '../../src/fs/remote/request-limiter';
 import type { RemoteEntry } from '../../src/fs/remote/remote-workspace';
 import { home, startEmulator } from '../support/emulator-fixture';
+import { writeFakeDatabricksCli } from '../support/fake-databricks-cli';
 import { MiB, removeFolder, sha256File, tempFolder, testRemote, timed, writeRandomFile } from '../support/remote-fixture';
 
 const LIST_FILES = 'GET /api/2.0/workspace-files/list-files';
@@ -588,6 +589,40 @@ describe('DatabricksRemote: large files', () => {
     const out = emulator.stats.snapshot().bytesOut;
     assert.ok(out >= 12 * MiB && out < 12 * MiB + 64 * 1024, `${out} bytes sent: the second request asked only for the rest`);
   });
+
+  it('downloadTo reports the bytes on disk as they arrive, and a cancelled one rejects with its reason without retrying', async () => {
+    const remote = testRemote(emulator, dir);
+    const path = `${home(emulator)}/progress.bin`;
+    await remote.upload(path, { type: 'FILE' }, { file: local, size: 12 * MiB }, { overwrite: false });
+    await remote.list(home(emulator));
+    emulator.stats.reset();
+    emulator.faults.set({ rules: [{ endpoint: SIGNED_GET, count: 1, fault: { kind: 'hold', afterBytes: 2 * MiB } }] });
+    const reports: number[] = [];
+    const controller = new AbortController();
+    const target = join(dir, 'out-progress');
+    let reached!: () => void;
+    const atHold = new Promise<void>((resolve) => (reached = resolve));
+    const download = remote.downloadTo(path, 'RAW', target, {
+      signal: controller.signal,
+      onProgress: (bytes) => {
+        reports.push(bytes);
+        if (bytes === 2 * MiB) reached();
+      },
+    });
+    await atHold;
+    assert.deepEqual(reports, [...reports].sort((a, b) => a - b), 'progress went back within one attempt');
+    assert.equal((await readFile(target)).length, 2 * MiB, 'the reported bytes are on disk');
+    const reason = new Error('nobody reads it');
+    controller.abort(reason);
+    await assert.rejects(download, (error: unknown) => error === reason);
+    emulator.faults.releaseHeld('reset');
+    assert.equal(emulator.stats.requestsTo(SIGNED_GET), 1, 'a cancelled download was retried');
+    // Not cancelled: the whole file, with a last report of its size.
+    reports.length = 0;
+    assert.equal(await remote.downloadTo(path, 'RAW', target, { onProgress: (bytes) => reports.push(bytes) }), 12 * MiB);
+    assert.equal(reports.at(-1), 12 * MiB);
+    assert.equal(await sha256File(target), sum);
+  });
 });
 
 describe('DatabricksRemote: faults cost time, not errors', () => {
@@ -750,21 +785,7 @@ describe('DatabricksRemote: configuration and authentication through the SDK', (
   it('auth_type=databricks-cli runs the CLI for a token (a fake CLI here)', async () => {
     const cli = join(dir, 'databricks');
     const log = join(dir, 'cli.log');
-    const expiry = new Date(Date.now() + 3_600_000).toISOString();
-    await writeFile(
-      cli,
-      [
-        '#!/bin/sh',
-        `echo "$@" >> '${log}'`,
-        'case "$1" in',
-        '  version) echo "Databricks CLI v0.250.0" ;;',
-        `  auth) echo '{"access_token": "${emulator.token}", "token_type": "Bearer", "expiry": "${expiry}"}' ;;`,
-        '  *) exit 2 ;;',
-        'esac',
-        '',
-      ].join('\n'),
-    );
-    await chmod(cli, 0o755);
+    await writeFakeDatabricksCli(cli, emulator.token, log);
     const remote = testRemote(emulator, dir, { settings: { host: emulator.host, authType: 'databricks-cli', databricksCliPath: cli, env: {} } });
     assert.equal((await remote.currentUser()).userName, emulator.userName);
     assert.ok((await remote.list(home(emulator))).length > 5);

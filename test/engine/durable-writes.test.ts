@@ -84,8 +84,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
 
   const stateDir = (): string => join(dir, `state-${counter++}`);
   const remoteBytes = (path: string): string | undefined => {
-    const node = emulator.tree.find(home(emulator) + path) as { content?: Buffer } | undefined;
-    return node?.content?.toString();
+    return emulator.tree.contentOf(home(emulator) + path)?.toString();
   };
   const putRemote = async (path: string, text: string): Promise<void> => {
     const target = `${home(emulator)}${path}`.slice(1).split('/').map(encodeURIComponent).join('/');
@@ -154,6 +153,30 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(second.problems[0]!.kind, 'other');
     assert.match(second.problems[0]!.message, /open for writing/);
     assert.deepEqual(await records(state), []);
+  });
+
+  it('a save journaled but not uploaded, then written on: a crash keeps the new bytes in unsaved/, never uploads them half-written', async () => {
+    const state = stateDir();
+    const first = engine(state);
+    await first.driver.writeFile('/torn.txt', 'old');
+    refuseUploads();
+    const file = await first.driver.open('/torn.txt', 'r+');
+    await file.write('complete save', 0);
+    await failsWith(file.sync(), 'EINVAL');
+    const [name] = await records(state);
+    const record = (): Promise<{ state: string }> => readFile(join(state, 'journal', name!), 'utf8').then((text) => JSON.parse(text) as { state: string });
+    assert.equal((await record()).state, 'closed', 'the fsynced save is journaled');
+    await file.write('TORN', 0);
+    assert.equal((await record()).state, 'open', 'written on since: the record no longer vouches for the bytes');
+    abandoned.push(first); // the engine dies with the file open
+    emulator.faults.clear();
+    const second = engine(state);
+    assert.equal(await second.fs.recover(), 0, 'nothing is uploaded');
+    assert.equal(remoteBytes('/torn.txt'), 'old');
+    const kept = await readdir(join(state, 'unsaved'));
+    assert.equal(kept.length, 1);
+    assert.equal(await readFile(join(state, 'unsaved', kept[0]!), 'utf8'), 'TORNlete save');
+    assert.match(second.problems.map((p) => p.message).join('\n'), /open for writing/);
   });
 
   it('a record this engine cannot read (another format, broken JSON) keeps its staging file: recovery deletes only unnamed clean copies', async () => {

@@ -161,17 +161,18 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     }
   });
 
-  it('mtime stays the workspace modified_at; utimens changes nothing and sends nothing', async () => {
+  it('mtime is the workspace modified_at; utimens sets the time shown and sends nothing (test/engine/workspace-fs-mtime.test.ts has more)', async () => {
     const clock = { t: 1_000_000 };
     const fs = fresh({ now: () => clock.t });
     const before = await fs.getattr('/README.md');
     assert.equal(before.mtimeMs, emulator.tree.find(`${home(emulator)}/README.md`)!.modifiedAt);
     emulator.stats.reset();
-    await fs.utimens('/README.md', 5, 5);
+    await fs.utimens('/README.md', 5, 5.5);
+    await fs.utimens('/README.md', 7, undefined); // atime only (touch -a): nothing shown changes
     await fs.chmod('/README.md', 0o777);
     assert.equal(total(), 0);
     clock.t += 5_000;
-    assert.equal((await fs.getattr('/README.md')).mtimeMs, before.mtimeMs);
+    assert.equal((await fs.getattr('/README.md')).mtimeMs, 5.5);
   });
 
   it('a version uploaded here keeps the mtime shown while it was being written (no jump to the workspace time)', async () => {

@@ -49,7 +49,7 @@ describe('kill -9 of the engine during write-through', () => {
     await held.close().catch(() => undefined);
     await mount.start();
 
-    const remote = (name: string): Buffer | undefined => (mount!.emulator.tree.find(`/Users/${mount!.emulator.userName}/${name}`) as { content?: Buffer } | undefined)?.content;
+    const remote = (name: string): Buffer | undefined => mount!.emulator.tree.contentOf(`/Users/${mount!.emulator.userName}/${name}`);
     assert.equal(sha(remote('wt-closed.bin') ?? Buffer.alloc(0)), sha(closedData), 'the closed file is in the workspace');
     assert.equal(sha(await readFile(mount.local('wt-closed.bin'))), sha(closedData), 'and reads back through the mount');
     assert.equal(remote('wt-held.bin'), undefined, 'bytes of a file never closed are not uploaded');

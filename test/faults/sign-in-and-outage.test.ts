@@ -24,7 +24,7 @@ describe('a mounted engine: revoked token and outage', () => {
   const events: EngineEvent[] = [];
 
   const remoteText = (name: string): string | undefined =>
-    (emulator.tree.find(`/Users/${emulator.userName}/${name}`) as { content?: Buffer } | undefined)?.content?.toString();
+    emulator.tree.contentOf(`/Users/${emulator.userName}/${name}`)?.toString();
   const problems = (kind: string): number => events.filter((e) => e.kind === 'engine:problem' && e.problem.kind === kind).length;
   const stats = async (): Promise<EngineStats> => {
     const before = events.length;

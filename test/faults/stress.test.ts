@@ -33,9 +33,9 @@ async function checkFiles(mounted: MountedWorkspace, expected: Map<string, strin
   await journalSettled(mounted.stateHome);
   for (const [name, digest] of expected) {
     assert.equal(sha(await readFile(mounted.local(name))), digest, `${name} through the mount`);
-    const node = mounted.emulator.tree.find(`${mounted.remotePath}/${name}`) as { content?: Buffer } | undefined;
-    assert.ok(node?.content !== undefined, `${name} is in the workspace`);
-    assert.equal(sha(node.content), digest, `${name} in the workspace`);
+    const content = mounted.emulator.tree.contentOf(`${mounted.remotePath}/${name}`);
+    assert.ok(content !== undefined, `${name} is in the workspace`);
+    assert.equal(sha(content), digest, `${name} in the workspace`);
   }
 }
 

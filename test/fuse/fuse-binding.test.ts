@@ -44,6 +44,8 @@ interface ReadHooks {
   writes?: string[];
   /** Called when `path` is opened as handle `fh` (before the kernel learns fh). */
   onOpen?: (path: string, fh: number) => void;
+  /** utimens calls as received: path, atime, mtime. */
+  times?: Array<[string, number, number]>;
 }
 
 /** A tiny in-memory filesystem: one folder of files, enough to exercise the binding. */
@@ -102,6 +104,10 @@ function memoryOps(writeSizes: number[], slowMs: number, hooks: ReadHooks = { re
     release(_p, _fd, cb) {
       return cb(0);
     },
+    utimens(p, atime, mtime, cb) {
+      hooks.times?.push([p, atime, mtime]);
+      return cb(files.has(p) ? 0 : Fuse.ENOENT);
+    },
   };
 }
 
@@ -126,7 +132,7 @@ describe('fuse-native mount (patched)', () => {
   let fuse: Fuse;
   const writeSizes: number[] = [];
   const unmounts: Array<{ external: boolean }> = [];
-  const hooks: ReadHooks = { reads: [] };
+  const hooks: ReadHooks = { reads: [], times: [] };
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsfs-fuse-'));
@@ -283,6 +289,28 @@ describe('fuse-native mount (patched)', () => {
     assert.throws(() => fuse.setWriteThrough(0, 0, 0, false), TypeError);
     assert.throws(() => fuse.setWriteThrough(7, -1, 0, false), TypeError);
     assert.throws(() => fuse.setWriteThrough(7, 0, -1, false), TypeError);
+  });
+
+  it('passes utimens times as fractional ms, an omitted one as NaN (touch -m, -a) and "now" as the current time', async () => {
+    const file = path.join(dir, 'times');
+    assert.equal((await run('sh', ['-c', `echo t > '${file}'`])).code, 0);
+    hooks.times!.length = 0;
+    const py = await run('python3', ['-c', `import os; os.utime('${file}', ns=(1000000000123456789, 1100000000987654321))`]);
+    assert.equal(py.code, 0, py.stderr);
+    assert.equal((await run('touch', ['-m', '-d', '@1200000000.5', file])).code, 0);
+    assert.equal((await run('touch', ['-a', '-d', '@1300000000.25', file])).code, 0);
+    const before = Date.now();
+    assert.equal((await run('touch', [file])).code, 0);
+    const calls = hooks.times!.filter(([p]) => p === '/times');
+    assert.equal(calls.length, 4, JSON.stringify(calls));
+    const near = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) < 0.001, `${what}: ${actual} is not ${expected}`);
+    near(calls[0]![1], 1000000000123.4568, 'os.utime atime');
+    near(calls[0]![2], 1100000000987.6543, 'os.utime mtime');
+    assert.ok(Number.isNaN(calls[1]![1]), 'touch -m: atime omitted');
+    assert.equal(calls[1]![2], 1200000000500);
+    assert.equal(calls[2]![1], 1300000000250);
+    assert.ok(Number.isNaN(calls[2]![2]), 'touch -a: mtime omitted');
+    for (const time of [calls[3]![1], calls[3]![2]]) assert.ok(time >= before - 1000 && time <= Date.now() + 1000, `touch: ${time} is not now`);
   });
 
   it('tells the process when the mount is removed from outside', async () => {

@@ -223,6 +223,31 @@ describe('FUSE adapter through a real mount', () => {
     assert.equal(content, 'hello');
   });
 
+  it('fgetattr: attributes of an open file come from the fgetattr handler with its handle (after create and ftruncate)', async () => {
+    const before = fs.calls.length;
+    const ran = await py(
+      [
+        "fd = os.open(os.path.join(M, 'fstat.txt'), os.O_CREAT | os.O_RDWR, 0o644)",
+        "os.write(fd, b'abc')",
+        'os.ftruncate(fd, 10)',
+        'print(os.fstat(fd).st_size)',
+        'os.close(fd)',
+      ].join('\n'),
+    );
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(ran.stdout.trim(), '10');
+    const calls = fs.calls.slice(before).filter((c) => c.args[0] === '/fstat.txt');
+    const truncated = calls.find((c) => c.op === 'ftruncate');
+    assert.ok(truncated, `ftruncate reached the filesystem: ${calls.map((c) => c.op).join(', ')}`);
+    const handle = truncated.args[1];
+    const fgetattrs = calls.filter((c) => c.op === 'fgetattr');
+    // libfuse asks through the handle after create (the new file's lookup) and after ftruncate.
+    assert.ok(fgetattrs.length >= 2, `fgetattr calls: ${calls.map((c) => c.op).join(', ')}`);
+    assert.ok(fgetattrs.every((c) => c.args[1] === handle), 'with the handle of the open file');
+    const afterTruncate = calls.slice(calls.indexOf(truncated) + 1);
+    assert.equal(afterTruncate[0]?.op, 'fgetattr', 'the attributes after ftruncate come from fgetattr, not getattr');
+  });
+
   it('keeps sub-second mtimes (fractional ms reach the kernel)', async () => {
     const backingStat = await stat(path.join(backing, 'dir', 'inner.py'));
     const s = await sh('stat -c %y dir/inner.py');

@@ -1,15 +1,18 @@
 // FuseMountSession (src/fs/fuse/mount-session.ts): the checks before mounting, recovery from a stale
-// mount left by a killed process, clean and lazy unmounts, and the 'unmounted' notification when
-// the mount is removed from outside. Mounts made by child processes run a small script written
-// here; every wait is bounded and `after` removes every mount and child this file made.
+// mount left by a killed process, clean and lazy unmounts, the 'unmounted' notification when the
+// mount is removed from outside, and that its options reach fuse-native and the kernel (no
+// per-operation watchdog, negative entries cached). Mounts made by child processes run a small
+// script written here; every wait is bounded and `after` removes every mount and child this file made.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Fuse from 'fuse-native';
+import type { FileHandle } from '../../src/fs/filesystem';
 import { MountError, checkFuseAvailable } from '../../src/fs/fuse/mount-checks';
-import { FuseMountSession, mountOptions, type UnmountedEvent } from '../../src/fs/fuse/mount-session';
+import { FuseMountSession, fuseOptions, mountOptions, type UnmountedEvent } from '../../src/fs/fuse/mount-session';
 import { silentLogger } from '../../src/fs/logger';
 import { PassthroughFilesystem } from '../support/passthrough-filesystem';
 
@@ -27,12 +30,58 @@ function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<Ran> {
   });
 }
 
+// The real timers, kept before any test mocks them (the watchdog tests advance fuse-native's timers by hand).
+const realSetTimeout = setTimeout;
+const realClearTimeout = clearTimeout;
+
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    timer = realSetTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => realClearTimeout(timer));
+}
+
+/** `cat file`, bounded by real time (usable while setTimeout is mocked). */
+function catFile(file: string): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn('cat', [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const timer = realSetTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => {
+      realClearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** A gate an operation waits at: `entered` resolves when it arrives, `open()` lets it continue. */
+function gate(): { entered: Promise<void>; arrive: () => Promise<void>; open: () => void } {
+  let arrived!: () => void;
+  let release!: () => void;
+  const entered = new Promise<void>((resolve) => (arrived = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    entered,
+    arrive: () => {
+      arrived();
+      return released;
+    },
+    open: () => release(),
+  };
+}
+
+/** A passthrough whose `open` of `/file.txt` waits at a gate (a slow remote open). */
+class SlowOpenFilesystem extends PassthroughFilesystem {
+  readonly gate = gate();
+
+  override async open(p: string, flags: number): Promise<FileHandle> {
+    if (p === '/file.txt') await this.gate.arrive();
+    return super.open(p, flags);
+  }
 }
 
 /** A process that mounts a passthrough on argv[2] over argv[3], prints `mounted`, then one JSON line when unmounted. */
@@ -95,9 +144,9 @@ describe('FuseMountSession', () => {
     return dir;
   }
 
-  async function mountHere(mnt: string, fs = new PassthroughFilesystem(backing)): Promise<FuseMountSession> {
+  async function mountHere(mnt: string, fs = new PassthroughFilesystem(backing), ttlSeconds = 1): Promise<FuseMountSession> {
     mountPoints.push(mnt);
-    const session = await within(FuseMountSession.mount({ mountPoint: mnt, filesystem: fs, logger: silentLogger(), ttlSeconds: 1 }), 20_000, `mount ${mnt}`);
+    const session = await within(FuseMountSession.mount({ mountPoint: mnt, filesystem: fs, logger: silentLogger(), ttlSeconds }), 20_000, `mount ${mnt}`);
     sessions.push(session);
     return session;
   }
@@ -133,6 +182,84 @@ describe('FuseMountSession', () => {
 
     it('rejects a negative TTL', () => {
       assert.throws(() => mountOptions(-1), /ttlSeconds/);
+    });
+
+    it('gives fuse-native no per-operation timeout, libfuse debug only when asked, and the -o options', () => {
+      assert.deepEqual(fuseOptions(10, 'wsfs', false, 'linux'), { timeout: false, debug: false, extraOptions: mountOptions(10, 'wsfs', 'linux') });
+      assert.deepEqual(fuseOptions(3, 'mine', true, 'darwin'), { timeout: false, debug: true, extraOptions: mountOptions(3, 'mine', 'darwin') });
+    });
+  });
+
+  describe('what the options change on a real mount', () => {
+    // fuse-native's watchdog is a setTimeout per operation (15 s by default) that answers ETIMEDOUT
+    // when it fires. Mocked timers advance it by 20 s while a handler waits, without waiting 15 s.
+    it('a wsfs mount has no watchdog: an open slower than fuse-native\'s 15 s default is waited for', async (t) => {
+      const fs = new SlowOpenFilesystem(backing);
+      const dir = await freshDir('slow-open');
+      await mountHere(dir, fs);
+      t.mock.timers.enable({ apis: ['setTimeout'] });
+      try {
+        const cat = catFile(path.join(dir, 'file.txt'));
+        await within(fs.gate.entered, 15_000, 'the open reaches the filesystem');
+        t.mock.timers.tick(20_000);
+        fs.gate.open();
+        const ran = await cat;
+        assert.equal(ran.code, 0, `the open was not cut short: ${ran.stderr}`);
+        assert.equal(ran.stdout, 'served\n');
+      } finally {
+        t.mock.timers.reset();
+      }
+    });
+
+    it('(control) with fuse-native\'s default options the same wait is answered ETIMEDOUT', async (t) => {
+      const dir = await freshDir('slow-open-default');
+      mountPoints.push(dir);
+      const slow = gate();
+      const now = new Date();
+      const attributes = (mode: number, size: number) => ({ mode, size, uid: process.getuid!(), gid: process.getgid!(), nlink: 1, mtime: now, atime: now, ctime: now });
+      const fuse = new Fuse(dir, {
+        getattr: (p, cb) => (p === '/' ? cb(0, attributes(0o40755, 4096)) : p === '/file.txt' ? cb(0, attributes(0o100644, 7)) : cb(Fuse.ENOENT)),
+        open: (_p, _flags, cb) => void slow.arrive().then(() => cb(0, 1)),
+        read: (_p, _fd, buf, _len, pos, cb) => cb(Buffer.from('served\n').copy(buf, 0, pos)),
+        release: (_p, _fd, cb) => cb(0),
+      });
+      await within(new Promise<void>((resolve, reject) => fuse.mount((error) => (error ? reject(error) : resolve()))), 15_000, 'mount');
+      try {
+        t.mock.timers.enable({ apis: ['setTimeout'] });
+        try {
+          const cat = catFile(path.join(dir, 'file.txt'));
+          await within(slow.entered, 15_000, 'the open reaches the handler');
+          t.mock.timers.tick(20_000);
+          const ran = await cat;
+          slow.open();
+          assert.notEqual(ran.code, 0);
+          assert.match(ran.stderr, /Connection timed out/);
+        } finally {
+          t.mock.timers.reset();
+        }
+      } finally {
+        await within(new Promise<void>((resolve) => fuse.unmount(() => resolve())), 15_000, 'unmount').catch(() => undefined);
+      }
+    });
+
+    it('negative_timeout reaches the kernel: a missing name is looked up once while its TTL lasts', async () => {
+      const statTwice = (dir: string): Promise<Ran> =>
+        run('python3', ['-c', 'import os, sys\nfor _ in range(2):\n    try:\n        os.stat(sys.argv[1])\n    except FileNotFoundError:\n        pass\n    else:\n        sys.exit(3)\n', path.join(dir, 'missing.txt')]);
+      const lookups = (fs: PassthroughFilesystem): number => fs.calls.filter((c) => c.op === 'getattr' && c.args[0] === '/missing.txt').length;
+
+      const cached = new PassthroughFilesystem(backing);
+      const dir = await freshDir('negative');
+      await mountHere(dir, cached, 60);
+      const ran = await statTwice(dir);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.equal(lookups(cached), 1, 'the second stat is answered by the kernel from its negative entry');
+
+      // The same with a TTL of 0 (negative_timeout=0): every stat asks the filesystem.
+      const uncached = new PassthroughFilesystem(backing);
+      const dirZero = await freshDir('negative-zero');
+      await mountHere(dirZero, uncached, 0);
+      assert.equal((await statTwice(dirZero)).code, 0);
+      assert.equal(lookups(uncached), 2);
     });
   });
 

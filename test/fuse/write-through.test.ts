@@ -48,8 +48,7 @@ describe('write-through (real mount)', () => {
 
   /** The bytes the emulator stores for `name` (in the mounted home folder). */
   function remote(name: string): Buffer | undefined {
-    const node = mount.emulator.tree.find(`${mount.remotePath}/${name}`) as { content?: Buffer } | undefined;
-    return node?.content;
+    return mount.emulator.tree.contentOf(`${mount.remotePath}/${name}`);
   }
 
   /** Asserts the mount and the workspace both hold exactly `expected` for `name`. */

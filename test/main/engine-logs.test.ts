@@ -24,7 +24,7 @@ describe('EngineLogs', () => {
     await logs.append('ws-1', `info [http] token ${pat} refused`);
     // The first append made the missing folder itself (private to the user).
     assert.equal((await stat(join(dir, 'logs'))).mode & 0o777, 0o700);
-    const text = await readFile(logs.pathOf('ws-1'), 'utf8');
+    const text = await readFile(join(dir, 'logs', 'ws-1.log'), 'utf8');
     assert.ok(!text.includes(pat), text);
     assert.match(text, /supervisor: failed \(unexpected\): GET \/api\/2\.0\/workspace\/list with Authorization: Bearer \*\*\* answered 500/);
     assert.match(text, /info \[http\] token \*\*\* refused/);

@@ -94,7 +94,7 @@ describe('engine supervisor (real engines, real mounts)', () => {
     const demo = (await app.invoke('demo:add')).settings;
     await app.invoke('workspace:update', { workspaceId: demo.id, patch: { autoMount: true } });
     // Leave a dead mount at the workspace's mount point: an engine mounts it and is killed.
-    const engine = await childProcessEngineSpawner()({ demo: true, logPath: join(app.dir, 'stale.log') });
+    const engine = await childProcessEngineSpawner()({ demo: true, log: () => undefined });
     try {
       await engine.connection.waitReady(20_000);
       await engine.connection.request({ kind: 'engine:mount', mountPoint: demo.mountPoint, remotePath: '~', authType: 'auto', cacheEnabled: false, ttlSeconds: 1, uploadMode: 'sync', debug: false }, 60_000);

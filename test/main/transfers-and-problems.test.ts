@@ -42,7 +42,7 @@ describe('transfers and problems through the app controller (real engine, emulat
   const trays: TrayModel[] = [];
   const transfers: TransferView[] = [];
 
-  const remote = (name: string): Buffer | undefined => (emulator.tree.find(`/Users/${emulator.userName}/${name}`) as { content?: Buffer } | undefined)?.content;
+  const remote = (name: string): Buffer | undefined => emulator.tree.contentOf(`/Users/${emulator.userName}/${name}`);
   const tray = (): TrayModel => trayModel(app.controller.trayInput());
   const stateOf = (): WorkspaceState => app.controller.state().workspaces.find((w) => w.settings.id === id)!.state;
 

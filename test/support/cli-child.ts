@@ -35,9 +35,9 @@ export class CliProcess {
     });
   }
 
-  /** Starts `node bin/wsfs.js ...args`. */
-  static spawn(args: string[]): CliProcess {
-    const child = spawn(process.execPath, [WSFS_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** Starts `node bin/wsfs.js ...args` (in `env` when given, else this process's environment). */
+  static spawn(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): CliProcess {
+    const child = spawn(process.execPath, [WSFS_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env !== undefined && { env: options.env }) });
     const cli = new CliProcess(child);
     live.add(cli);
     return cli;

@@ -202,8 +202,11 @@ export class PassthroughFilesystem implements Filesystem {
     return this.call('access', [p, mode], () => fsp.access(this.real(p), mode));
   }
 
-  utimens(p: string, atimeMs: number, mtimeMs: number): Promise<void> {
-    return this.call('utimens', [p, atimeMs, mtimeMs], () => fsp.utimes(this.real(p), atimeMs / 1000, mtimeMs / 1000));
+  utimens(p: string, atimeMs: number | undefined, mtimeMs: number | undefined): Promise<void> {
+    return this.call('utimens', [p, atimeMs, mtimeMs], async () => {
+      const current = await fsp.stat(this.real(p));
+      await fsp.utimes(this.real(p), (atimeMs ?? current.atimeMs) / 1000, (mtimeMs ?? current.mtimeMs) / 1000);
+    });
   }
 
   chmod(p: string, mode: number): Promise<void> {

@@ -114,7 +114,10 @@ export async function startEmulatorProcess(args: string[] = []): Promise<Emulato
   };
 }
 
-/** Removes a temp folder. */
+/**
+ * Removes a temp folder. Retried a few times on ENOTEMPTY: a background save of a WorkspaceFs
+ * under it (the content cache's index, set file times) may add a file while it is being removed.
+ */
 export function removeFolder(dir: string): Promise<void> {
-  return rm(dir, { recursive: true, force: true });
+  return rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 }

@@ -28,6 +28,8 @@ export interface RestartableMount {
   engineRss(): Promise<number>;
   /** SIGKILL to the engine (the mount is left dead), then waits for the front end to end. */
   killEngine(): Promise<void>;
+  /** SIGTERM to the engine itself (it flushes, unmounts and exits), then waits for the front end to end. */
+  terminateEngine(): Promise<void>;
   /** Unmounts as `wsfs unmount` would (SIGTERM: flush, unmount, exit), keeping the state folder for the next `start()`. */
   unmount(): Promise<void>;
   /** Everything the mount commands wrote to stderr so far. */
@@ -94,6 +96,13 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
       process.kill(pid, 'SIGKILL');
       if (child !== undefined) await Promise.race([exited(child), sleep(15_000, undefined, { ref: false })]);
     },
+    async terminateEngine() {
+      const pid = await mount.enginePid();
+      process.kill(pid, 'SIGTERM');
+      if (child === undefined) return;
+      const done = await Promise.race([exited(child).then(() => true), sleep(60_000, false, { ref: false })]);
+      if (!done) throw new Error(`the front end did not end within 60 s of the engine's SIGTERM: ${stderr}`);
+    },
     async unmount() {
       if (child === undefined || child.exitCode !== null || child.signalCode !== null) throw new Error('not running');
       child.kill('SIGTERM');
@@ -117,8 +126,8 @@ export async function restartableMount(options: { emulator?: EmulatorOptions } =
 
 /** The sha256 of the bytes the emulator stores at `relative` (in the user's home folder), or undefined. */
 export function remoteSha(mount: RestartableMount, relative: string): string | undefined {
-  const node = mount.emulator.tree.find(`/Users/${mount.emulator.userName}/${relative}`) as { content?: Buffer } | undefined;
-  return node?.content === undefined ? undefined : createHash('sha256').update(node.content).digest('hex');
+  const content = mount.emulator.tree.contentOf(`/Users/${mount.emulator.userName}/${relative}`);
+  return content === undefined ? undefined : createHash('sha256').update(content).digest('hex');
 }
 
 /** Whether `mountPoint` is in /proc/mounts (a dead mount still is). */

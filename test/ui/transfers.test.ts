@@ -25,7 +25,7 @@ describe('transfers and upload problems in the window', { timeout: 240_000 }, ()
   let dark: UiWindow;
   let mountPoint: string;
 
-  const remote = (name: string): Buffer | undefined => (emulator.tree.find(`/Users/${emulator.userName}/${name}`) as { content?: Buffer } | undefined)?.content;
+  const remote = (name: string): Buffer | undefined => emulator.tree.contentOf(`/Users/${emulator.userName}/${name}`);
   /** Asserts that `condition` holds within `ms`. */
   const eventually = async (what: string, condition: () => boolean, ms = 30_000): Promise<void> => assert.ok(await waitUntil(condition, ms), `not within ${ms} ms: ${what}`);
 

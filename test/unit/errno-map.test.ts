@@ -7,13 +7,14 @@ import { Logger, type LogRecord } from '../../src/fs/logger';
 
 const ALL_CODES: FsErrorCode[] = [
   'ENOENT', 'EEXIST', 'ENOTEMPTY', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EFBIG', 'ENAMETOOLONG', 'ENOSPC',
-  'EINVAL', 'ENOTSUP', 'EAGAIN', 'ETIMEDOUT', 'EXDEV', 'EBUSY', 'ENODATA', 'ENOSYS', 'EIO',
+  'EINVAL', 'ENOTSUP', 'EAGAIN', 'ETIMEDOUT', 'EXDEV', 'EBUSY', 'ENODATA', 'ENOSYS', 'EROFS', 'ENFILE', 'EIO',
 ];
 
 /** errno.h values of macOS (xnu bsd/sys/errno.h). */
 const DARWIN: Record<string, number> = {
   ENOENT: 2, EEXIST: 17, ENOTEMPTY: 66, ENOTDIR: 20, EISDIR: 21, EACCES: 13, EPERM: 1, EFBIG: 27, ENAMETOOLONG: 63,
-  ENOSPC: 28, EINVAL: 22, ENOTSUP: 45, EAGAIN: 35, ETIMEDOUT: 60, EXDEV: 18, EBUSY: 16, ENODATA: 96, ENOSYS: 78, EIO: 5,
+  ENOSPC: 28, EINVAL: 22, ENOTSUP: 45, EAGAIN: 35, ETIMEDOUT: 60, EXDEV: 18, EBUSY: 16, ENODATA: 96, ENOSYS: 78, EROFS: 30,
+  ENFILE: 23, EIO: 5,
 };
 
 function recordingLogger(level: 'error' | 'debug' = 'debug'): { logger: Logger; records: LogRecord[] } {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FsError, REMOTE_ERRNO, fsErrorFromRemote } from '../../src/fs/errors';
+import { FsError, LOCAL_ERRNO, LocalDiskError, REMOTE_ERRNO, fromLocalError, fsErrorFromRemote, toFsError } from '../../src/fs/errors';
 import { RemoteError, classifyResponse } from '../../src/fs/remote/remote-error';
 
 describe('remote failure -> errno', () => {
@@ -18,6 +18,7 @@ describe('remote failure -> errno', () => {
     [429, '{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}', 'EAGAIN'],
     [503, '{"error_code":"TEMPORARILY_UNAVAILABLE","message":"later"}', 'ETIMEDOUT'],
     [404, '{"error_code":"ENDPOINT_NOT_FOUND","message":"No API found for \'POST /workspace/rename\'"}', 'ENOTSUP'],
+    [400, '{"error_code":"INVALID_PARAMETER_VALUE","message":"File name too long"}', 'ENAMETOOLONG'],
     [400, '{"error_code":"INVALID_PARAMETER_VALUE","message":"bad"}', 'EINVAL'],
     [418, 'teapot', 'EINVAL'],
   ];
@@ -34,5 +35,57 @@ describe('remote failure -> errno', () => {
     const eio = Object.entries(REMOTE_ERRNO).filter(([, code]) => code === 'EIO').map(([kind]) => kind).sort();
     assert.deepEqual(eio, ['conflict', 'unknown']);
     assert.equal(fsErrorFromRemote(new RemoteError('unknown', 'odd'), '/a').code, 'EIO');
+  });
+});
+
+describe('local disk failure -> errno', () => {
+  /** A Node system error as node:fs raises it. */
+  const systemError = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: something, write`), { code, syscall: 'write', errno: -1 });
+  const cases: Array<[local: string, errno: string, message: RegExp]> = [
+    ['ENOSPC', 'ENOSPC', /the disk holding \/state is full: free space there/],
+    ['EDQUOT', 'ENOSPC', /quota on the disk holding \/state is used up/],
+    ['EROFS', 'EROFS', /\/state is read-only: make it writable, or set XDG_STATE_HOME/],
+    ['EACCES', 'EACCES', /may not write to the disk holding \/state/],
+    ['EPERM', 'EACCES', /may not write/],
+    ['EMFILE', 'ENFILE', /too many files open.*ulimit -n/],
+    ['ENFILE', 'ENFILE', /too many files open/],
+    ['EFBIG', 'EFBIG', /larger than the disk holding \/state allows/],
+    ['EIO', 'EIO', /the local disk failed/],
+    ['EBADF', 'EIO', /the local disk failed/],
+  ];
+  for (const [local, errno, message] of cases) {
+    it(`${local} -> ${errno}, naming the problem and the fix`, () => {
+      const error = fromLocalError(systemError(local), '/a/b.txt', '/state');
+      assert.ok(error instanceof LocalDiskError && error instanceof FsError);
+      assert.equal(error.code, errno);
+      assert.equal(error.localCode, local);
+      assert.match(error.message, /^\/a\/b\.txt: /);
+      assert.match(error.message, message);
+      assert.ok(error.message.includes(`(${local}: something, write)`), 'the system message is kept');
+    });
+  }
+
+  it('maps an already mapped failure by its cause, and anything that is not a system error to EIO', () => {
+    const once = fromLocalError(systemError('ENOSPC'), 'working copy /s/x', '/s');
+    const twice = fromLocalError(once, '/x: cannot record the save', '/state');
+    assert.equal(twice.code, 'ENOSPC');
+    assert.match(twice.message, /^\/x: cannot record the save: the disk holding \/state is full/);
+    assert.equal(fromLocalError(new TypeError('bug'), '/x').code, 'EIO');
+  });
+
+  it('toFsError maps a raw local failure (not EIO for a full disk), and leaves FsErrors and other errors as before', () => {
+    assert.equal(toFsError(systemError('ENOSPC'), '/x').code, 'ENOSPC');
+    assert.match(toFsError(systemError('ENOSPC'), '/x').message, /the local disk wsfs keeps its working copies on is full/);
+    assert.equal(toFsError(new Error('odd'), '/x').code, 'EIO');
+    const wrapped = new RemoteError('unknown', 'local file /t/1: ENOSPC', { cause: systemError('ENOSPC'), mayHaveApplied: false });
+    assert.equal(toFsError(wrapped, '/x').code, 'ENOSPC', 'a download\'s local file failure, wrapped by the remote client');
+    const network = new RemoteError('network', 'the workspace stopped answering', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' }) });
+    assert.equal(toFsError(network, '/x').code, 'ETIMEDOUT', 'a network failure stays a remote one');
+    const own = new FsError('ENOENT', 'gone');
+    assert.equal(toFsError(own, '/x'), own);
+  });
+
+  it('EIO is left only for local failures nothing explains', () => {
+    assert.deepEqual(Object.values(LOCAL_ERRNO).filter((code) => code === 'EIO'), []);
   });
 });

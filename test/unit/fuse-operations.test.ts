@@ -60,7 +60,7 @@ async function invokeAll(ops: FuseOperations): Promise<Map<string, unknown[][]>>
     ['mkdir', () => o.mkdir('/d', 0o750, cb('mkdir'))],
     ['rmdir', () => o.rmdir('/d', cb('rmdir'))],
     ['rename', () => o.rename('/a', '/b', cb('rename'))],
-    ['utimens', () => o.utimens('/f', 1.5, 2.5, cb('utimens'))],
+    ['utimens', () => o.utimens('/f', NaN, 2.5, cb('utimens'))],
     ['chmod', () => o.chmod('/f', 0o100600, cb('chmod'))],
     ['chown', () => o.chown('/f', 1, 2, cb('chown'))],
     ['getxattr', () => o.getxattr('/f', 'security.capability', 0, cb('getxattr'))],
@@ -99,6 +99,7 @@ describe('fuse operations table', () => {
     assert.deepEqual(args.chmod, ['/f', 0o600], 'type bits stripped');
     assert.deepEqual(args.mkdir, ['/d', 0o750]);
     assert.deepEqual(args.fsync, ['/f', 11, true], 'datasync before fd; 1 = data only');
+    assert.deepEqual(args.utimens, ['/f', undefined, 2.5], 'NaN: a time left as it is (UTIME_OMIT)');
     assert.deepEqual(args.read, ['/f', 11, 'buf', 16, 0]);
     assert.deepEqual(replies.get('read'), [[5]], 'byte count as the code');
     assert.deepEqual(replies.get('write'), [[7]]);

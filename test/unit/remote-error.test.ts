@@ -43,6 +43,10 @@ const CASES: Case[] = [
   { name: 'import-file onto a notebook (empty code, old wording)', status: 400, body: json({ error_code: '', message: 'Path (/a/nb) already exists.' }), kind: 'exists' },
   { name: 'import-file onto a FILE', status: 409, body: json({ error_code: 'ALREADY_EXISTS', message: 'The file /a/f already exists.' }), kind: 'exists' },
   { name: 'import-file 409 with an empty body', status: 409, body: '', kind: 'exists', message: 'HTTP 409' },
+  // The service's wording for over-long names is not documented (reference §6, "Path length"): matched on the message, before the generic 400.
+  { name: 'name too long', status: 400, body: json({ error_code: 'INVALID_PARAMETER_VALUE', message: 'File name too long' }), kind: 'name-too-long', errorCode: 'INVALID_PARAMETER_VALUE', message: 'File name too long' },
+  { name: 'path too long', status: 400, body: json({ error_code: 'INVALID_PARAMETER_VALUE', message: 'Path too long: /Users/me/aaaa' }), kind: 'name-too-long' },
+  { name: 'name is too long (empty code)', status: 400, body: json({ error_code: '', message: "The name 'aaaa' is too long." }), kind: 'name-too-long' },
   { name: 'missing credential', status: 401, body: '', kind: 'unauthenticated' },
   { name: 'invalid token (numeric code)', status: 403, body: json({ error_code: 403, message: 'Invalid access token.' }), kind: 'unauthenticated', errorCode: 403 },
   { name: 'expired token', status: 403, body: json({ error_code: 'PERMISSION_DENIED', message: 'Token is expired.' }), kind: 'unauthenticated' },

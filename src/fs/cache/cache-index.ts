@@ -2,9 +2,9 @@
 // folder, a format name and version, the workspace it belongs to and one record per kept version.
 // Replaced atomically (temp file, fsync, rename), so a crash leaves the old or the new index,
 // never a torn one. It does not decide what is kept or evicted (ContentCache does).
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../replace-file';
 import type { DownloadFormat } from '../remote/remote-workspace';
 
 /** The `format` field of every index file. */
@@ -106,18 +106,5 @@ export async function readCacheIndex(dir: string): Promise<CacheIndexFile | unde
 
 /** Replaces `index.json` of `dir` atomically (0600). Errors: disk errors (ENOSPC …); the old index stays. */
 export async function writeCacheIndex(dir: string, index: CacheIndexFile): Promise<void> {
-  const temp = join(dir, `${CACHE_INDEX_FILE}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(serializeCacheIndex(index));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, join(dir, CACHE_INDEX_FILE));
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await replaceFile(join(dir, CACHE_INDEX_FILE), serializeCacheIndex(index));
 }

@@ -75,6 +75,21 @@ interface Entry {
   verifying?: Promise<boolean>;
 }
 
+/**
+ * A download running for one version. `waiters` counts the callers sharing it (pinned once each at
+ * the end); `wanting` those still interested (a caller whose `interest` signal aborted is not);
+ * `keeping` whether it goes into a kept copy (undefined until decided). A download not kept that
+ * nobody wants any more is cancelled through `controller`.
+ */
+interface Flight {
+  key: string;
+  promise: Promise<Entry>;
+  waiters: number;
+  wanting: number;
+  keeping?: boolean;
+  controller: AbortController;
+}
+
 /** Why the cache switched itself off; `on`/`off` are the user's choice. */
 type Mode = { kind: 'on' } | { kind: 'off' } | { kind: 'faulted'; reason: string };
 
@@ -105,8 +120,8 @@ export class ContentCache {
   private readonly entries = new Map<string, Entry>();
   /** objectKey → key of the newest kept version of that object and format. */
   private readonly newest = new Map<string, string>();
-  /** Downloads running, by key; `waiters` counts the callers sharing each (pinned once each at the end). */
-  private readonly inFlight = new Map<string, { promise: Promise<Entry>; waiters: number }>();
+  /** Downloads running, by key. */
+  private readonly inFlight = new Map<string, Flight>();
   /** Byte sizes of versions seen (kept or not), oldest first, at most SIZE_MEMO_LIMIT. */
   private readonly sizes = new Map<string, number>();
   /** Background checksums running (flush waits for them). */
@@ -170,10 +185,12 @@ export class ContentCache {
 
   /**
    * A pinned copy of `fingerprint`: a kept one (checked, see docs/cache.md "Integrity"), else
-   * downloaded with `download(target)`. Concurrent callers for one version share one download.
-   * A kept copy found missing or corrupt is dropped and fetched again.
+   * downloaded with `download(target, signal)`. Concurrent callers for one version share one
+   * download. A kept copy found missing or corrupt is dropped and fetched again. `interest`, when
+   * given, aborts once the caller no longer needs the copy: a download that is not going into a
+   * kept copy is cancelled (`signal` aborts) when every caller sharing it lost interest.
    */
-  async acquire(fingerprint: ContentFingerprint, download: (target: string) => Promise<unknown>): Promise<CacheLease> {
+  async acquire(fingerprint: ContentFingerprint, download: (target: string, signal: AbortSignal) => Promise<unknown>, interest?: AbortSignal): Promise<CacheLease> {
     await this.prepare();
     const key = fingerprintKey(fingerprint);
     const kept = this.enabled && fingerprint.modifiedAt !== undefined ? this.entries.get(key) : undefined;
@@ -191,19 +208,33 @@ export class ContentCache {
     this.logger.debug('cache miss', { key });
     let flight = this.inFlight.get(key);
     if (flight === undefined) {
-      const created = { promise: Promise.resolve(undefined as unknown as Entry), waiters: 1 };
+      const created: Flight = { key, promise: Promise.resolve(undefined as unknown as Entry), waiters: 1, wanting: 1, controller: new AbortController() };
       // Closing the flight and reading its waiter count happen in one synchronous step, so no
       // caller joins a flight after its entry was pinned for the waiters it had.
       const close = (): number => {
         if (this.inFlight.get(key) === created) this.inFlight.delete(key);
         return created.waiters;
       };
-      created.promise = this.fetch(fingerprint, key, download, close);
-      void created.promise.catch(close);
       this.inFlight.set(key, created);
+      created.promise = this.fetch(fingerprint, key, (target) => download(target, created.controller.signal), close, created);
+      void created.promise.catch(close);
       flight = created;
     } else {
       flight.waiters++;
+      flight.wanting++;
+    }
+    if (interest !== undefined) {
+      const joined = flight;
+      const lost = (): void => {
+        joined.wanting--;
+        this.cancelIfUnwanted(joined);
+      };
+      if (interest.aborted) lost();
+      else interest.addEventListener('abort', lost, { once: true });
+      void joined.promise.then(
+        () => interest.removeEventListener('abort', lost),
+        () => interest.removeEventListener('abort', lost),
+      );
     }
     // The fetch pinned the entry once per waiter before it settled.
     return this.lease(await flight.promise);
@@ -336,9 +367,19 @@ export class ContentCache {
     this.scheduleSave();
   }
 
+  /** Cancels `flight`'s download when it is not kept and nobody wants it any more. */
+  private cancelIfUnwanted(flight: Flight): void {
+    if (flight.keeping !== false || flight.wanting > 0 || flight.controller.signal.aborted) return;
+    this.logger.debug('download cancelled: nobody reads it and it is not kept');
+    // Later callers start a download of their own instead of joining the cancelled one.
+    if (this.inFlight.get(flight.key) === flight) this.inFlight.delete(flight.key);
+    flight.controller.abort(new Error('the download was cancelled: every reader closed the file, and the cache does not keep it'));
+  }
+
   /** Downloads `fingerprint` into a kept or transient file; closes the flight and pins the entry once per waiter. */
-  private async fetch(fingerprint: ContentFingerprint, key: string, download: (target: string) => Promise<unknown>, closeFlight: () => number): Promise<Entry> {
+  private async fetch(fingerprint: ContentFingerprint, key: string, download: (target: string) => Promise<unknown>, closeFlight: () => number, flight: Flight): Promise<Entry> {
     const keep = this.enabled && fingerprint.modifiedAt !== undefined && (await this.makeRoom(fingerprint.size ?? 0));
+    flight.keeping = keep;
     let entry: Entry | undefined;
     let kept = false;
     if (keep) {
@@ -360,6 +401,8 @@ export class ContentCache {
       }
     }
     if (entry === undefined) {
+      flight.keeping = false;
+      this.cancelIfUnwanted(flight);
       const file = join(this.transientDir, `${this.counter++}-${randomBytes(6).toString('hex')}`);
       try {
         await download(file);

@@ -29,6 +29,8 @@ export const ERRNO_NAME: Readonly<Record<FsErrorCode, string>> = {
   EBUSY: 'EBUSY',
   ENODATA: platform() === 'darwin' ? 'ENOATTR' : 'ENODATA',
   ENOSYS: 'ENOSYS',
+  EROFS: 'EROFS',
+  ENFILE: 'ENFILE',
   EIO: 'EIO',
 };
 

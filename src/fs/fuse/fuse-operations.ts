@@ -269,7 +269,19 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
       serve('create', path, ` mode=0o${(mode & 0o7777).toString(8)} flags=0x${flags.toString(16)}`, () => fs.create(path, mode & 0o7777, flags), (fh) => cb(0, fh), cb, (fh) => `fh=${fh}`);
     },
     read(path, fd, buf, len, pos, cb) {
-      serve('read', path, ` fh=${fd} len=${len} pos=${pos}`, () => fs.read(path, fd, buf, len, pos), cb, cb, (n) => `${n} bytes`);
+      serve(
+        'read',
+        path,
+        ` fh=${fd} len=${len} pos=${pos}`,
+        () => fs.read(path, fd, buf, len, pos),
+        (n) => {
+          // A copy still downloading at open is offered once complete (the filesystem decides when).
+          if (!readingThrough.has(fd)) startReadThrough(path, fd);
+          cb(n);
+        },
+        cb,
+        (n) => `${n} bytes`,
+      );
     },
     write(path, fd, buf, len, pos, cb) {
       serve(
@@ -317,8 +329,10 @@ export function createFuseOperations(options: FuseOperationsOptions): FuseOperat
     rename(src, dest, cb) {
       serveVoid('rename', src, ` -> ${dest}`, () => fs.rename(src, dest), cb);
     },
+    // A NaN time is one to leave as it is (UTIME_OMIT: touch -m, tar x; docs/fuse-binding.md row 7).
     utimens(path, atime, mtime, cb) {
-      serveVoid('utimens', path, ` atime=${atime} mtime=${mtime}`, () => fs.utimens(path, atime, mtime), cb);
+      const given = (ms: number): number | undefined => (Number.isNaN(ms) ? undefined : ms);
+      serveVoid('utimens', path, ` atime=${atime} mtime=${mtime}`, () => fs.utimens(path, given(atime), given(mtime)), cb);
     },
     // mode arrives with the file-type bits (e.g. 0o100600); the port takes permission bits only.
     chmod(path, mode, cb) {

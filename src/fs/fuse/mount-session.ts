@@ -38,6 +38,9 @@ export type MountSessionState = 'mounted' | 'unmounting' | 'unmounted';
 const IS_MAC = process.platform === 'darwin';
 const COMMAND_TIMEOUT_MS = 15_000;
 
+/** The options `new Fuse(…)` takes. */
+type FuseOptions = NonNullable<ConstructorParameters<typeof Fuse>[2]>;
+
 /** The raw libfuse `-o` options wsfs mounts with (see docs/fuse-binding.md "FUSE adapter"). */
 export function mountOptions(ttlSeconds: number, fsname = 'wsfs', platform: NodeJS.Platform = process.platform): string[] {
   if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) throw new TypeError(`ttlSeconds must be a non-negative number, got ${ttlSeconds}`);
@@ -57,6 +60,15 @@ export function mountOptions(ttlSeconds: number, fsname = 'wsfs', platform: Node
   // 128 KiB writes instead of 4 KiB (17x faster here); macFUSE always writes large and rejects big_writes.
   if (platform !== 'darwin') options.unshift('big_writes', 'max_write=131072');
   return options;
+}
+
+/**
+ * The fuse-native options wsfs mounts with: no per-operation watchdog (`timeout: false`; its
+ * default answers ETIMEDOUT to any handler slower than 15 s, e.g. a slow remote open or read),
+ * libfuse's own trace only when asked, and `mountOptions` as raw `-o` options.
+ */
+export function fuseOptions(ttlSeconds: number, fsname = 'wsfs', debug = false, platform: NodeJS.Platform = process.platform): FuseOptions {
+  return { timeout: false, debug, extraOptions: mountOptions(ttlSeconds, fsname, platform) };
 }
 
 /** A mounted Filesystem. Emits `unmounted` (UnmountedEvent) exactly once. */
@@ -107,11 +119,7 @@ export class FuseMountSession extends EventEmitter {
         clear: (fh) => bound.fuse?.clearWriteThrough(fh) ?? null,
       },
     });
-    const fuse = new Fuse(mountPoint, operations, {
-      timeout: false,
-      debug: options.debug === true,
-      extraOptions: mountOptions(options.ttlSeconds, options.fsname),
-    });
+    const fuse = new Fuse(mountPoint, operations, fuseOptions(options.ttlSeconds, options.fsname, options.debug === true));
     bound.fuse = fuse;
     const session = new FuseMountSession(mountPoint, fuse, options.filesystem, logger);
     try {

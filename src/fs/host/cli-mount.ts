@@ -1,9 +1,10 @@
 // The `wsfs mount | unmount | status` commands: checks before an engine starts, where the token
 // comes from (a profile, DATABRICKS_TOKEN, or stdin — never argv), starting the engine through
 // spawnEngine(), the backgrounded-mount records, and the one table of exit codes.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { formatByteSize } from '../../shared/cache-usage';
 import type { MountCommand } from '../../shared/engine-protocol';
 import type { FailedMountState, MountedMountState } from '../../shared/mount-state';
@@ -51,6 +52,17 @@ Exit codes:
 export const TOKEN_ON_ARGV_MESSAGE =
   'wsfs does not take a token on the command line: arguments are visible to every user in `ps` and stay in your shell history.\n' +
   'fix: set DATABRICKS_TOKEN, use a profile of ~/.databrickscfg (--profile NAME), or pipe it in: `printf %s "$TOKEN" | wsfs mount --token-stdin --host URL DIR`';
+
+/**
+ * How long `wsfs mount` waits for a token on stdin it was not asked to read (stdin is not a
+ * terminal, no DATABRICKS_TOKEN, no --profile): a CI runner or `ssh host cmd` may hold stdin open
+ * without ever writing to it. `WSFS_STDIN_TOKEN_WAIT_MS` overrides it (tests).
+ */
+export const STDIN_TOKEN_WAIT_MS = 10_000;
+
+/** The fix for a mount that found no token. */
+const NO_TOKEN_FIX =
+  'set DATABRICKS_TOKEN, pass --profile NAME (a profile of ~/.databrickscfg), pipe the token in (printf %s "$TOKEN" | wsfs mount --token-stdin ...), or try the demo: wsfs mount --demo DIR';
 
 /** Options of `wsfs mount`. */
 export interface MountCliOptions {
@@ -133,8 +145,13 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
     host = checkHost(host);
     const envToken = process.env['DATABRICKS_TOKEN'];
     const useStdin = options.tokenStdin === true || (options.profile === undefined && !envToken && process.stdin.isTTY !== true);
-    if (useStdin) token = await readToken(options.tokenStdin === true);
+    if (useStdin) token = options.tokenStdin === true ? await readToken() : await readImplicitToken(stdinWaitMs());
     else if (options.profile === undefined && envToken) token = envToken;
+    // An empty stdin leaves the engine's default resolution only a config file to try; without one
+    // (and with a host: else the missing host is the first thing to fix) there is no credential.
+    if (useStdin && token === undefined && (host ?? process.env['DATABRICKS_HOST'] ?? '') !== '' && !existsSync(configFile())) {
+      throw new CliFailure(EXIT.usage, 'no credentials: stdin was empty, DATABRICKS_TOKEN is not set and no --profile was given', NO_TOKEN_FIX);
+    }
     if (token !== undefined) {
       authType = 'pat';
       host ??= options.profile === undefined ? checkHost(process.env['DATABRICKS_HOST']) : undefined;
@@ -245,23 +262,80 @@ function checkHost(host: string | undefined): string | undefined {
   }
 }
 
-/** The token piped on stdin; undefined when stdin was empty and reading it was not asked for. */
-async function readToken(explicit: boolean): Promise<string | undefined> {
+/** `--token-stdin`: the token piped on stdin, read to its end (the user asked for it: no time limit). */
+async function readToken(): Promise<string> {
   if (process.stdin.isTTY === true) {
     throw new CliFailure(EXIT.usage, '--token-stdin needs the token piped in', 'printf %s "$TOKEN" | wsfs mount --token-stdin ...');
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const token = Buffer.concat(chunks).toString('utf8').trim();
-  if (token === '') {
-    if (!explicit) return undefined;
+  if (token === '') throw new CliFailure(EXIT.usage, '--token-stdin was given but stdin was empty', NO_TOKEN_FIX);
+  return token;
+}
+
+/**
+ * The token on a stdin that was not asked for: says so on stderr, then takes the first line (or
+ * everything up to the end of stdin), waiting at most `waitMs`; undefined when stdin was empty. A
+ * stdin that stays silent fails after `waitMs`. Never echoes what it read.
+ */
+async function readImplicitToken(waitMs: number): Promise<string | undefined> {
+  process.stderr.write(
+    `wsfs mount: no DATABRICKS_TOKEN and no --profile: reading the token from stdin (waiting up to ${formatSeconds(waitMs)}); ` +
+      'set DATABRICKS_TOKEN or use --profile NAME to mount without it\n',
+  );
+  const read = await firstLine(process.stdin, waitMs);
+  if (read.kind === 'timeout') {
     throw new CliFailure(
       EXIT.usage,
-      '--token-stdin was given but stdin was empty',
-      'set DATABRICKS_TOKEN, pass --profile NAME, pipe the token in with --token-stdin, or try the demo: wsfs mount --demo DIR',
+      `no token arrived on stdin within ${formatSeconds(waitMs)} (stdin is not a terminal and is still open)`,
+      'set DATABRICKS_TOKEN, pass --profile NAME, or pipe the token in and close stdin after it: printf %s "$TOKEN" | wsfs mount --token-stdin --host URL DIR',
     );
   }
-  return token;
+  return read.text === '' ? undefined : read.text;
+}
+
+/** The Databricks config file the engine would read (`DATABRICKS_CONFIG_FILE`, else `~/.databrickscfg`). */
+function configFile(): string {
+  return process.env['DATABRICKS_CONFIG_FILE'] ?? join(homedir(), '.databrickscfg');
+}
+
+/** What `firstLine` got: the trimmed text of the first line or of the whole stream, or nothing in time. */
+type StdinRead = { kind: 'text'; text: string } | { kind: 'timeout' };
+
+/**
+ * Reads `stream` until its first non-blank line ends, it ends, or `waitMs` pass; then stops
+ * reading it (so a stdin held open does not keep the command alive).
+ */
+function firstLine(stream: NodeJS.ReadStream, waitMs: number): Promise<StdinRead> {
+  return new Promise((done) => {
+    const chunks: Buffer[] = [];
+    const finish = (read: StdinRead): void => {
+      clearTimeout(timer);
+      stream.off('data', onData).off('end', onEnd).off('error', onEnd);
+      stream.destroy();
+      done(read);
+    };
+    const text = (): string => Buffer.concat(chunks).toString('utf8');
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      const line = /^\s*(\S[^\n]*)\n/.exec(text()); // the first line that is not blank
+      if (line !== null) finish({ kind: 'text', text: line[1]!.trim() });
+    };
+    const onEnd = (): void => finish({ kind: 'text', text: text().trim() });
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), waitMs);
+    stream.on('data', onData).once('end', onEnd).once('error', onEnd);
+  });
+}
+
+/** The implicit stdin wait: STDIN_TOKEN_WAIT_MS, or WSFS_STDIN_TOKEN_WAIT_MS when it is a positive integer. */
+function stdinWaitMs(): number {
+  const override = Number(process.env['WSFS_STDIN_TOKEN_WAIT_MS']);
+  return Number.isSafeInteger(override) && override > 0 ? override : STDIN_TOKEN_WAIT_MS;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /** `wsfs unmount`. */

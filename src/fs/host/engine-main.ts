@@ -31,6 +31,9 @@ function frontEndChannel(): { send: (event: EngineEvent) => void; connected: () 
 }
 
 async function run(): Promise<void> {
+  // stderr may be a pipe to the app, which can go away first: a lost log line must not end the
+  // engine while it still flushes saves and unmounts (an 'error' without a listener would throw).
+  process.stderr.on('error', () => undefined);
   const args = process.argv.slice(2);
   const detach = args.includes('--detach');
   const channel = frontEndChannel();

@@ -87,11 +87,14 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
       await session.unmount();
       // Prefetches already running write into the cache: let them end (bounded) before it closes.
       await Promise.race([filesystem.prefetchIdle(), new Promise((resolve) => setTimeout(resolve, PREFETCH_DRAIN_MS).unref())]);
+      await filesystem.saveTimes();
       await cache.close();
     },
     onUnmounted: (listener) => {
       session.on('unmounted', (event: { external: boolean }) => {
-        if (event.external) listener();
+        if (!event.external) return;
+        void filesystem.saveTimes();
+        listener();
       });
     },
     cacheUsage: () => cache.usage(),

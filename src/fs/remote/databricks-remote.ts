@@ -20,6 +20,7 @@ import type {
   RemoteWorkspace,
   UploadKind,
   UploadSource,
+  DownloadOptions,
 } from './remote-workspace';
 import { RequestLimiter } from './request-limiter';
 import { RetryPolicy, type CallSafety } from './retry-policy';
@@ -161,7 +162,7 @@ export class DatabricksRemote implements RemoteWorkspace {
   }
 
   /** Streams a file's bytes or a notebook's export into `target`; see docs/remote.md for the paths. */
-  downloadTo(path: string, format: DownloadFormat, target: string): Promise<number> {
+  downloadTo(path: string, format: DownloadFormat, target: string, options: DownloadOptions = {}): Promise<number> {
     const key = `${format}\0${path}`;
     const flight = this.downloads.get(key);
     if (flight !== undefined) {
@@ -171,7 +172,7 @@ export class DatabricksRemote implements RemoteWorkspace {
     const created: DownloadFlight = { path, target, copies: [], promise: Promise.resolve(0) };
     created.promise = (async () => {
       try {
-        const bytes = await this.download(path, format, target);
+        const bytes = await this.download(path, format, target, { onProgress: options.onProgress ?? (() => undefined), ...(options.signal !== undefined && { signal: options.signal }) });
         // Joined readers want their own file; the flight leaves the map right after the last check.
         for (let i = 0; i < created.copies.length; i++) await copyLocal(target, created.copies[i]!);
         return bytes;
@@ -337,30 +338,30 @@ export class DatabricksRemote implements RemoteWorkspace {
 
   // ---- downloads ------------------------------------------------------------------------------
 
-  private async download(path: string, format: DownloadFormat, target: string): Promise<number> {
-    if (format !== 'RAW') return this.exportTo(path, format, target);
+  private async download(path: string, format: DownloadFormat, target: string, watch: DownloadWatch): Promise<number> {
+    if (format !== 'RAW') return this.exportTo(path, format, target, watch);
     const known = this.urls.get(path);
     if (known?.size !== undefined && known.size > this.thresholds.largeReadBytes) {
       return this.viaWorkspaceFiles(
-        async () => (await this.signedDownload(path, target, known)) ?? this.exportTo(path, 'SOURCE', target),
-        () => this.exportTo(path, 'SOURCE', target),
+        async () => (await this.signedDownload(path, target, known, watch)) ?? this.exportTo(path, 'SOURCE', target, watch),
+        () => this.exportTo(path, 'SOURCE', target, watch),
       );
     }
     try {
-      return await this.exportTo(path, 'SOURCE', target);
+      return await this.exportTo(path, 'SOURCE', target, watch);
     } catch (error) {
       // direct_download is capped in some workspaces (10 MiB observed): a signed URL carries more.
       if (!(error instanceof RemoteError) || error.kind !== 'too-large') throw error;
       const fallback = (): Promise<number> => Promise.reject(error);
-      return this.viaWorkspaceFiles(async () => (await this.signedDownload(path, target, undefined)) ?? fallback(), fallback);
+      return this.viaWorkspaceFiles(async () => (await this.signedDownload(path, target, undefined, watch)) ?? fallback(), fallback);
     }
   }
 
   /** export?direct_download=true streamed into `target`; a failed attempt starts over (truncating). */
-  private exportTo(path: string, format: 'SOURCE' | 'JUPYTER', target: string): Promise<number> {
+  private exportTo(path: string, format: 'SOURCE' | 'JUPYTER', target: string, watch: DownloadWatch): Promise<number> {
     return this.retry.run('idempotent', () =>
-      this.transport.exchange({ method: 'GET', path: EXPORT, query: { path, format, direct_download: true } }, (response) =>
-        writeBody(response, target, 0, () => undefined),
+      this.transport.exchange({ method: 'GET', path: EXPORT, query: { path, format, direct_download: true }, ...signalOf(watch) }, (response) =>
+        writeBody(response, target, 0, watch.onProgress),
       ),
     );
   }
@@ -370,7 +371,7 @@ export class DatabricksRemote implements RemoteWorkspace {
    * object-info; a stale known URL (403/404) is replaced once. Resolves undefined when there is no
    * usable URL (not a FILE, or storage refuses a fresh URL), so the caller uses export instead.
    */
-  private async signedDownload(path: string, target: string, known: SignedDownload | undefined): Promise<number | undefined> {
+  private async signedDownload(path: string, target: string, known: SignedDownload | undefined, watch: DownloadWatch): Promise<number | undefined> {
     let signed = known;
     for (let round = 1; round <= 2; round++) {
       const fresh = signed === undefined;
@@ -379,7 +380,7 @@ export class DatabricksRemote implements RemoteWorkspace {
         if (signed === undefined) return undefined;
       }
       try {
-        return await this.fetchSigned(signed, target);
+        return await this.fetchSigned(signed, target, watch);
       } catch (error) {
         if (!(error instanceof RemoteError)) throw error;
         this.urls.forget(path);
@@ -392,10 +393,10 @@ export class DatabricksRemote implements RemoteWorkspace {
   }
 
   /** GET on a signed URL; a body that breaks off is resumed with Range from the bytes on disk. */
-  private fetchSigned(signed: SignedDownload, target: string): Promise<number> {
+  private fetchSigned(signed: SignedDownload, target: string, watch: DownloadWatch): Promise<number> {
     let onDisk = 0; // bytes of `target` known good; survives failed attempts
     return this.retry.run('idempotent', () => {
-      const request: HttpRequest = { method: 'GET', url: signed.url, headers: { ...signed.headers } };
+      const request: HttpRequest = { method: 'GET', url: signed.url, headers: { ...signed.headers }, ...signalOf(watch) };
       if (onDisk > 0) request.headers!.range = `bytes=${onDisk}-`;
       return this.transport.exchange(request, async (response) => {
         const start = onDisk > 0 && response.status === 206 ? rangeStart(response.headers.get('content-range')) : 0;
@@ -403,6 +404,7 @@ export class DatabricksRemote implements RemoteWorkspace {
         onDisk = start;
         return writeBody(response, target, start, (position) => {
           onDisk = position;
+          watch.onProgress(position);
         });
       });
     });
@@ -531,11 +533,11 @@ export class DatabricksRemote implements RemoteWorkspace {
     const temp = join(this.tempDir, `copy-${randomUUID()}`);
     try {
       if (step.kind === 'file') {
-        const size = await this.download(step.from, 'RAW', temp);
+        const size = await this.download(step.from, 'RAW', temp, { onProgress: () => undefined });
         await this.upload(step.to, { type: 'FILE' }, { file: temp, size }, { overwrite: false });
       } else {
         const format = step.format ?? (await this.statOnce(step.from)).exportFormat ?? 'SOURCE';
-        const size = await this.download(step.from, format, temp);
+        const size = await this.download(step.from, format, temp, { onProgress: () => undefined });
         await this.upload(step.to, { type: 'NOTEBOOK', language: step.language, format }, { file: temp, size }, { overwrite: false });
       }
     } finally {
@@ -640,6 +642,16 @@ async function writeBody(response: HttpResponse, target: string, start: number, 
   }
   if (Number.isFinite(announced) && position - start !== announced) throw truncatedBody(announced, position - start);
   return position;
+}
+
+/** What a download reports to, and what cancels it. */
+interface DownloadWatch {
+  onProgress: (bytes: number) => void;
+  signal?: AbortSignal;
+}
+
+function signalOf(watch: DownloadWatch): { signal?: AbortSignal } {
+  return watch.signal === undefined ? {} : { signal: watch.signal };
 }
 
 async function copyLocal(from: string, to: string): Promise<void> {

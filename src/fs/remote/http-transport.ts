@@ -27,6 +27,8 @@ export interface HttpRequest {
   query?: Query;
   headers?: Record<string, string>;
   body?: RequestBody;
+  /** Cancels the exchange: it then rejects with the signal's reason (not a RemoteError, so never retried). */
+  signal?: AbortSignal;
 }
 
 /** A response whose status was < 300, with its body as chunks that keep the deadline alive. */
@@ -154,6 +156,10 @@ export class HttpTransport {
       );
     };
     touch();
+    const cancelled = request.signal;
+    if (cancelled?.aborted) throw cancelled.reason;
+    const cancel = (): void => controller.abort(cancelled?.reason);
+    cancelled?.addEventListener('abort', cancel);
     let response: Response | undefined;
     try {
       try {
@@ -168,6 +174,7 @@ export class HttpTransport {
           ...this.body(request.body, headers, touch),
         });
       } catch (error) {
+        if (cancelled?.aborted) throw cancelled.reason;
         throw classifyNetworkError(error, true);
       }
       touch();
@@ -200,9 +207,11 @@ export class HttpTransport {
       try {
         return await read(wrapped);
       } catch (error) {
+        if (cancelled?.aborted) throw cancelled.reason;
         throw classifyNetworkError(error, true);
       }
     } finally {
+      cancelled?.removeEventListener('abort', cancel);
       clearTimeout(timer);
       // A body nobody read would pin the connection; one read to the end or broken off is released already.
       if (response?.body && !response.bodyUsed) await response.body.cancel().catch(() => undefined);

@@ -66,6 +66,17 @@ export interface RemoteCapabilities {
   rename: boolean | 'unknown';
 }
 
+/** Options of `RemoteWorkspace.downloadTo`. */
+export interface DownloadOptions {
+  /**
+   * Told after every write how many leading bytes of the target the current attempt has written
+   * (an attempt that starts over counts again from where it starts).
+   */
+  onProgress?: (bytes: number) => void;
+  /** Cancels the download: it rejects with the signal's reason and leaves the target to the caller. */
+  signal?: AbortSignal;
+}
+
 /** The remote workspace as the engine uses it. */
 export interface RemoteWorkspace {
   /** The credential's user (`/Me`); rejects `unauthenticated` for a bad token. */
@@ -84,9 +95,11 @@ export interface RemoteWorkspace {
    * Downloads an object into the local file `target` (created or truncated; retried downloads
    * start over or resume, never append twice): a file's bytes (`RAW`) or a notebook's SOURCE or
    * JUPYTER export. Large files go through a signed URL where the workspace offers one. Resolves
-   * with the byte count; `too-large` when no path can carry it.
+   * with the byte count; `too-large` when no path can carry it; with `options.signal`'s reason
+   * once it aborts (no retry after that). Callers joining a download of the same object already
+   * running get a copy at its end and no progress (and share its cancellation).
    */
-  downloadTo(path: string, format: DownloadFormat, target: string): Promise<number>;
+  downloadTo(path: string, format: DownloadFormat, target: string, options?: DownloadOptions): Promise<number>;
 
   /**
    * Creates or replaces (`overwrite`) a file or notebook at `path` from `source`. Large files go

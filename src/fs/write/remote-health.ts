@@ -115,7 +115,7 @@ export class RemoteHealth {
       currentUser: () => track(() => remote.currentUser()),
       stat: (path) => track(() => remote.stat(path)),
       list: (path) => track(() => remote.list(path)),
-      downloadTo: (path, format, target) => track(() => remote.downloadTo(path, format, target)),
+      downloadTo: (path, format, target, options) => track(() => remote.downloadTo(path, format, target, options)),
       upload: (path, kind, source, options) => track(() => remote.upload(path, kind, source, options)),
       mkdirs: (path) => track(() => remote.mkdirs(path)),
       delete: (path, options) => track(() => remote.delete(path, options)),

@@ -3,10 +3,13 @@
 // its size and whether it differs from the last uploaded version. It does not upload, lock or
 // decide when to upload; the filesystem does that under its per-path lock. While a write-through
 // writer is connected (the FUSE binding writes into its descriptor), size and modification time
-// come from the binding's counters and are taken over when it disconnects.
+// come from the binding's counters and are taken over when it disconnects. Local disk failures
+// (a full disk, …) reject as LocalDiskError with their errno (errors.ts fromLocalError); the bytes
+// written before stay in the file.
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, rm, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fromLocalError } from '../errors';
 import type { WriteThroughCounters } from '../filesystem';
 
 /**
@@ -20,6 +23,8 @@ export class StagingFile {
   /** Counts writes and truncates: tells whether the content changed since a moment (the journal's last record). */
   changes = 0;
   private changedAt: number;
+  /** Whether `changedAt` is a time a program set (utimens) rather than the last change's. */
+  private setByProgram = false;
   /** The binding's live counters while a write-through writer is connected. */
   private writer: (() => WriteThroughCounters | null) | undefined;
 
@@ -41,10 +46,15 @@ export class StagingFile {
   static async create(dir: string, name: string, seed: string | undefined, now: number): Promise<StagingFile> {
     const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
     const file = join(dir, `${randomBytes(6).toString('hex')}-${safe}`);
-    if (seed !== undefined) await copyFile(seed, file);
-    const handle = await open(file, seed !== undefined ? 'r+' : 'w+', 0o600);
-    const { size } = await handle.stat();
-    return new StagingFile(file, handle, size, now);
+    try {
+      if (seed !== undefined) await copyFile(seed, file);
+      const handle = await open(file, seed !== undefined ? 'r+' : 'w+', 0o600);
+      const { size } = await handle.stat();
+      return new StagingFile(file, handle, size, now);
+    } catch (error) {
+      await rm(file, { force: true }); // a partial copy would only take room
+      throw fromLocalError(error, `cannot create a working copy of ${name}`, dir);
+    }
   }
 
   /**
@@ -97,6 +107,19 @@ export class StagingFile {
     this.dirty = true;
     this.changes += final.writes;
     this.changedAt = final.modifiedMs;
+    this.setByProgram = false;
+  }
+
+  /** Shows `mtimeMs` as the time of the last change (utimens) until the next write or truncate; the content stays as it is. */
+  setModifiedAt(mtimeMs: number): void {
+    this.changedAt = mtimeMs;
+    this.setByProgram = true;
+  }
+
+  /** Whether `modifiedAt` is a time a program set (setModifiedAt) with no write after it. */
+  get modifiedAtSet(): boolean {
+    const live = this.writer?.();
+    return this.setByProgram && !(live !== null && live !== undefined && live.writes > 0);
   }
 
   /** Reads up to `length` bytes at `position`; resolves with the count (0 at the end). */
@@ -109,21 +132,25 @@ export class StagingFile {
 
   /** Writes `length` bytes of `buffer` at `position` (holes read as zeros); marks the file dirty. */
   async write(buffer: Buffer, length: number, position: number, now: number): Promise<number> {
-    const { bytesWritten } = await this.fd().write(buffer, 0, length, position);
+    const fd = this.fd();
+    const { bytesWritten } = await this.local(() => fd.write(buffer, 0, length, position));
     this.length = Math.max(this.length, position + bytesWritten);
     this.dirty = true;
     this.changes++;
     this.changedAt = now;
+    this.setByProgram = false;
     return bytesWritten;
   }
 
   /** Cuts or extends (with zeros) the content to `size` bytes; marks the file dirty. */
   async truncate(size: number, now: number): Promise<void> {
-    await this.fd().truncate(size);
+    const fd = this.fd();
+    await this.local(() => fd.truncate(size));
     this.length = size;
     this.dirty = true;
     this.changes++;
     this.changedAt = now;
+    this.setByProgram = false;
   }
 
   /** Reads the first `length` bytes (for notebook detection). */
@@ -136,13 +163,14 @@ export class StagingFile {
 
   /** Makes the content durable (fdatasync), so that a power loss keeps it. */
   async sync(): Promise<void> {
-    if (this.handle !== undefined) {
-      await this.handle.datasync();
+    const current = this.handle;
+    if (current !== undefined) {
+      await this.local(() => current.datasync());
       return;
     }
-    const handle = await open(this.file, 'r');
+    const handle = await this.local(() => open(this.file, 'r'));
     try {
-      await handle.datasync();
+      await this.local(() => handle.datasync());
     } finally {
       await handle.close();
     }
@@ -164,6 +192,15 @@ export class StagingFile {
   /** Whether the descriptor is still open. */
   get isOpen(): boolean {
     return this.handle !== undefined;
+  }
+
+  /** Runs a call on the local file; its local disk failure rejects as LocalDiskError. */
+  private async local<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw fromLocalError(error, `working copy ${this.file}`, dirname(this.file));
+    }
   }
 
   private fd(): FileHandle {

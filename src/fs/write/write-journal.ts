@@ -84,14 +84,19 @@ export class WriteJournal {
     await this.prepare();
     const target = join(this.dir, `${record.id}.json`);
     const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(record));
-      if (durable) await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temp, 'w', 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(record));
+        if (durable) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true }); // a full disk leaves no half-written record behind
+      throw error;
     }
-    await rename(temp, target);
     if (durable) await syncFolder(this.dir);
   }
 

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { app, clipboard, Notification, shell } from 'electron';
 import type { Desktop } from '../desktop';
+import { autostartEntry } from '../autostart-entry';
 import { HIDDEN_FLAG } from '../launch-policy';
 
 /** Desktop services through Electron. */
@@ -39,8 +40,8 @@ export class ElectronDesktop implements Desktop {
     }
     // An AppImage must be started as itself; from a source tree, Electron needs the app's folder.
     const appImage = process.env['APPIMAGE'];
-    const exec = appImage !== undefined ? `"${appImage}"` : app.isPackaged ? `"${process.execPath}"` : `"${process.execPath}" "${app.getAppPath()}"`;
+    const program = appImage !== undefined ? [appImage] : app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()];
     await mkdir(dir, { recursive: true });
-    await writeFile(file, `[Desktop Entry]\nType=Application\nName=wsfs\nComment=Databricks workspace as a folder\nExec=${exec} ${HIDDEN_FLAG}\nIcon=wsfs\nX-GNOME-Autostart-enabled=true\n`);
+    await writeFile(file, autostartEntry([...program, HIDDEN_FLAG]));
   }
 }

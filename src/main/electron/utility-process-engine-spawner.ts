@@ -1,38 +1,23 @@
 // SpawnEngine for the app: Electron's `utilityProcess.fork` of the compiled engine (a Node process
 // Electron manages, so a native crash in FUSE cannot take the tray down). Its channel is
-// `process.parentPort` on the engine's side; stderr is appended to the workspace's log file (opened
-// before the fork, so an unusable log rejects the spawn instead of an unhandled stream error in
-// main), as is a V8 fatal-error report; the environment is scrubbed of DATABRICKS_* secrets.
-// Sends nothing itself.
-import { createWriteStream, openSync } from 'node:fs';
+// `process.parentPort` on the engine's side; stderr is forwarded line by line to the request's log,
+// as is a V8 fatal-error report (which would otherwise throw in main); the environment is scrubbed
+// of DATABRICKS_* secrets. Sends nothing itself.
 import { utilityProcess } from 'electron';
 import { EngineConnection, scrubEnvironment } from '../../shared/engine-connection';
-import { ENGINE_ENTRY, engineArgs, NODE_TIMERS, type EngineProcess, type SpawnEngine } from '../supervisor/engine-spawner';
+import { ENGINE_ENTRY, engineArgs, forwardLines, NODE_TIMERS, type EngineProcess, type SpawnEngine } from '../supervisor/engine-spawner';
 
 /** A SpawnEngine over utilityProcess. */
 export function utilityProcessEngineSpawner(): SpawnEngine {
   return async (request) => {
-    // Throws (the spawn rejects: engine-start-failed) when the log cannot be opened.
-    const fd = openSync(request.logPath, 'a', 0o600);
-    const log = createWriteStream('', { fd });
-    // A write error (disk full) loses log lines, never the app: without a listener it would throw in main.
-    log.on('error', () => undefined);
-    let child: Electron.UtilityProcess;
-    try {
-      child = utilityProcess.fork(ENGINE_ENTRY, engineArgs(request), {
-        env: scrubEnvironment({ ...process.env }),
-        stdio: ['ignore', 'ignore', 'pipe'],
-        serviceName: 'wsfs engine',
-      });
-    } catch (error) {
-      log.destroy();
-      throw error;
-    }
-    child.stderr?.pipe(log);
-    // Emitted on a V8 fatal error (e.g. out of memory) before 'exit'; unhandled, it would throw in main.
-    child.on('error', (type: string, location: string) => {
-      if (!log.writableEnded) log.write(`${new Date().toISOString()} engine ${type} at ${location}\n`);
+    const child = utilityProcess.fork(ENGINE_ENTRY, engineArgs(request), {
+      env: scrubEnvironment({ ...process.env }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+      serviceName: 'wsfs engine',
     });
+    if (child.stderr !== null) forwardLines(child.stderr, (line) => request.log(line));
+    // Emitted on a V8 fatal error (e.g. out of memory) before 'exit'; unhandled, it would throw in main.
+    child.on('error', (type: string, location: string) => request.log(`engine ${type} at ${location}`));
     let alive = true;
     const connection = new EngineConnection(
       {
@@ -50,7 +35,6 @@ export function utilityProcessEngineSpawner(): SpawnEngine {
     child.on('message', (message: unknown) => connection.receive(message));
     child.on('exit', (code: number) => {
       alive = false;
-      log.end();
       // utilityProcess reports only a code; a kill by signal shows up as a non-zero code.
       connection.close({ code, signal: null });
     });

@@ -1,10 +1,9 @@
 // One log file per workspace's engine (`<log dir>/<workspace id>.log`): the engine's stderr and its
 // `engine:log` lines, plus the supervisor's notes. Rotated once it passes a size limit (one `.1`
 // generation kept), so logs stay bounded. Every line appended here passes through the protocol's
-// redaction again (engine error texts end up in supervisor notes); the engine's raw stderr, piped
-// by the spawners, does not. Does not read logs back.
+// redaction again: engine error texts end up in supervisor notes, and the engine's stderr arrives
+// line by line from the spawners. Does not read logs back.
 import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactText } from '../../shared/engine-protocol';
 
@@ -17,12 +16,6 @@ export class EngineLogs {
     private readonly maxBytes = 5 * 1024 * 1024,
   ) {}
 
-  /** Path of a workspace's log (the folder is created). */
-  pathOf(workspaceId: string): string {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    return join(this.dir, `${workspaceId}.log`);
-  }
-
   /** Creates the folder. */
   async ensureFolder(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
@@ -32,7 +25,7 @@ export class EngineLogs {
   append(workspaceId: string, line: string): Promise<void> {
     this.writes = this.writes.then(async () => {
       try {
-        // No synchronous mkdir per line (pathOf's): the folder is made only when the append finds it missing.
+        // No mkdir per line: the folder is made only when the append finds it missing.
         const path = join(this.dir, `${workspaceId}.log`);
         const size = await stat(path).then((s) => s.size, () => 0);
         if (size > this.maxBytes) await rename(path, `${path}.1`);

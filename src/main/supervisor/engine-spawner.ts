@@ -3,14 +3,18 @@
 // tests, the UI tests' controller) and UtilityProcessEngineSpawner (Electron's utilityProcess in the
 // app). Neither sends anything: the token goes in `engine:set-credentials` from the supervisor.
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { EngineConnection } from '../../shared/engine-connection';
 
 /** What to start. */
 export interface SpawnRequest {
   /** Serve the built-in demo workspace (an emulator inside the engine). */
   demo: boolean;
-  /** File the engine's stderr is appended to. */
-  logPath: string;
+  /**
+   * Receives each line the engine writes to stderr (the supervisor appends it, redacted, to the
+   * workspace's rotated log; a raw file descriptor would bypass both).
+   */
+  log(line: string): void;
 }
 
 /** A started engine process (not necessarily ready yet: wait on `connection.waitReady`). */
@@ -30,6 +34,11 @@ export const ENGINE_ENTRY = join(__dirname, '..', '..', 'fs', 'host', 'engine-ma
 /** The argv of an engine for `request` (non-secret switches only). */
 export function engineArgs(request: SpawnRequest): string[] {
   return request.demo ? ['--demo'] : [];
+}
+
+/** Hands every line of an engine's stderr to `log` (the last one even without a newline). */
+export function forwardLines(stderr: NodeJS.ReadableStream, log: (line: string) => void): void {
+  createInterface({ input: stderr, crlfDelay: Infinity }).on('line', log);
 }
 
 /** Timers for an EngineConnection from the host's real ones. */

@@ -32,8 +32,6 @@ export interface SupervisorDeps {
   clock: Clock;
   backoff: RestartBackoff;
   listener: SupervisorListener;
-  /** Log file of a workspace's engine. */
-  logPath(workspaceId: string): string;
   /** Deadlines (ms); defaults suit the app. */
   timeouts?: Partial<SupervisorTimeouts>;
 }
@@ -188,7 +186,7 @@ export class WorkspaceSupervisor {
     this.mountPoint = mount.mountPoint;
     let engine: EngineProcess;
     try {
-      engine = await this.deps.spawn({ demo: plan.demo, logPath: this.deps.logPath(workspace.id) });
+      engine = await this.deps.spawn({ demo: plan.demo, log: (line) => this.deps.listener.log(workspace.id, `engine: ${line}`) });
     } catch (error) {
       return this.fail('engine-start-failed', `Cannot start the engine: ${(error as Error).message}`, true);
     }

@@ -4,7 +4,8 @@
 // `git status` is clean without downloading a single working-tree file (only .git files). Also:
 // inode numbers equal across remounts and distinct among a folder's entries, also for files
 // created through the mount: they keep the (provisional) number they were written with after their
-// upload is read back, and in later mounts with the same state folder.
+// upload is read back, and in later mounts with the same state folder — so a repository written,
+// added and committed in one mount is clean after a remount too (with the times the mount keeps).
 import assert from 'node:assert/strict';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -61,7 +62,9 @@ describe('git status after a remount with an empty cache', () => {
     return result.stdout;
   };
 
-  it('is clean, downloads no working-tree file, and every inode number is the same as before', async () => {
+  it('is clean, downloads no working-tree file, and every inode number is the same as before', async (t) => {
+    // Whatever happens, the next test starts with the mount point free.
+    t.after(() => mount.unmount().catch(() => undefined));
     await mount.start(['--cache-dir', path.join(caches, '1')]);
     for (let i = 0; i < FILES; i++) {
       const folder = mount.local(`repo/src${i % FOLDERS}`);
@@ -102,6 +105,49 @@ describe('git status after a remount with an empty cache', () => {
       assert.deepEqual(after, before, 'inode numbers of files and folders are the same after the remount');
       await assertDistinctPerFolder(mount.local('repo'));
       assert.equal((await stat(mount.mountPoint)).ino, 1, 'the root is 1');
+    } finally {
+      mount.emulator.onRequest = undefined;
+    }
+  });
+
+  it('also for files written, added and committed in the same mount', async () => {
+    const repo = mount.local('fresh');
+    const git2 = async (...args: string[]): Promise<string> => {
+      const result = await program('git', ['-c', 'user.name=wsfs test', '-c', 'user.email=test@example.com', '-C', repo, ...args], { timeoutMs: 120_000 });
+      assert.equal(result.code, 0, `git ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+    await mount.start(['--cache-dir', path.join(caches, '4')]);
+    const files: string[] = [];
+    for (let i = 0; i < FILES; i++) {
+      const file = path.join(repo, `src${i % FOLDERS}`, `file${String(i).padStart(2, '0')}.txt`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, `fresh ${i}\n`);
+      files.push(file);
+    }
+    const written = await inodes(repo);
+    // An hour back (as `tar x` or `cp -p` would leave them): else git's index, written in the same
+    // second as the files, marks them "racily clean" and re-reads them anyway (git's own rule).
+    const touched = await program('touch', ['-d', `@${Math.floor(Date.now() / 1000) - 3600}`, ...files]);
+    assert.equal(touched.code, 0, touched.stderr);
+    await git2('init', '-q');
+    await git2('add', '.');
+    await git2('commit', '-q', '-m', 'fifty fresh files');
+    assert.equal(await git2('status', '--porcelain'), '');
+    const before = await inodes(repo);
+    assert.deepEqual(before, written, 'the numbers seen right after writing stay (git may have recorded them)');
+    await mount.unmount();
+
+    const downloads: string[] = [];
+    mount.emulator.onRequest = (method, url) => {
+      if (method === 'GET' && url.pathname === '/api/2.0/workspace/export') downloads.push(url.searchParams.get('path') ?? '?');
+      else if (method === 'GET' && (url.pathname.startsWith('/api/2.0/fs/files') || url.pathname.startsWith('/__emulator/signed/'))) downloads.push(url.pathname);
+    };
+    await mount.start(['--cache-dir', path.join(caches, '5')]);
+    try {
+      assert.equal(await git2('status', '--porcelain'), '', 'nothing changed');
+      assert.deepEqual(downloads.filter((p) => !p.includes('/fresh/.git/')), [], 'no working-tree file was downloaded');
+      assert.deepEqual(await inodes(repo), before, 'every file keeps the number it was written with');
     } finally {
       mount.emulator.onRequest = undefined;
     }

@@ -56,7 +56,8 @@ describe('small-file prefetch through a mount', () => {
     seedFolder(emulator, 'single', 30);
     seedFolder(emulator, 'large', bound + 20);
     log = new DownloadLog(emulator);
-    mounted = await mountWorkspace({ emulatorInstance: emulator, args: ['--debug'] });
+    // A long TTL: reading the prefetched files must cost nothing, not even a listing, however slow the host.
+    mounted = await mountWorkspace({ emulatorInstance: emulator, ttlSeconds: 60, args: ['--debug'] });
   });
   after(async () => {
     await mounted?.stop();

@@ -103,6 +103,12 @@ describe('git status after a remount with an empty cache', () => {
       assert.ok(downloads.length > 0, 'git read its .git files (through a cold cache)');
       const after = await inodes(mount.local('repo'));
       assert.deepEqual(after, before, 'inode numbers of files and folders are the same after the remount');
+      // readdir's d_ino (Python's scandir reports it without a stat) is the same number.
+      const listed = await program('python3', ['-c', 'import os, sys\nfor e in sorted(os.scandir(sys.argv[1]), key=lambda e: e.name): print(e.name, e.inode())', mount.local('repo/src0')]);
+      assert.equal(listed.code, 0, listed.stderr);
+      const dIno = listed.stdout.trim().split('\n').map((line) => line.split(' '));
+      assert.equal(dIno.length, FILES / FOLDERS);
+      for (const [name, ino] of dIno) assert.equal(BigInt(ino!), after.get(`src0/${name!}`), `d_ino of ${name!}`);
       await assertDistinctPerFolder(mount.local('repo'));
       assert.equal((await stat(mount.mountPoint)).ino, 1, 'the root is 1');
     } finally {

@@ -6,8 +6,7 @@
 // It does not map ids to inode numbers (inode-numbers.ts) nor decide when a file is read back.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Logger } from './logger';
 import { PROVISIONAL_ID_BASE } from './inode-numbers';
 
@@ -103,12 +102,13 @@ export class InodeAliases {
   private async write(snapshot: AliasFile): Promise<void> {
     const temp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+      // Never makes the state folder: one that is gone (a test's teardown) is not brought back.
       await writeFile(temp, JSON.stringify(snapshot), { mode: 0o600 });
       await rename(temp, this.file);
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
-      this.logger.warn(`could not save inode numbers to ${this.file}: ${String(error)}`);
+      const gone = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      this.logger[gone ? 'debug' : 'warn'](`could not save inode numbers to ${this.file}: ${String(error)}`);
     }
   }
 }

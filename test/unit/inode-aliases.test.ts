@@ -2,7 +2,7 @@
 // provisional ids never handed out twice, bounded (oldest forgotten), an unreadable file starts
 // empty with a warning, and a write replaces the file atomically (no temp files left).
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
@@ -21,6 +21,7 @@ after(async () => {
 });
 
 it('keeps aliases and the provisional counter across instances', async () => {
+  await mkdir(join(dir, 'kept'));
   const file = join(dir, 'kept', 'inodes.json');
   const first = new InodeAliases(file, logger);
   const a = first.allocate();

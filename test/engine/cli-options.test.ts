@@ -118,7 +118,7 @@ describe('wsfs mount options, end to end', () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  it('--debug: stderr shows each FUSE operation, cache misses and hits, and remote requests, but no token', async () => {
+  it('--debug: stderr shows each FUSE operation, content and listing cache misses and hits, and remote requests, but no token', async () => {
     const mountPoint = await emptyDir('debug');
     const cli = await foreground(['--demo', '--debug'], mountPoint);
     await browse(mountPoint);
@@ -129,6 +129,8 @@ describe('wsfs mount options, end to end', () => {
     assert.match(log, /^\S+ DEBUG \[fuse\.op\] release \/Getting Started\.py fh=\d+ -> ok /m);
     assert.match(log, /^\S+ DEBUG \[cache\] cache miss \{"key":"[^"]+"\}$/m);
     assert.match(log, /^\S+ DEBUG \[cache\] cache hit \{"key":"[^"]+"\}$/m);
+    assert.match(log, /^\S+ DEBUG \[meta\] listing miss \{"path":"\/"\}$/m);
+    assert.match(log, /^\S+ DEBUG \[meta\] listing hit \{"path":"\/"\}$/m);
     assert.match(log, /^\S+ DEBUG \[remote\] request \{"method":"GET","target":"\/api\/2\.0\/workspace-files\/list-files\?path=[^"]+","status":200,/m);
     assert.match(log, /^\S+ DEBUG \[remote\] request \{"method":"GET","target":"\/api\/2\.0\/workspace\/export\?[^"]*Getting\+Started[^"]*","status":200,/m);
     assert.doesNotMatch(log, TOKEN_SHAPE, 'no token in the debug log');
@@ -141,7 +143,7 @@ describe('wsfs mount options, end to end', () => {
     await browse(mountPoint);
     await interrupt(cli, mountPoint);
     assert.doesNotMatch(cli.stderr, DEBUG_LINE, cli.stderr);
-    assert.doesNotMatch(cli.stderr, /\[fuse\.op\]|cache (hit|miss)|\[remote\] request/);
+    assert.doesNotMatch(cli.stderr, /\[fuse\.op\]|(cache|listing) (hit|miss)|\[remote\] request/);
     assert.equal(cli.stderr.trim(), 'Serving in the foreground; press Ctrl+C to unmount.');
   });
 

@@ -34,6 +34,7 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     now: Date.now,
     ttlMs: plan.ttlSeconds * 1000,
     onPrefetchError: (path, error) => logger.child('meta').debug('prefetch failed', { path, error }),
+    logger: logger.child('meta'),
     offline: () => health.state.kind !== 'online',
   });
   const cache = new ContentCache({

@@ -6,6 +6,7 @@
 import { RemoteError } from '../remote/remote-error';
 import type { RemoteEntry, RemoteWorkspace } from '../remote/remote-workspace';
 import { FsError, toFsError } from '../errors';
+import type { Logger } from '../logger';
 import { baseName as baseOf, isWithin, joinPath, parentPath as parentOf } from '../fs-paths';
 import { buildDirectoryView, childPath, JUPYTER_EXTENSION, type DirectoryView, type Presentation } from '../notebooks/directory-view';
 import { NOTEBOOK_SYNTAX } from '../../shared/workspace-types';
@@ -36,6 +37,8 @@ export interface MetadataCacheOptions {
    * is one.
    */
   offline?: () => boolean;
+  /** Debug lines for listing hits, misses and prefetches (`--debug`); default none. */
+  logger?: Logger;
 }
 
 /** One local path as the cache resolved it. */
@@ -96,6 +99,7 @@ export class MetadataCache {
   private readonly prefetchConcurrency: number;
   private readonly onPrefetchError: (localPath: string, error: unknown) => void;
   private readonly offline: () => boolean;
+  private readonly logger: Logger | undefined;
 
   // Concurrency rules (one JS thread; the danger is interleaving across `await`):
   // - `folders` is written only synchronously: in `startListing`'s settle callback (after a list
@@ -122,6 +126,7 @@ export class MetadataCache {
     this.prefetchConcurrency = options.prefetchConcurrency ?? DEFAULT_PREFETCH_CONCURRENCY;
     this.onPrefetchError = options.onPrefetchError ?? (() => undefined);
     this.offline = options.offline ?? (() => false);
+    this.logger = options.logger;
   }
 
   /** A copy of the counters. */
@@ -300,10 +305,19 @@ export class MetadataCache {
    */
   private async listing(local: string, tracker: { waited: boolean }): Promise<FolderListing> {
     const cached = this.folders.get(local);
-    if (cached !== undefined && (this.isFresh(cached) || this.offline())) return cached;
+    if (cached !== undefined && this.isFresh(cached)) {
+      this.logger?.debug('listing hit', { path: local });
+      return cached;
+    }
+    if (cached !== undefined && this.offline()) {
+      this.logger?.debug('listing hit (offline: the last listing)', { path: local });
+      return cached;
+    }
     tracker.waited = true;
     const flight = this.inFlight.get(local);
-    const request = flight !== undefined && !flight.stale ? flight.promise : this.startListing(local, false);
+    const joined = flight !== undefined && !flight.stale;
+    this.logger?.debug(joined ? 'listing miss (joins the listing in flight)' : 'listing miss', { path: local });
+    const request = joined ? flight.promise : this.startListing(local, false);
     if (cached === undefined) return request;
     return request.catch((error: unknown) => {
       if (!waitedOut(error)) throw error;
@@ -315,7 +329,10 @@ export class MetadataCache {
     const remotePath = this.remotePathOf(local);
     const startedAt = this.now();
     this.counters.listings++;
-    if (prefetch) this.counters.prefetches++;
+    if (prefetch) {
+      this.counters.prefetches++;
+      this.logger?.debug('listing prefetch', { path: local });
+    }
     const flight: InFlight = { stale: false, promise: undefined as unknown as Promise<FolderListing> };
     flight.promise = this.remote.list(remotePath).then(
       (entries) => {

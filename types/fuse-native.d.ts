@@ -17,7 +17,8 @@ declare module 'fuse-native' {
     uid?: number
     gid?: number
     nlink?: number
-    ino?: number
+    /** st_ino with -o use_ino: a number (exact up to 2^53) or a bigint (all 64 bits) */
+    ino?: number | bigint
     dev?: number
     rdev?: number
     blksize?: number

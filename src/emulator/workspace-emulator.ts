@@ -71,6 +71,8 @@ export class WorkspaceEmulator {
   readonly tree: WorkspaceTree;
   readonly faults: FaultInjector;
   readonly stats = new RequestStats();
+  /** Told of every API request (method and URL, query included) as it arrives; tests that need paths, not only counts. */
+  onRequest: ((method: string, url: URL) => void) | undefined;
   /** Switches that may be flipped while running. */
   readonly switches: EmulatorSwitches;
   readonly limits: EmulatorLimits;
@@ -171,6 +173,7 @@ export class WorkspaceEmulator {
       }
       const key = endpointKey(method, url.pathname);
       this.stats.count(key);
+      this.onRequest?.(method, url);
       const plan = this.faults.plan(key);
       // Unreferenced: a request in its latency must not keep a stopped emulator's process alive.
       if (plan.latencyMs > 0) await sleep(plan.latencyMs, undefined, { ref: false });

@@ -13,7 +13,10 @@ export interface FileAttributes {
   mtimeMs: number;
   ctimeMs: number;
   atimeMs: number;
-  /** Stable inode-like number (the workspace object id where known). */
+  /**
+   * The inode number shown (src/fs/inode-numbers.ts): the workspace object id, stable across
+   * mounts, or a provisional number (2^52 and up) for a file created here. Unique among the entries shown.
+   */
   ino?: number;
 }
 

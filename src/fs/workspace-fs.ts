@@ -19,8 +19,11 @@ import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYT
 import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
+import { inodeOfFolder, inodeOfLocalOnly, inodeOfObject, isProvisionalId } from './inode-numbers';
+import { InodeAliases } from './inode-aliases';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
 import { ContentCache, type CacheLease } from './cache/content-cache';
+import { Prefetcher, type PrefetchCandidate, type PrefetchLimits } from './cache/prefetcher';
 import type { ContentFingerprint } from './cache/content-fingerprint';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
@@ -48,8 +51,6 @@ export const JUPYTER_PROBE_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** `rawType` of a provisional entry: a file created locally and not yet uploaded. */
 const PROVISIONAL = 'WSFS_PROVISIONAL';
-/** Inode numbers of provisional entries start here (far above workspace object ids). */
-const PROVISIONAL_INO_BASE = 2 ** 52;
 const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
 /**
  * A plain file's upload is read back with one listing of its folder at most this long after the
@@ -85,6 +86,8 @@ export interface WorkspaceFsOptions {
   onTransfer?: (progress: TransferUpdate) => void;
   /** Back-off of the background uploader. */
   uploadRetry?: UploadSchedulerOptions;
+  /** Limits of the small-file prefetch (cache/prefetcher.ts); false: none. */
+  prefetch?: Partial<PrefetchLimits> | false;
 }
 
 /** An upload being sent: its size, the bytes handed to the connection, when they were last told. */
@@ -172,7 +175,8 @@ export class WorkspaceFs implements Filesystem {
   private readonly files = new Map<string, OpenFile>();
   private readonly handles = new Map<FileHandle, Handle>();
   private nextHandle = 1;
-  private nextProvisional = PROVISIONAL_INO_BASE;
+  /** Provisional ids, and the ones objects created here keep after their read-back (persisted). */
+  private readonly aliases: InodeAliases;
   private prepared: Promise<void> | undefined;
   private nextLocalVersion = 1;
   /**
@@ -188,6 +192,7 @@ export class WorkspaceFs implements Filesystem {
   private readonly uploadMode: UploadMode;
   private readonly health: RemoteHealth;
   private readonly scheduler: UploadScheduler;
+  private readonly prefetcher: Prefetcher | undefined;
   private readonly onProblem: (problem: Problem) => void;
   private readonly onTransfer: (progress: TransferUpdate) => void;
   // `owed` holds files whose journaled bytes the background uploader still has to send; `sending`
@@ -224,6 +229,7 @@ export class WorkspaceFs implements Filesystem {
     this.mtimes = new VersionMtimes({ file: join(options.stateDir, VERSION_MTIMES_FILE), logger: options.logger.child('mtimes') });
     this.startedAt = options.now();
     this.journal = new WriteJournal(join(options.stateDir, 'journal'));
+    this.aliases = new InodeAliases(join(options.stateDir, 'inodes.json'), options.logger);
     this.uploadMode = options.uploadMode ?? 'sync';
     this.onProblem = options.onProblem ?? ((problem) => this.logger.warn(problem.message));
     this.onTransfer = options.onTransfer ?? (() => undefined);
@@ -234,6 +240,16 @@ export class WorkspaceFs implements Filesystem {
       new RemoteHealth({ now: options.now, onProblem: (problem) => this.onProblem(problem), onRecovered: () => this.scheduler.kick() });
     if (options.health === undefined) this.remote = this.health.observe(options.remote);
     this.scheduler = new UploadScheduler(() => this.uploadOwed(), options.uploadRetry);
+    if (options.prefetch !== false) {
+      this.prefetcher = new Prefetcher({
+        candidates: (folder) => this.prefetchCandidates(folder),
+        // Not while the workspace is out of reach: guesses must not pile up retries.
+        active: () => this.cache.enabled && this.health.state.kind === 'online',
+        now: options.now,
+        logger: options.logger.child('prefetch'),
+        ...(options.prefetch !== undefined && { limits: options.prefetch }),
+      });
+    }
     // While the workspace is out of reach (or refuses the credential) the uploader's runs also
     // probe it, so the state ends even when nothing is owed (listings are not tried meanwhile;
     // a credential helper may also renew an expired token by itself).
@@ -258,7 +274,7 @@ export class WorkspaceFs implements Filesystem {
     if (h?.kind === 'remote' && h.file.staging !== undefined) return this.openFileAttributes(h.file);
     if (h?.kind === 'remote' && h.copy !== undefined && h.file.unlinked) {
       const size = h.copy.kind === 'complete' ? (await h.copy.fd.stat()).size : h.copy.file.expectedSize;
-      return fileAttributes(size, this.mtimeOf(h.file.entry), h.file.entry.objectId);
+      return fileAttributes(size, this.mtimeOf(h.file.entry), inodeOfObject(this.aliases.shown(h.file.entry.objectId)));
     }
     return this.getattr(path);
   }
@@ -282,7 +298,7 @@ export class WorkspaceFs implements Filesystem {
           // getattr or open reports the error.
           const failure = toFsError(error, child);
           this.logger.warn(`cannot learn the size of ${child}: ${failure.message}`, { path: child, code: failure.code });
-          return { name, attributes: fileAttributes(0, this.mtimeOf(visible.entry), visible.entry.objectId) };
+          return { name, attributes: fileAttributes(0, this.mtimeOf(visible.entry), inodeOfObject(this.aliases.shown(visible.entry.objectId))) };
         }
       }),
     );
@@ -333,7 +349,7 @@ export class WorkspaceFs implements Filesystem {
         path: childPath(view.directory, name),
         type: 'FILE',
         rawType: PROVISIONAL,
-        objectId: this.nextProvisional++,
+        objectId: this.aliases.allocate(),
         modifiedAt: this.now(),
         createdAt: this.now(),
         size: 0,
@@ -702,6 +718,7 @@ export class WorkspaceFs implements Filesystem {
         first ??= error;
       }
     }
+    await this.aliases.flush();
     if (first !== undefined) throw first;
   }
 
@@ -751,7 +768,7 @@ export class WorkspaceFs implements Filesystem {
         path: local,
         handles: 0,
         staging,
-        entry: entryOfRecord(record, () => this.nextProvisional++, () => this.nextLocalVersion++),
+        entry: entryOfRecord(record, () => this.aliases.allocate(), () => this.nextLocalVersion++),
         presentation: record.notebook === undefined ? { kind: 'FILE' } : { kind: 'NOTEBOOK', ...record.notebook },
         created: record.base === undefined,
         unlinked: false,
@@ -831,16 +848,23 @@ export class WorkspaceFs implements Filesystem {
   /** Stops the background uploader (unmount, after flushAll); owed uploads stay journaled. */
   stopBackground(): void {
     this.scheduler.stop();
+    this.prefetcher?.stop();
+  }
+
+  /** Resolves once no prefetch is planned, queued or running (after stopBackground: once the running ones end). */
+  prefetchIdle(): Promise<void> {
+    return this.prefetcher?.idle() ?? Promise.resolve();
   }
 
   /**
-   * Writes the shown file times to the state folder now (unmount, after flushAll): uploads not
-   * read back yet are read back first, else their times would be lost with their local tags.
-   * Errors are logged, not thrown.
+   * Writes the shown file times and inode numbers to the state folder now (unmount, after
+   * flushAll): uploads not read back yet are read back first, else their times would be lost with
+   * their local tags (and created files would show their object ids next time). Errors are logged, not thrown.
    */
   async saveTimes(): Promise<void> {
     await Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder)));
     await this.mtimes.flush();
+    await this.aliases.flush();
   }
 
   // --- internals: open files ----------------------------------------------------------------
@@ -872,6 +896,7 @@ export class WorkspaceFs implements Filesystem {
         await file.staging.truncate(0, this.now());
       }
     } else if (file.staging === undefined) {
+      this.prefetcher?.noteOpen(local, !this.cache.holds(fingerprintOf(file.entry, file.presentation)));
       copy = await this.openCopy(local, file.entry, file.presentation);
     }
     this.files.set(local, file);
@@ -1279,7 +1304,8 @@ export class WorkspaceFs implements Filesystem {
         path: remotePath,
         type: 'FILE',
         rawType: 'FILE',
-        objectId: !file.created && previous.type === 'FILE' && previous.rawType !== PROVISIONAL && previous.path === remotePath ? previous.objectId : this.nextProvisional++,
+        // The same inode number until the read-back: the object's, or the provisional one a created file already shows.
+        objectId: (!file.created && previous.type === 'FILE' && previous.rawType !== PROVISIONAL && previous.path === remotePath) || isProvisionalId(previous.objectId) ? previous.objectId : this.aliases.allocate(),
         modifiedAt: staging.modifiedAt,
         size: staging.size,
         localVersion: this.nextLocalVersion++,
@@ -1393,6 +1419,8 @@ export class WorkspaceFs implements Filesystem {
         // A time a program set (kept under the tag) is written soon; the write time with the next save.
         const set = this.mtimes.get(tagged);
         this.mtimes.set(real, set ?? tagged.modifiedAt!, set === undefined ? 'later' : 'soon');
+        // A file created here keeps the number it was written with (git recorded it).
+        if (isProvisionalId(tagged.objectId)) this.aliases.remember(real.objectId, tagged.objectId);
         const presentation: Presentation = { kind: 'FILE' };
         this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
         if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
@@ -1598,6 +1626,20 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
+  /** The prefetcher's candidates in `folder`: plain files of known size whose version is not cached, not open here. */
+  private async prefetchCandidates(folder: string): Promise<PrefetchCandidate[]> {
+    await this.readBackBefore(folder);
+    const view = await this.metadata.readdir(folder);
+    const candidates: PrefetchCandidate[] = [];
+    for (const [name, { entry, presentation }] of view.entries) {
+      const local = joinPath(folder, name);
+      if (presentation.kind !== 'FILE' || entry.type !== 'FILE' || entry.size === undefined || isProvisionalId(entry.objectId) || this.files.has(local)) continue;
+      if (this.cache.holds(fingerprintOf(entry, presentation))) continue;
+      candidates.push({ path: local, size: entry.size, fetch: () => this.localCopyOf(local, entry, presentation).then((lease) => lease.release()) });
+    }
+    return candidates;
+  }
+
   /** An open descriptor on a pinned copy of `entry`, for a read handle (both end at release). */
   private async openCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<ReadCopy> {
     // For a plain file of listed size, the copy may still be downloading: read as it arrives (docs/cache.md).
@@ -1612,11 +1654,11 @@ export class WorkspaceFs implements Filesystem {
   private async attributesOf(found: CachedEntry): Promise<FileAttributes> {
     const { entry, presentation } = found;
     if (presentation.kind === 'DIRECTORY') {
-      return { kind: 'directory', size: 0, mode: DIRECTORY_MODE, mtimeMs: this.startedAt, ctimeMs: this.startedAt, atimeMs: this.startedAt, ino: entry.objectId > 0 ? entry.objectId : 1 };
+      return { kind: 'directory', size: 0, mode: DIRECTORY_MODE, mtimeMs: this.startedAt, ctimeMs: this.startedAt, atimeMs: this.startedAt, ino: inodeOfFolder(entry.objectId) };
     }
     const known = presentation.kind === 'FILE' ? entry.size : this.cache.sizeOf(fingerprintOf(entry, presentation));
     const size = known ?? (await this.withCopy(found.localPath, entry, presentation, undefined, (copy) => Promise.resolve(copy.size)));
-    return fileAttributes(size, this.mtimeOf(entry), entry.objectId);
+    return fileAttributes(size, this.mtimeOf(entry), inodeOfObject(this.aliases.shown(entry.objectId)));
   }
 
   /** The mtime shown for `entry`: a set time or the local write time of an upload here (see mtimes), else the workspace's. */
@@ -1628,13 +1670,13 @@ export class WorkspaceFs implements Filesystem {
   private openFileAttributes(file: OpenFile): FileAttributes {
     const staging = file.staging!;
     const mtime = staging.dirty || file.entry.modifiedAt === undefined ? staging.modifiedAt : this.mtimeOf(file.entry);
-    return fileAttributes(staging.size, mtime, file.entry.objectId);
+    return fileAttributes(staging.size, mtime, inodeOfObject(this.aliases.shown(file.entry.objectId)));
   }
 
   private async localOnlyAttributes(local: string): Promise<FileAttributes> {
     const info = await this.localOnly.stat(local);
     if (info === undefined) throw new FsError('ENOENT', `${local}: no such file`);
-    return fileAttributes(info.size, info.mtimeMs, undefined);
+    return fileAttributes(info.size, info.mtimeMs, inodeOfLocalOnly(info.ino));
   }
 
   /** Resolves when `local` exists (ENOENT/ENOTDIR otherwise), without downloading anything. */
@@ -1714,7 +1756,7 @@ type UploadOutcome = { kind: 'done' } | { kind: 'taken'; remotePath: string };
 function baseVersionOf(file: OpenFile): BaseVersion {
   const entry = file.entry;
   const base: BaseVersion = {};
-  if (entry.objectId > 0 && entry.objectId < PROVISIONAL_INO_BASE) base.objectId = entry.objectId;
+  if (entry.objectId > 0 && !isProvisionalId(entry.objectId)) base.objectId = entry.objectId;
   if (entry.size !== undefined) base.size = entry.size;
   if (entry.localVersion !== undefined) base.uploadedHere = true;
   else if (entry.modifiedAt !== undefined) base.modifiedAt = entry.modifiedAt;
@@ -1765,8 +1807,9 @@ function entryOfRecord(record: JournalRecord, provisional: () => number, tag: ()
   return entry;
 }
 
+/** A file's attributes; `ino` is an inode number (inode-numbers.ts) or an object id (the same number). */
 function fileAttributes(size: number, mtimeMs: number, ino: number | undefined): FileAttributes {
-  return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ...(ino !== undefined && ino > 0 && { ino }) };
+  return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ...(ino !== undefined && { ino }) };
 }
 
 /** The fingerprint of `entry`'s bytes presented as `presentation` (or read as `format`). */

@@ -39,12 +39,16 @@ for (const mode of COMBINATIONS) {
 
     SCENARIOS.forEach((scenario, index) => {
       it(scenario.name, async () => {
-        const { fs } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`), { cacheEnabled: mode.cacheEnabled, uploadMode: mode.uploadMode });
+        const { fs, cache } = workspaceFsFor(emulator, remote, join(dir, `fs-${index}`), { cacheEnabled: mode.cacheEnabled, uploadMode: mode.uploadMode });
         const driver = inProcessDriver(fs);
         const scratch = `/conformance-${index}`;
         await driver.mkdir(scratch);
         await scenario.run({ driver, workspace: emulatorProbe(emulator, () => uploadsSettled(fs)), dir: scratch, uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 });
         await fs.flushAll();
+        // Nothing may write into the folders once the scenario is over (prefetches of its reads).
+        fs.stopBackground();
+        await fs.prefetchIdle();
+        await cache.close();
       });
     });
   });

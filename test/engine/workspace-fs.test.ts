@@ -9,6 +9,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
+import { PROVISIONAL_ID_BASE } from '../../src/fs/inode-numbers';
 import { Logger, type LogRecord } from '../../src/fs/logger';
 import type { DatabricksRemote } from '../../src/fs/remote/databricks-remote';
 import { RemoteError } from '../../src/fs/remote/remote-error';
@@ -32,7 +33,13 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
   const requests = (): Record<string, number> => emulator.stats.snapshot().requests;
   const total = (): number => Object.values(requests()).reduce((sum, n) => sum + n, 0);
   const downloads = (): number => (requests()[EXPORT] ?? 0) + (requests()[SIGNED_GET] ?? 0);
-  const fresh = (options: Parameters<typeof workspaceFsFor>[3] = {}): WorkspaceFs => workspaceFsFor(emulator, remote, join(dir, `fs-${counter++}`), options).fs;
+  /** Every filesystem made, so their background work (uploader, prefetch, cache index) ends before the folder goes. */
+  const made: Array<ReturnType<typeof workspaceFsFor>> = [];
+  const fresh = (options: Parameters<typeof workspaceFsFor>[3] = {}): WorkspaceFs => {
+    const one = workspaceFsFor(emulator, remote, join(dir, `fs-${counter++}`), options);
+    made.push(one);
+    return one.fs;
+  };
 
   /** The bytes the emulator stores at a mount path. */
   const content = (path: string): Buffer => {
@@ -51,6 +58,9 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     emulator.stats.reset();
   });
   after(async () => {
+    for (const { fs } of made) fs.stopBackground();
+    await Promise.all(made.map(({ fs }) => fs.prefetchIdle()));
+    await Promise.all(made.map(({ cache }) => cache.close()));
     await emulator.stop();
     await removeFolder(dir);
   });
@@ -191,10 +201,12 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     await fs.mkdir('/batch', 0o755);
     emulator.stats.reset();
     const written = new Map<string, number>();
+    let provisionalIno: number | undefined;
     for (const name of ['a', 'b', 'c']) {
       const h = await fs.create(`/batch/${name}`, 0o644, constants.O_WRONLY | constants.O_CREAT);
       await fs.write(`/batch/${name}`, h, Buffer.from(`content ${name}`), 9, 0);
       written.set(name, (await fs.fgetattr(`/batch/${name}`, h)).mtimeMs);
+      if (name === 'a') provisionalIno = (await fs.fgetattr(`/batch/${name}`, h)).ino;
       await fs.release(`/batch/${name}`, h);
     }
     // (A listing may show up here: a read-back of another test's saves, or of these under a slow host.)
@@ -217,8 +229,9 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     // Uploads within READ_BACK_DELAY_MS of each other share one listing (more under a slow test host).
     const listings = requests()['GET /api/2.0/workspace-files/list-files'] ?? 0;
     assert.ok(listings >= 1 && noStat(), `listings read the versions back, no stat: ${JSON.stringify(requests())}`);
-    const objectId = emulator.tree.find(`${home(emulator)}/batch/a`)!.objectId;
-    assert.equal((await fs.getattr('/batch/a')).ino, objectId, 'the read-back version is the workspace object');
+    assert.ok(emulator.tree.find(`${home(emulator)}/batch/a`)!.objectId < PROVISIONAL_ID_BASE);
+    assert.ok(provisionalIno !== undefined && provisionalIno >= PROVISIONAL_ID_BASE);
+    assert.equal((await fs.getattr('/batch/a')).ino, provisionalIno, 'a created file keeps the number it was written with after the read-back');
     emulator.stats.reset();
     await readAll();
     assert.equal(total(), 0, `after the read-back too: ${JSON.stringify(requests())}`);

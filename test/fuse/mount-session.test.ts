@@ -169,7 +169,7 @@ describe('FuseMountSession', () => {
   describe('mount options', () => {
     it('asks for big writes, auto_cache and kernel timeouts equal to the metadata TTL; never direct_io', () => {
       const options = mountOptions(10, 'wsfs', 'linux');
-      assert.deepEqual(options, ['big_writes', 'max_write=131072', 'auto_cache', 'attr_timeout=10', 'entry_timeout=10', 'negative_timeout=10', 'fsname=wsfs', 'subtype=wsfs']);
+      assert.deepEqual(options, ['big_writes', 'max_write=131072', 'auto_cache', 'use_ino', 'attr_timeout=10', 'entry_timeout=10', 'negative_timeout=10', 'fsname=wsfs', 'subtype=wsfs']);
       assert.ok(!options.some((o) => o.includes('direct_io')));
     });
 

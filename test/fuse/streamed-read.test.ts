@@ -79,10 +79,13 @@ describe('cold reads while the download runs (real mount)', () => {
 
   before(async () => {
     const emulator = await WorkspaceEmulator.start({ seed: 'demo' });
-    for (const [name, data] of Object.entries(FILES)) emulator.tree.write(`/Users/${emulator.userName}/${name}`, { kind: 'FILE', content: data });
+    // A folder of their own: no small files beside them, so no prefetch (docs/cache.md) sends requests the hold rules would catch.
+    const remotePath = `/Users/${emulator.userName}/streamed`;
+    emulator.tree.createFolder(remotePath);
+    for (const [name, data] of Object.entries(FILES)) emulator.tree.write(`${remotePath}/${name}`, { kind: 'FILE', content: data });
     try {
-      mount = await mountWorkspace({ emulatorInstance: emulator, args: ['--debug'] });
-      uncached = await mountWorkspace({ emulatorInstance: emulator, args: ['--debug', '--no-cache'] });
+      mount = await mountWorkspace({ emulatorInstance: emulator, remotePath, args: ['--debug'] });
+      uncached = await mountWorkspace({ emulatorInstance: emulator, remotePath, args: ['--debug', '--no-cache'] });
     } catch (error) {
       await emulator.stop();
       throw error;

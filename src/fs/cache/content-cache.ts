@@ -171,6 +171,11 @@ export class ContentCache {
     if (enabled && this.unusable !== undefined) this.fault(this.unusable.reason, this.unusable.fix);
   }
 
+  /** Whether a read of `fingerprint` would be served from a kept copy (no download), as far as known without checking it. */
+  holds(fingerprint: ContentFingerprint): boolean {
+    return this.enabled && fingerprint.modifiedAt !== undefined && this.entries.has(fingerprintKey(fingerprint));
+  }
+
   /** The byte size of `fingerprint`'s content when known without downloading. */
   sizeOf(fingerprint: ContentFingerprint): number | undefined {
     if (fingerprint.modifiedAt === undefined) return undefined;

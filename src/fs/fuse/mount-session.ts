@@ -49,6 +49,8 @@ export function mountOptions(ttlSeconds: number, fsname = 'wsfs', platform: Node
   const options = [
     // Page-cache reuse across opens, invalidated when mtime/size change; never direct_io.
     'auto_cache',
+    // st_ino and readdir's d_ino are the filesystem's (workspace object ids, stable across mounts), not libfuse's node ids.
+    'use_ino',
     `attr_timeout=${ttl}`,
     `entry_timeout=${ttl}`,
     `negative_timeout=${ttl}`,

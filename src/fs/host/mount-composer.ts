@@ -13,6 +13,9 @@ import { RemoteHealth } from '../write/remote-health';
 import type { MountedEngine, MountPlan } from './engine-host';
 import { engineErrorFor } from './mount-preflight';
 
+/** How long an unmount waits for prefetches already running before it closes the content cache. */
+const PREFETCH_DRAIN_MS = 5_000;
+
 /** The real MountComposer: builds the engine's pieces for `plan` and mounts them. */
 export async function composeMount(plan: MountPlan, places: { stateDir: string; cacheDir: string; tempDir: string }): Promise<MountedEngine> {
   const logger = plan.logger;
@@ -83,6 +86,8 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     unmount: async () => {
       filesystem.stopBackground();
       await session.unmount();
+      // Prefetches already running write into the cache: let them end (bounded) before it closes.
+      await Promise.race([filesystem.prefetchIdle(), new Promise((resolve) => setTimeout(resolve, PREFETCH_DRAIN_MS).unref())]);
       await filesystem.saveTimes();
       await cache.close();
     },

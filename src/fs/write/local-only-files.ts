@@ -14,6 +14,8 @@ export function isLocalOnlyName(name: string): boolean {
 export interface LocalOnlyStat {
   size: number;
   mtimeMs: number;
+  /** The local file's inode number. */
+  ino: number;
 }
 
 /** The local-only files of one mount, kept in `dir` (0700; emptied on `prepare`). */
@@ -41,7 +43,7 @@ export class LocalOnlyFiles {
     await this.prepare();
     try {
       const info = await stat(this.fileOf(path));
-      return { size: info.size, mtimeMs: info.mtimeMs };
+      return { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
     } catch {
       return undefined;
     }

@@ -1,7 +1,8 @@
 // `wsfs mount` options proven end to end with real mounts (bin/wsfs.js and its engine in child
 // processes, the mount read by this process with async calls only): `--debug` and the quiet
 // default, `--cache-dir` (and `wsfs status` naming it), `--host` with `--profile` refused,
-// `--profile` with `auth_type = databricks-cli` (a fake Databricks CLI on PATH), and SIGTERM to the
+// `--profile` with `auth_type = databricks-cli` (a fake Databricks CLI on PATH) and the same through
+// DATABRICKS_AUTH_TYPE with stdin held open, and SIGTERM to the
 // engine with `--background-uploads` (the pending upload lands before the unmount). Every child runs
 // with a private HOME and runtime folder and without the machine's DATABRICKS_* variables; every
 // wait is bounded and `after` removes every mount and child this file made.
@@ -201,6 +202,24 @@ describe('wsfs mount options, end to end', () => {
     } finally {
       await rm(join(home, '.databrickscfg'), { force: true });
     }
+  });
+
+  it('DATABRICKS_AUTH_TYPE=databricks-cli in the environment: no wait for a token on a stdin held open, no config file needed', async () => {
+    const bin = join(base, 'bin-env');
+    await mkdir(bin, { recursive: true });
+    await writeFakeDatabricksCli(join(bin, 'databricks'), emulator.token, join(base, 'databricks-cli-env.log'));
+    const mountPoint = await emptyDir('databricks-cli-env');
+    const cli = CliProcess.spawn(['mount', mountPoint], {
+      env: env({ PATH: `${bin}:${process.env.PATH ?? ''}`, DATABRICKS_HOST: emulator.host, DATABRICKS_AUTH_TYPE: 'databricks-cli', WSFS_STDIN_TOKEN_WAIT_MS: '60000' }),
+    });
+    // stdin stays open (a CI runner's): before, the command waited on it for a token, then gave up.
+    const { code } = await cli.exit(90_000);
+    assert.equal(code, 0, cli.stderr);
+    assert.doesNotMatch(cli.stderr, /reading the token from stdin/);
+    await statusPid(mountPoint);
+    assert.ok((await readdir(mountPoint)).includes('Sales Report.sql'));
+    const unmounted = await wsfs(['unmount', mountPoint]);
+    assert.equal(unmounted.code, 0, unmounted.stderr);
   });
 
   it('SIGTERM to the engine with --background-uploads: the pending upload lands, then the mount is removed', async () => {

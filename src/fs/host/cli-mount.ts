@@ -144,7 +144,8 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
   if (!demo) {
     host = checkHost(host);
     const envToken = process.env['DATABRICKS_TOKEN'];
-    const useStdin = options.tokenStdin === true || (options.profile === undefined && !envToken && process.stdin.isTTY !== true);
+    const useStdin =
+      options.tokenStdin === true || (options.profile === undefined && !envToken && !otherSignInInEnvironment(process.env) && process.stdin.isTTY !== true);
     if (useStdin) token = options.tokenStdin === true ? await readToken() : await readImplicitToken(stdinWaitMs());
     else if (options.profile === undefined && envToken) token = envToken;
     // An empty stdin leaves the engine's default resolution only a config file to try; without one
@@ -293,6 +294,17 @@ async function readImplicitToken(waitMs: number): Promise<string | undefined> {
     );
   }
   return read.text === '' ? undefined : read.text;
+}
+
+/**
+ * Variables that give the engine's SDK a way to sign in other than a token (a profile, an
+ * auth_type such as databricks-cli, a service principal, Azure or Google credentials): with one of
+ * them set, stdin is not read for a token unless --token-stdin asks for it.
+ */
+const OTHER_SIGN_IN_VARIABLES = ['DATABRICKS_CONFIG_PROFILE', 'DATABRICKS_AUTH_TYPE', 'DATABRICKS_CLIENT_ID', 'DATABRICKS_AZURE_RESOURCE_ID', 'ARM_CLIENT_ID', 'ARM_USE_MSI', 'GOOGLE_CREDENTIALS', 'DATABRICKS_GOOGLE_SERVICE_ACCOUNT'];
+
+function otherSignInInEnvironment(env: NodeJS.ProcessEnv): boolean {
+  return OTHER_SIGN_IN_VARIABLES.some((name) => (env[name] ?? '') !== '');
 }
 
 /** The Databricks config file the engine would read (`DATABRICKS_CONFIG_FILE`, else `~/.databrickscfg`). */

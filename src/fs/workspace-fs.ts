@@ -20,6 +20,7 @@ import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYT
 import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
+import { syncFolder } from './replace-file';
 import { inodeOfEntry, inodeOfLocalOnly, isProvisionalId } from './inode-numbers';
 import { InodeAliases } from './inode-aliases';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
@@ -35,7 +36,7 @@ import { uploadFailedProblem } from './write/upload-failure';
 import { RemoteHealth, type HealthState } from './write/remote-health';
 import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
 import { LocalDiskFailures } from './write/local-disk-failures';
-import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
+import { WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
 import type { TransferSummary } from '../shared/cache-usage';
 import type { UploadMode } from '../shared/engine-protocol';
 import type { Problem } from '../shared/problem';

@@ -179,6 +179,42 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.match(second.problems.map((p) => p.message).join('\n'), /open for writing/);
   });
 
+  it('a save journaled but not uploaded, then written on while the journal cannot be written: the write fails with ENOSPC, the save and its record stay', async () => {
+    const state = stateDir();
+    const first = engine(state);
+    await first.driver.writeFile('/torn-full.txt', 'old');
+    refuseUploads();
+    const file = await first.driver.open('/torn-full.txt', 'r+');
+    await file.write('complete save', 0);
+    await failsWith(file.sync(), 'EINVAL');
+    const [name] = await records(state);
+    const record = (): Promise<{ state: string }> => readFile(join(state, 'journal', name!), 'utf8').then((text) => JSON.parse(text) as { state: string });
+    assert.equal((await record()).state, 'closed');
+    // The disk fills up: the `open` record that must replace the `closed` one cannot be written.
+    const journal = (first.fs as unknown as { journal: WriteJournal }).journal;
+    const write = journal.write.bind(journal);
+    const durable: boolean[] = [];
+    journal.write = (r) => Promise.reject(Object.assign(new Error(`ENOSPC: no space left on device, open '${r.id}.json'`), { code: 'ENOSPC', syscall: 'open', errno: -28 }));
+    await failsWith(file.write('TORN', 0), 'ENOSPC');
+    await failsWith(file.write('TORN', 0), 'ENOSPC'); // not just the first change: every one until the record is written
+    assert.equal((await record()).state, 'closed', 'the save is still vouched for');
+    assert.equal(await first.driver.readFile('/torn-full.txt').then(String), 'complete save', 'the saved bytes were not overwritten');
+    assert.equal(first.problems.filter((p) => p.kind === 'other' && /ENOSPC/.test(p.message)).length, 1, 'one local-disk problem');
+    // Space again: the change is made, its record replaces the closed one durably.
+    journal.write = (r, d) => {
+      durable.push(d);
+      return write(r, d);
+    };
+    await file.write('TORN', 0);
+    assert.equal((await record()).state, 'open');
+    assert.deepEqual(durable, [true], 'the record replacing a durable one is written durably');
+    abandoned.push(first); // the engine dies with the file open
+    emulator.faults.clear();
+    const second = engine(state);
+    assert.equal(await second.fs.recover(), 0, 'nothing is uploaded');
+    assert.equal(remoteBytes('/torn-full.txt'), 'old');
+  });
+
   it('a record this engine cannot read (another format, broken JSON) keeps its staging file: recovery deletes only unnamed clean copies', async () => {
     const state = stateDir();
     const first = engine(state);

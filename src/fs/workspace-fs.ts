@@ -10,7 +10,7 @@ import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as t
 import { basename, join } from 'node:path';
 import { reportDownload, type TransferUpdate } from './download-progress';
 import { sha256Of } from './file-sha256';
-import { FsError, fromLocalError, toFsError, type FsErrorCode } from './errors';
+import { FsError, fromLocalError, LocalDiskError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough, WriteThrough } from './filesystem';
 import type { Logger } from './logger';
@@ -367,16 +367,32 @@ export class WorkspaceFs implements Filesystem {
 
   async read(_path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return (await h.fd.read(buffer, 0, length, position)).bytesRead;
-    const staging = h.file.staging;
-    if (staging !== undefined && staging.isOpen) return staging.read(buffer, length, position);
-    if (h.copy === undefined) {
-      // Concurrent first reads of one handle share one copy (else one lease would never be released).
-      h.opening ??= this.openCopy(h.file.path, h.file.entry, h.file.presentation).finally(() => delete h.opening);
-      h.copy = await h.opening;
+    try {
+      if (h.kind === 'local-only') return (await h.fd.read(buffer, 0, length, position)).bytesRead;
+      const staging = h.file.staging;
+      if (staging !== undefined && staging.isOpen) return await staging.read(buffer, length, position);
+      if (h.copy === undefined) {
+        // Concurrent first reads of one handle share one copy (else one lease would never be released).
+        h.opening ??= this.openCopy(h.file.path, h.file.entry, h.file.presentation).finally(() => delete h.opening);
+        h.copy = await h.opening;
+      }
+      if (h.copy.kind === 'growing') return await h.copy.file.read(buffer, length, position);
+      return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
+    } catch (error) {
+      throw this.readFailure(error, h.kind === 'local-only' ? h.path : h.file.path);
     }
-    if (h.copy.kind === 'growing') return h.copy.file.read(buffer, length, position);
-    return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
+  }
+
+  /**
+   * A read's failure as the error to answer with: one of the local disk (a download's copy hit a
+   * full disk) is reported as a problem and answered with EIO, which readers expect from read(2)
+   * (ENOSPC or EROFS they do not); anything else unchanged (docs/semantics.md "Local disk").
+   */
+  private readFailure(error: unknown, local: string): unknown {
+    const failure = error instanceof FsError ? error : toFsError(error, local);
+    if (!(failure instanceof LocalDiskError)) return error;
+    const mapped = this.diskFailures.check(fromLocalError(failure, `${local}: cannot copy the file's content to read it`, failure.folder, 'read'), local, 'read') as FsError;
+    return new FsError('EIO', mapped.message, mapped);
   }
 
   /**

@@ -215,6 +215,29 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(remoteBytes('/torn-full.txt'), 'old');
   });
 
+  it('a read whose local copy hits a full disk answers EIO (not ENOSPC), with one problem saying how to fix it', async (t) => {
+    const state = stateDir();
+    const first = engine(state);
+    await first.driver.writeFile('/to-read-full.txt', 'content');
+    const second = engine(state); // a fresh engine: no working copy to read from
+    const handle = await second.fs.open('/to-read-full.txt', constants.O_RDONLY);
+    // The download into the local copy meets a full disk after the open (a streaming download).
+    const enospc = (): Error => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 });
+    const copy = (second.fs as unknown as { handles: Map<number, { copy: { kind: string; file: object; fd: object } }> }).handles.get(handle)!.copy;
+    t.mock.method((copy.kind === 'growing' ? copy.file : copy.fd) as { read: () => Promise<never> }, 'read', () => Promise.reject(enospc()));
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(second.fs.read('/to-read-full.txt', handle, Buffer.alloc(16), 16, 0), (error: unknown) => {
+        assert.ok(error instanceof FsError && error.code === 'EIO', String(error));
+        assert.match(error.message, /is full: free space there, then open the file again/);
+        return true;
+      });
+    }
+    t.mock.restoreAll();
+    await second.fs.release('/to-read-full.txt', handle);
+    assert.equal(second.problems.length, 1, JSON.stringify(second.problems));
+    assert.match(second.problems[0]!.message, /Programs reading files not copied yet get EIO/);
+  });
+
   it('a record this engine cannot read (another format, broken JSON) keeps its staging file: recovery deletes only unnamed clean copies', async () => {
     const state = stateDir();
     const first = engine(state);

@@ -59,6 +59,8 @@ const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
 export const READ_BACK_DELAY_MS = 100;
 /** A background upload starts this long after the close that queued it (saves in a row share one upload). */
 export const BACKGROUND_START_DELAY_MS = 100;
+/** At unmount, uploads not read back yet get at most this long to be read back before the times are written without them. */
+export const SAVE_TIMES_READ_BACK_MS = 5_000;
 /** A running upload reports its bytes at most this often. */
 const PROGRESS_EVERY_MS = 250;
 
@@ -883,11 +885,18 @@ export class WorkspaceFs implements Filesystem {
 
   /**
    * Writes the shown file times and inode numbers to the state folder now (unmount, after
-   * flushAll): uploads not read back yet are read back first, else their times would be lost with
-   * their local tags (and created files would show their object ids next time). Errors are logged, not thrown.
+   * flushAll): uploads not read back yet are read back first while the workspace is online (for
+   * at most SAVE_TIMES_READ_BACK_MS), else their times would be lost with their local tags (and
+   * created files would show their object ids next time). Errors are logged, not thrown.
    */
   async saveTimes(): Promise<void> {
-    await Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder)));
+    // Only while the workspace answers, and for a bounded time: an unmount must not wait out the retries.
+    if (this.health.state.kind === 'online' && this.readBacks.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, SAVE_TIMES_READ_BACK_MS)));
+      await Promise.race([Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder))), bound]);
+      clearTimeout(timer);
+    }
     await this.mtimes.flush();
     await this.aliases.flush();
   }

@@ -3,8 +3,9 @@
 // a file still open are kept and reported; a record whose upload had already applied is dropped),
 // conflict copies (changed remotely while edited; created remotely meanwhile; notebooks keep their
 // language), background uploads with transfer events, an outage (stale listings stay readable,
-// saves wait in the journal, one `disconnected` problem, upload when back) and a revoked token
-// (one `needs-sign-in`, new credentials resume the uploads).
+// saves wait in the journal, one `disconnected` problem, upload when back; unmount then reads
+// nothing back), a revoked token (one `needs-sign-in`, new credentials resume the uploads) and a
+// full local disk (a change after a journaled save fails and keeps it; a read answers EIO).
 import assert from 'node:assert/strict';
 import { constants } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -483,6 +484,24 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(await driver.readFile('/bg-rename/doc.txt').then(String), 'version 2');
     await eventually('the saved version is in the workspace', () => remoteBytes('/bg-rename/doc.txt') === 'version 2');
     assert.deepEqual(await driver.readdir('/bg-rename'), ['doc.txt', 'q.sql']);
+  });
+
+  it('unmount during an outage writes the times at once: pending read-backs are not tried while offline', async () => {
+    const { fs, driver, health } = engine(stateDir());
+    await fs.mkdir('/offline-unmount', 0o755);
+    emulator.faults.set({ rules: [{ endpoint: 'GET /api/2.0/workspace-files/list-files', fault: { kind: 'error', status: 503 } }] });
+    await driver.writeFile('/offline-unmount/a.txt', 'uploaded, not read back'); // its read-back is now pending
+    emulator.faults.set({ rules: [{ fault: { kind: 'error', status: 503 } }] });
+    await failsWith(driver.writeFile('/offline-unmount/b.txt', 'during the outage'), 'ETIMEDOUT');
+    assert.equal(health.state.kind, 'disconnected');
+    const pending = (fs as unknown as { readBacks: Map<string, unknown> }).readBacks;
+    const hadPending = pending.size > 0;
+    emulator.stats.reset();
+    await fs.saveTimes();
+    assert.equal(emulator.stats.snapshot().requests['GET /api/2.0/workspace-files/list-files'] ?? 0, 0, 'no listing while offline');
+    if (hadPending) assert.ok(pending.size > 0, 'the read-back stays pending');
+    emulator.faults.clear();
+    fs.stopBackground();
   });
 
   it('an outage: listed files stay readable, saves wait in the journal (one disconnected problem), and upload when it is over', async () => {

@@ -1046,7 +1046,9 @@ export class WorkspaceFs implements Filesystem {
       await this.locked([path], async () => {
         const staging = file.staging;
         if (file.path !== path) return; // renamed meanwhile: the next run takes the new path's lock
-        if (file.unlinked || staging?.dirty !== true) {
+        // Not uploaded: gone, nothing owed, or written since its save was journaled (its record is
+        // `open` again: those bytes may be half-written; the next close journals and queues them).
+        if (file.unlinked || staging?.dirty !== true || file.journaledChanges !== staging.changes) {
           this.owed.delete(file);
           return;
         }

@@ -180,6 +180,22 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.match(second.problems.map((p) => p.message).join('\n'), /open for writing/);
   });
 
+  it('a save journaled but not uploaded, then written on: the background uploader leaves it until the next close', async () => {
+    const { fs, driver } = engine(stateDir(), { uploadMode: 'background' });
+    const uploadOwed = (): Promise<boolean> => (fs as unknown as { uploadOwed: () => Promise<boolean> }).uploadOwed();
+    await driver.writeFile('/written-on.txt', 'old');
+    await eventually('the first save is uploaded', () => remoteBytes('/written-on.txt') === 'old');
+    fs.stopBackground(); // the uploader runs only when this test runs it
+    await driver.writeFile('/written-on.txt', 'complete save'); // journaled and owed
+    const file = await driver.open('/written-on.txt', 'r+');
+    await file.write('TORN', 0); // written on: the record is `open` again
+    await uploadOwed();
+    assert.equal(remoteBytes('/written-on.txt'), 'old', 'bytes written since the save are not uploaded as it');
+    await file.close();
+    await uploadOwed();
+    assert.equal(remoteBytes('/written-on.txt'), 'TORNlete save', 'the next close journals and queues them');
+  });
+
   it('a save journaled but not uploaded, then written on while the journal cannot be written: the write fails with ENOSPC, the save and its record stay', async () => {
     const state = stateDir();
     const first = engine(state);

@@ -109,6 +109,23 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     await assert.rejects(promise, (error: unknown) => error instanceof FsError && error.code === code);
   };
 
+  /**
+   * `path` saved as `old`, then written to `complete save` and fsynced while uploads are refused:
+   * the save is journaled (`closed`), not uploaded, and the handle stays open.
+   */
+  const journaledSave = async (state: string, path: string) => {
+    const first = engine(state);
+    await first.driver.writeFile(path, 'old');
+    refuseUploads();
+    const file = await first.driver.open(path, 'r+');
+    await file.write('complete save', 0);
+    await failsWith(file.sync(), 'EINVAL');
+    const [name] = await records(state);
+    const record = (): Promise<{ state: string }> => readFile(join(state, 'journal', name!), 'utf8').then((text) => JSON.parse(text) as { state: string });
+    assert.equal((await record()).state, 'closed', 'the fsynced save is journaled');
+    return { first, file, record };
+  };
+
   it('a save that fails stays journaled (one upload-failed problem); the next engine run finishes it', async () => {
     const state = stateDir();
     const first = engine(state);
@@ -158,15 +175,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
 
   it('a save journaled but not uploaded, then written on: a crash keeps the new bytes in unsaved/, never uploads them half-written', async () => {
     const state = stateDir();
-    const first = engine(state);
-    await first.driver.writeFile('/torn.txt', 'old');
-    refuseUploads();
-    const file = await first.driver.open('/torn.txt', 'r+');
-    await file.write('complete save', 0);
-    await failsWith(file.sync(), 'EINVAL');
-    const [name] = await records(state);
-    const record = (): Promise<{ state: string }> => readFile(join(state, 'journal', name!), 'utf8').then((text) => JSON.parse(text) as { state: string });
-    assert.equal((await record()).state, 'closed', 'the fsynced save is journaled');
+    const { first, file, record } = await journaledSave(state, '/torn.txt');
     await file.write('TORN', 0);
     assert.equal((await record()).state, 'open', 'written on since: the record no longer vouches for the bytes');
     abandoned.push(first); // the engine dies with the file open
@@ -198,15 +207,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
 
   it('a save journaled but not uploaded, then written on while the journal cannot be written: the write fails with ENOSPC, the save and its record stay', async () => {
     const state = stateDir();
-    const first = engine(state);
-    await first.driver.writeFile('/torn-full.txt', 'old');
-    refuseUploads();
-    const file = await first.driver.open('/torn-full.txt', 'r+');
-    await file.write('complete save', 0);
-    await failsWith(file.sync(), 'EINVAL');
-    const [name] = await records(state);
-    const record = (): Promise<{ state: string }> => readFile(join(state, 'journal', name!), 'utf8').then((text) => JSON.parse(text) as { state: string });
-    assert.equal((await record()).state, 'closed');
+    const { first, file, record } = await journaledSave(state, '/torn-full.txt');
     // The disk fills up: the `open` record that must replace the `closed` one cannot be written.
     const journal = (first.fs as unknown as { journal: WriteJournal }).journal;
     const write = journal.write.bind(journal);

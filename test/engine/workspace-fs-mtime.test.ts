@@ -39,6 +39,9 @@ describe('WorkspaceFs: set file times', () => {
   const afterTtl = (): void => {
     clock.t += TTL_MS + 1;
   };
+  /** The set times engine `n` wrote to its state folder. */
+  const storedTimes = async (n: number): Promise<{ versions: [string, number][] }> =>
+    JSON.parse(await readFile(join(stateOf(n), 'state', VERSION_MTIMES_FILE), 'utf8')) as { versions: [string, number][] };
   const modifiedAt = (path: string): number => emulator.tree.find(home(emulator) + path)!.modifiedAt;
 
   before(async () => {
@@ -67,7 +70,7 @@ describe('WorkspaceFs: set file times', () => {
     assert.equal((await fs.getattr('/keep/a.txt')).mtimeMs, SET, 'after a new listing');
     assert.equal((await fs.readdir('/keep')).find((e) => e.name === 'a.txt')?.attributes.mtimeMs, SET);
     await fs.saveTimes();
-    const stored = JSON.parse(await readFile(join(stateOf(n), 'state', VERSION_MTIMES_FILE), 'utf8')) as { versions: [string, number][] };
+    const stored = await storedTimes(n);
     assert.ok(stored.versions.some(([, mtime]) => mtime === SET), JSON.stringify(stored));
 
     const again = fresh({}, n);
@@ -186,7 +189,7 @@ describe('WorkspaceFs: set file times', () => {
     await fs.utimens('/flush-times/n.py', SET, SET); // goes to the version the upload makes
     await fs.flushAll();
     const node = emulator.tree.find(`${home(emulator)}/flush-times/n`)!;
-    const stored = JSON.parse(await readFile(join(stateOf(n), 'state', VERSION_MTIMES_FILE), 'utf8')) as { versions: [string, number][] };
+    const stored = await storedTimes(n);
     assert.deepEqual(
       stored.versions.filter(([key]) => key === `${node.objectId}:${node.modifiedAt}`),
       [[`${node.objectId}:${node.modifiedAt}`, SET]],

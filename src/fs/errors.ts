@@ -123,23 +123,30 @@ export function isLocalSystemError(error: unknown): error is NodeJS.ErrnoExcepti
   return typeof code === 'string' && typeof syscall === 'string';
 }
 
+/** What the engine was doing on its local disk when it failed: the message's advice depends on it. */
+export type LocalOperation = 'write' | 'read';
+
 /**
  * A local-disk failure (`error`, from node:fs) of the work described by `what` (`/a/b.txt`, or
  * `/a/b.txt: cannot record the save in the write journal`) as an FsError whose message names the
  * problem and the fix; `folder` is the local folder the work was in (the state folder), when known.
+ * `operation`: `write` (a save: "then save again"), `read` (a copy of workspace content for a
+ * reader: "then open the file again").
  */
-export function fromLocalError(failure: unknown, what: string, folder?: string): LocalDiskError {
+export function fromLocalError(failure: unknown, what: string, folder?: string, operation: LocalOperation = 'write'): LocalDiskError {
   const error = failure instanceof LocalDiskError ? failure.cause : failure; // mapped once already: map its cause again
   const local = isLocalSystemError(error) ? (error.code ?? 'EIO') : 'EIO';
   const code = LOCAL_ERRNO[local] ?? 'EIO';
-  const disk = folder === undefined ? 'the local disk wsfs keeps its working copies on' : `the disk holding ${folder}`;
+  const disk =
+    folder !== undefined ? `the disk holding ${folder}` : operation === 'read' ? 'the local disk wsfs copies workspace files to' : 'the local disk wsfs keeps its working copies on';
+  const retry = operation === 'read' ? 'then open the file again' : 'then save again';
   const detail = error instanceof Error ? error.message : String(error);
   const explained = ((): string => {
     switch (code) {
       case 'ENOSPC':
         return local === 'EDQUOT'
-          ? `your disk quota on ${disk} is used up: free space there (or raise the quota), then save again`
-          : `${disk} is full: free space there, then save again`;
+          ? `your disk quota on ${disk} is used up: free space there (or raise the quota), ${retry}`
+          : `${disk} is full: free space there, ${retry}`;
       case 'EROFS':
         return `${disk} is read-only: make it writable, or set XDG_STATE_HOME to a writable folder and mount again`;
       case 'EACCES':
@@ -147,7 +154,7 @@ export function fromLocalError(failure: unknown, what: string, folder?: string):
       case 'ENFILE':
         return 'the engine has too many files open: close files you no longer need, or raise the open-file limit (ulimit -n) and mount again';
       case 'EFBIG':
-        return `the file is larger than ${disk} allows for one file: save it elsewhere, or set XDG_STATE_HOME to another disk and mount again`;
+        return `the file is larger than ${disk} allows for one file: ${operation === 'read' ? 'read it elsewhere' : 'save it elsewhere'}, or set XDG_STATE_HOME to another disk and mount again`;
       default:
         return `the local disk failed (${disk})`;
     }

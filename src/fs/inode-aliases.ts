@@ -1,17 +1,16 @@
 // The provisional ids of this mount's state folder and the objects that keep them (docs/semantics.md
-// "inode"): a file created through the mount shows a provisional inode number until its upload is
-// read back, and its object keeps showing that number afterwards, also in later mounts with the
-// same state folder — so what git recorded right after the file was written still matches. Persisted
-// in `<stateDir>/inodes.json` (atomic replace, bounded, unreadable -> start empty, ids never reused).
-// It does not map ids to inode numbers (inode-numbers.ts) nor decide when a file is read back.
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+// "inode"): a file created here shows a provisional number until its upload is read back and keeps
+// it afterwards, also in later mounts with the same state folder (`<stateDir>/inodes.json`, bounded,
+// unreadable -> start empty; ids reserved durably in blocks, never reused). It does not map ids to
+// inode numbers (inode-numbers.ts) nor decide when a file is read back.
+import { JsonStateFile } from './json-state-file';
 import type { Logger } from './logger';
-import { PROVISIONAL_ID_BASE } from './inode-numbers';
+import { PATH_HASH_BASE, PROVISIONAL_ID_BASE } from './inode-numbers';
 
 /** Objects remembered, at most (the oldest are forgotten: they show their object id again). */
 export const INODE_ALIASES_LIMIT = 100_000;
+/** Provisional ids are reserved on disk this many at a time, before the first of them is handed out. */
+export const INODE_RESERVATION_BLOCK = 1024;
 /** Changes are written at most this long after they happen (and by flush). */
 const SAVE_DELAY_MS = 1_000;
 const FORMAT = 'wsfs-inode-aliases';
@@ -20,34 +19,36 @@ const FORMAT = 'wsfs-inode-aliases';
 interface AliasFile {
   format: typeof FORMAT;
   version: 1;
-  /** The next provisional id to hand out. */
+  /** Provisional ids below this may have been handed out (the reservation's end). */
   next: number;
   /** [object id, provisional id], oldest first. */
   aliases: Array<[number, number]>;
 }
 
-/**
- * Provisional ids and aliases of one state folder. All fields change synchronously only; `saving`
- * chains the writes so an older snapshot never replaces a newer one.
- */
+/** Provisional ids and aliases of one state folder. All fields change synchronously only (on the JS thread). */
 export class InodeAliases {
   private readonly aliases = new Map<number, number>();
+  /** The next provisional id to hand out. */
   private next = PROVISIONAL_ID_BASE;
-  private timer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  /** Ids below this are reserved in the file (a crash may have handed them out); `next` never passes it unwritten. */
+  private reserved = PROVISIONAL_ID_BASE;
+  private readonly store: JsonStateFile;
 
   /** Reads `file` (synchronously: once, before the mount serves anything). */
   constructor(
-    private readonly file: string,
-    private readonly logger: Logger,
+    file: string,
+    logger: Logger,
     private readonly limit = INODE_ALIASES_LIMIT,
   ) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return; // none yet
-    }
+    this.store = new JsonStateFile({
+      file,
+      saveDelayMs: SAVE_DELAY_MS,
+      snapshot: () => JSON.stringify({ format: FORMAT, version: 1, next: this.reserved, aliases: [...this.aliases] } satisfies AliasFile),
+      // A state folder that is gone (a test's teardown) is not brought back: only noted.
+      failed: (error, during) => logger[error.code === 'ENOENT' ? 'debug' : 'warn'](`could not ${during} inode numbers in ${file}: ${String(error)}`),
+    });
+    const text = this.store.read();
+    if (text === undefined) return;
     try {
       const parsed = JSON.parse(text) as Partial<AliasFile>;
       if (parsed.format !== FORMAT || parsed.version !== 1 || !isId(parsed.next) || !Array.isArray(parsed.aliases)) throw new Error('not an inode alias file');
@@ -59,15 +60,18 @@ export class InodeAliases {
       this.next = Math.max(this.next, parsed.next);
     } catch (error) {
       this.aliases.clear();
-      this.logger.warn(`${file} is unreadable (${(error as Error).message}); inode numbers of files created earlier start afresh`);
+      logger.warn(`${file} is unreadable (${(error as Error).message}); inode numbers of files created earlier start afresh`);
     }
+    this.reserved = this.next;
   }
 
-  /** A new provisional id, never handed out before by this state folder. */
+  /** A new provisional id, never handed out before by this state folder (a block is reserved durably first when needed). */
   allocate(): number {
-    const id = this.next++;
-    this.schedule();
-    return id;
+    if (this.next >= this.reserved) {
+      this.reserved = this.next + INODE_RESERVATION_BLOCK;
+      this.store.writeNow(); // on failure (logged) the ids are still handed out: a crash may then reuse them
+    }
+    return this.next++;
   }
 
   /** The id shown for the object `objectId`: the provisional one it was created with, else itself. */
@@ -81,40 +85,17 @@ export class InodeAliases {
     this.aliases.delete(objectId);
     this.aliases.set(objectId, provisionalId);
     while (this.aliases.size > this.limit) this.aliases.delete(this.aliases.keys().next().value!);
-    this.schedule();
+    this.store.change('soon');
   }
 
   /** Writes pending changes now. Never rejects (a failed write is logged; the next change retries). */
   flush(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    const snapshot: AliasFile = { format: FORMAT, version: 1, next: this.next, aliases: [...this.aliases] };
-    this.saving = this.saving.then(() => this.write(snapshot));
-    return this.saving;
-  }
-
-  private schedule(): void {
-    if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => void this.flush(), SAVE_DELAY_MS);
-    this.timer.unref();
-  }
-
-  private async write(snapshot: AliasFile): Promise<void> {
-    const temp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      // Never makes the state folder: one that is gone (a test's teardown) is not brought back.
-      await writeFile(temp, JSON.stringify(snapshot), { mode: 0o600 });
-      await rename(temp, this.file);
-    } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
-      const gone = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      this.logger[gone ? 'debug' : 'warn'](`could not save inode numbers to ${this.file}: ${String(error)}`);
-    }
+    return this.store.flush();
   }
 }
 
 function isId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= PROVISIONAL_ID_BASE;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= PROVISIONAL_ID_BASE && value <= PATH_HASH_BASE;
 }
 
 function isObjectId(value: unknown): value is number {

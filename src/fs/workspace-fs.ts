@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, utimes, type FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { reportDownload, type TransferUpdate } from './download-progress';
 import { sha256Of } from './file-sha256';
-import { FsError, fromLocalError, toFsError, type FsErrorCode } from './errors';
+import { FsError, fromLocalError, LocalDiskError, toFsError, type FsErrorCode } from './errors';
 import { baseName as baseOf, joinPath, parentPath as parentOf } from './fs-paths';
 import type { DirectoryEntry, FileAttributes, FileHandle, Filesystem, FilesystemStats, ReadThrough, WriteThrough } from './filesystem';
 import type { Logger } from './logger';
@@ -19,12 +20,15 @@ import { buildDirectoryView, childPath, downloadFormat, invalidNameReason, JUPYT
 import { convertSource, HEADER_PROBE_BYTES, planUpload, type UploadRefusal } from './notebooks/notebook-source';
 import { planRename, type RenamePlan, type RenameRefusal } from './notebooks/rename-plan';
 import { PathLocks } from './path-locks';
-import { inodeOfFolder, inodeOfLocalOnly, inodeOfObject, isProvisionalId } from './inode-numbers';
+import { syncFolder } from './replace-file';
+import { inodeOfEntry, inodeOfLocalOnly, isProvisionalId } from './inode-numbers';
 import { InodeAliases } from './inode-aliases';
 import type { DownloadFormat, RemoteEntry, RemoteWorkspace, UploadKind } from './remote/remote-workspace';
+import { RemoteError } from './remote/remote-error';
 import { ContentCache, type CacheLease } from './cache/content-cache';
 import { Prefetcher, type PrefetchCandidate, type PrefetchLimits } from './cache/prefetcher';
-import type { ContentFingerprint } from './cache/content-fingerprint';
+import { fingerprintKey, type ContentFingerprint } from './cache/content-fingerprint';
+import { GrowingDownloads, type GrowingReader, type ReadCopy } from './cache/growing-downloads';
 import { isLocalOnlyName, LocalOnlyFiles } from './write/local-only-files';
 import { StagingFile } from './write/staging-file';
 import { markedCopyName } from './write/conflict-name';
@@ -32,13 +36,9 @@ import { uploadFailedProblem } from './write/upload-failure';
 import { RemoteHealth, type HealthState } from './write/remote-health';
 import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
 import { LocalDiskFailures } from './write/local-disk-failures';
-import { syncFolder, WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
-import { RemoteError } from './remote/remote-error';
+import { WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
 import type { TransferSummary } from '../shared/cache-usage';
 import type { UploadMode } from '../shared/engine-protocol';
-import { reportDownload, type TransferUpdate } from './download-progress';
-import { fingerprintKey } from './cache/content-fingerprint';
-import { GrowingDownloads, type GrowingReader, type ReadCopy } from './cache/growing-downloads';
 import type { Problem } from '../shared/problem';
 import { NOTEBOOK_SYNTAX } from '../shared/workspace-types';
 
@@ -59,6 +59,8 @@ const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
 export const READ_BACK_DELAY_MS = 100;
 /** A background upload starts this long after the close that queued it (saves in a row share one upload). */
 export const BACKGROUND_START_DELAY_MS = 100;
+/** At unmount, uploads not read back yet get at most this long to be read back before the times are written without them. */
+export const SAVE_TIMES_READ_BACK_MS = 5_000;
 /** A running upload reports its bytes at most this often. */
 const PROGRESS_EVERY_MS = 250;
 
@@ -274,7 +276,7 @@ export class WorkspaceFs implements Filesystem {
     if (h?.kind === 'remote' && h.file.staging !== undefined) return this.openFileAttributes(h.file);
     if (h?.kind === 'remote' && h.copy !== undefined && h.file.unlinked) {
       const size = h.copy.kind === 'complete' ? (await h.copy.fd.stat()).size : h.copy.file.expectedSize;
-      return fileAttributes(size, this.mtimeOf(h.file.entry), inodeOfObject(this.aliases.shown(h.file.entry.objectId)));
+      return fileAttributes(size, this.mtimeOf(h.file.entry), this.inodeOf(h.file.entry));
     }
     return this.getattr(path);
   }
@@ -298,7 +300,7 @@ export class WorkspaceFs implements Filesystem {
           // getattr or open reports the error.
           const failure = toFsError(error, child);
           this.logger.warn(`cannot learn the size of ${child}: ${failure.message}`, { path: child, code: failure.code });
-          return { name, attributes: fileAttributes(0, this.mtimeOf(visible.entry), inodeOfObject(this.aliases.shown(visible.entry.objectId))) };
+          return { name, attributes: fileAttributes(0, this.mtimeOf(visible.entry), this.inodeOf(visible.entry)) };
         }
       }),
     );
@@ -367,16 +369,32 @@ export class WorkspaceFs implements Filesystem {
 
   async read(_path: string, handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<number> {
     const h = this.handle(handle);
-    if (h.kind === 'local-only') return (await h.fd.read(buffer, 0, length, position)).bytesRead;
-    const staging = h.file.staging;
-    if (staging !== undefined && staging.isOpen) return staging.read(buffer, length, position);
-    if (h.copy === undefined) {
-      // Concurrent first reads of one handle share one copy (else one lease would never be released).
-      h.opening ??= this.openCopy(h.file.path, h.file.entry, h.file.presentation).finally(() => delete h.opening);
-      h.copy = await h.opening;
+    try {
+      if (h.kind === 'local-only') return (await h.fd.read(buffer, 0, length, position)).bytesRead;
+      const staging = h.file.staging;
+      if (staging !== undefined && staging.isOpen) return await staging.read(buffer, length, position);
+      if (h.copy === undefined) {
+        // Concurrent first reads of one handle share one copy (else one lease would never be released).
+        h.opening ??= this.openCopy(h.file.path, h.file.entry, h.file.presentation).finally(() => delete h.opening);
+        h.copy = await h.opening;
+      }
+      if (h.copy.kind === 'growing') return await h.copy.file.read(buffer, length, position);
+      return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
+    } catch (error) {
+      throw this.readFailure(error, h.kind === 'local-only' ? h.path : h.file.path);
     }
-    if (h.copy.kind === 'growing') return h.copy.file.read(buffer, length, position);
-    return (await h.copy.fd.read(buffer, 0, length, position)).bytesRead;
+  }
+
+  /**
+   * A read's failure as the error to answer with: one of the local disk (a download's copy hit a
+   * full disk) is reported as a problem and answered with EIO, which readers expect from read(2)
+   * (ENOSPC or EROFS they do not); anything else unchanged (docs/semantics.md "Local disk").
+   */
+  private readFailure(error: unknown, local: string): unknown {
+    const failure = error instanceof FsError ? error : toFsError(error, local);
+    if (!(failure instanceof LocalDiskError)) return error;
+    const mapped = this.diskFailures.check(fromLocalError(failure, `${local}: cannot copy the file's content to read it`, failure.folder, 'read'), local, 'read') as FsError;
+    return new FsError('EIO', mapped.message, mapped);
   }
 
   /**
@@ -605,6 +623,11 @@ export class WorkspaceFs implements Filesystem {
     for (const file of [...this.owed]) {
       if (file.path === target || file.path.startsWith(`${target}/`)) await this.saveNow(file).catch(() => undefined);
     }
+    // Uploads in a moved folder not read back yet are read back first: their batches are keyed by
+    // the old folder, whose listing would no longer find them (they would lose times and numbers).
+    for (const folder of [...this.readBacks.keys()]) {
+      if (folder === source || folder.startsWith(`${source}/`)) await this.startReadBack(folder);
+    }
     await this.locked([source, target], async () => {
       let moving = this.files.get(source);
       if (moving !== undefined) {
@@ -672,8 +695,11 @@ export class WorkspaceFs implements Filesystem {
   async utimens(path: string, atimeMs: number | undefined, mtimeMs: number | undefined): Promise<void> {
     const local = normalizeLocalPath(path);
     if (isLocalOnlyName(baseOf(local))) {
-      const current = await this.localOnlyAttributes(local);
-      await localOnlyCall(local, () => utimes(this.localOnly.fileOf(local), (atimeMs ?? current.atimeMs) / 1000, (mtimeMs ?? current.mtimeMs) / 1000));
+      // Under the lock (not between a rename's or an unlink's steps); disk failures mapped and reported.
+      await this.locked([local], async () => {
+        const current = await this.localOnlyAttributes(local);
+        await localOnlyCall(local, () => utimes(this.localOnly.fileOf(local), (atimeMs ?? current.atimeMs) / 1000, (mtimeMs ?? current.mtimeMs) / 1000));
+      });
       return;
     }
     if (mtimeMs === undefined) {
@@ -709,7 +735,6 @@ export class WorkspaceFs implements Filesystem {
 
   /** Uploads every file with unsaved or owed changes now, and writes the shown times; rejects with the first upload error after trying all. */
   async flushAll(): Promise<void> {
-    await this.mtimes.flush();
     let first: unknown;
     for (const file of [...this.files.values()]) {
       try {
@@ -718,6 +743,8 @@ export class WorkspaceFs implements Filesystem {
         first ??= error;
       }
     }
+    // After the uploads: they set times of their new versions too.
+    await this.mtimes.flush();
     await this.aliases.flush();
     if (first !== undefined) throw first;
   }
@@ -858,11 +885,18 @@ export class WorkspaceFs implements Filesystem {
 
   /**
    * Writes the shown file times and inode numbers to the state folder now (unmount, after
-   * flushAll): uploads not read back yet are read back first, else their times would be lost with
-   * their local tags (and created files would show their object ids next time). Errors are logged, not thrown.
+   * flushAll): uploads not read back yet are read back first while the workspace is online (for
+   * at most SAVE_TIMES_READ_BACK_MS), else their times would be lost with their local tags (and
+   * created files would show their object ids next time). Errors are logged, not thrown.
    */
   async saveTimes(): Promise<void> {
-    await Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder)));
+    // Only while the workspace answers, and for a bounded time: an unmount must not wait out the retries.
+    if (this.health.state.kind === 'online' && this.readBacks.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, SAVE_TIMES_READ_BACK_MS)));
+      await Promise.race([Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder))), bound]);
+      clearTimeout(timer);
+    }
     await this.mtimes.flush();
     await this.aliases.flush();
   }
@@ -1012,7 +1046,9 @@ export class WorkspaceFs implements Filesystem {
       await this.locked([path], async () => {
         const staging = file.staging;
         if (file.path !== path) return; // renamed meanwhile: the next run takes the new path's lock
-        if (file.unlinked || staging?.dirty !== true) {
+        // Not uploaded: gone, nothing owed, or written since its save was journaled (its record is
+        // `open` again: those bytes may be half-written; the next close journals and queues them).
+        if (file.unlinked || staging?.dirty !== true || file.journaledChanges !== staging.changes) {
           this.owed.delete(file);
           return;
         }
@@ -1149,20 +1185,31 @@ export class WorkspaceFs implements Filesystem {
 
   /**
    * Before the first change of a working copy, and before the first change after a save was
-   * journaled but not yet uploaded: an `open` record (not fsynced: it guards against a killed
-   * engine, not a power loss), so bytes of a file still open when the engine dies are kept and
-   * reported, never uploaded half-written in place of the journaled save. A record that cannot be
-   * written is logged, not fatal.
+   * journaled but not yet uploaded: an `open` record, so bytes of a file still open when the engine
+   * dies are kept and reported, never uploaded half-written in place of the journaled save. The
+   * first record guards against a killed engine only (not fsynced; one that cannot be written is
+   * logged, not fatal). One that replaces a `closed` record is part of the change: written durably
+   * (a power loss must not leave an empty record), and when it cannot be written the change fails
+   * (ENOSPC …) and the saved bytes and their `closed` record stay as they were.
    */
   private async noteChange(file: OpenFile): Promise<void> {
     // An unlinked file is never uploaded: a record would outlive it (nothing removes it).
     if (file.staging === undefined || file.unlinked) return;
     if (file.journalId !== undefined && file.journaledChanges === undefined) return; // `open` already
+    const saved = file.journaledChanges; // set: a `closed` record is on disk
     file.journalId ??= WriteJournal.newId();
     delete file.journaledChanges;
-    await this.journal.write(this.recordOf(file, file.staging, 'open'), false).catch((error: unknown) => {
-      this.logger.warn(fromLocalError(error, `${file.path}: cannot write the journal record of the open file`, this.stateDir).message);
-    });
+    try {
+      await this.journal.write(this.recordOf(file, file.staging, 'open'), saved !== undefined);
+    } catch (error) {
+      const what = `${file.path}: cannot record the change in the write journal`;
+      if (saved === undefined) {
+        this.logger.warn(fromLocalError(error, what, this.stateDir).message);
+        return;
+      }
+      file.journaledChanges = saved;
+      throw fromLocalError(error, `${what}, so it was not made (the last save stays in ${file.staging.file} and is still uploaded)`, this.stateDir);
+    }
   }
 
   /** The durable `closed` record: staging bytes, record and folder fsynced before any upload starts. */
@@ -1467,6 +1514,8 @@ export class WorkspaceFs implements Filesystem {
       // As in readBack: the listed version is ours when it has the saved size.
       if (entry.type !== 'FILE' || entry.size !== before.size) return;
       this.forgetReadBack(source, before);
+      // A file created here keeps the number it was written with (as in readBack).
+      if (isProvisionalId(before.objectId)) this.aliases.remember(entry.objectId, before.objectId);
       const presentation: Presentation = { kind: 'FILE' };
       this.cache.rekey(fingerprintOf(before, presentation), fingerprintOf(entry, presentation));
       const open = this.files.get(source);
@@ -1654,11 +1703,16 @@ export class WorkspaceFs implements Filesystem {
   private async attributesOf(found: CachedEntry): Promise<FileAttributes> {
     const { entry, presentation } = found;
     if (presentation.kind === 'DIRECTORY') {
-      return { kind: 'directory', size: 0, mode: DIRECTORY_MODE, mtimeMs: this.startedAt, ctimeMs: this.startedAt, atimeMs: this.startedAt, ino: inodeOfFolder(entry.objectId) };
+      return { kind: 'directory', size: 0, mode: DIRECTORY_MODE, mtimeMs: this.startedAt, ctimeMs: this.startedAt, atimeMs: this.startedAt, ino: this.inodeOf(entry, found.localPath === '/') };
     }
     const known = presentation.kind === 'FILE' ? entry.size : this.cache.sizeOf(fingerprintOf(entry, presentation));
     const size = known ?? (await this.withCopy(found.localPath, entry, presentation, undefined, (copy) => Promise.resolve(copy.size)));
-    return fileAttributes(size, this.mtimeOf(entry), inodeOfObject(this.aliases.shown(entry.objectId)));
+    return fileAttributes(size, this.mtimeOf(entry), this.inodeOf(entry));
+  }
+
+  /** The inode number `entry` shows (inode-numbers.ts); `root`: the mount root. */
+  private inodeOf(entry: RemoteEntry, root = false): number {
+    return inodeOfEntry(this.aliases.shown(entry.objectId), entry.path, root);
   }
 
   /** The mtime shown for `entry`: a set time or the local write time of an upload here (see mtimes), else the workspace's. */
@@ -1670,7 +1724,7 @@ export class WorkspaceFs implements Filesystem {
   private openFileAttributes(file: OpenFile): FileAttributes {
     const staging = file.staging!;
     const mtime = staging.dirty || file.entry.modifiedAt === undefined ? staging.modifiedAt : this.mtimeOf(file.entry);
-    return fileAttributes(staging.size, mtime, inodeOfObject(this.aliases.shown(file.entry.objectId)));
+    return fileAttributes(staging.size, mtime, this.inodeOf(file.entry));
   }
 
   private async localOnlyAttributes(local: string): Promise<FileAttributes> {
@@ -1808,8 +1862,8 @@ function entryOfRecord(record: JournalRecord, provisional: () => number, tag: ()
 }
 
 /** A file's attributes; `ino` is an inode number (inode-numbers.ts) or an object id (the same number). */
-function fileAttributes(size: number, mtimeMs: number, ino: number | undefined): FileAttributes {
-  return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ...(ino !== undefined && { ino }) };
+function fileAttributes(size: number, mtimeMs: number, ino: number): FileAttributes {
+  return { kind: 'file', size, mode: FILE_MODE, mtimeMs, ctimeMs: mtimeMs, atimeMs: mtimeMs, ino };
 }
 
 /** The fingerprint of `entry`'s bytes presented as `presentation` (or read as `format`). */

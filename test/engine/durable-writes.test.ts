@@ -3,8 +3,9 @@
 // a file still open are kept and reported; a record whose upload had already applied is dropped),
 // conflict copies (changed remotely while edited; created remotely meanwhile; notebooks keep their
 // language), background uploads with transfer events, an outage (stale listings stay readable,
-// saves wait in the journal, one `disconnected` problem, upload when back) and a revoked token
-// (one `needs-sign-in`, new credentials resume the uploads).
+// saves wait in the journal, one `disconnected` problem, upload when back; unmount then reads
+// nothing back), a revoked token (one `needs-sign-in`, new credentials resume the uploads) and a
+// full local disk (a change after a journaled save fails and keeps it; a read answers EIO).
 import assert from 'node:assert/strict';
 import { constants } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -108,6 +109,23 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     await assert.rejects(promise, (error: unknown) => error instanceof FsError && error.code === code);
   };
 
+  /**
+   * `path` saved as `old`, then written to `complete save` and fsynced while uploads are refused:
+   * the save is journaled (`closed`), not uploaded, and the handle stays open.
+   */
+  const journaledSave = async (state: string, path: string) => {
+    const first = engine(state);
+    await first.driver.writeFile(path, 'old');
+    refuseUploads();
+    const file = await first.driver.open(path, 'r+');
+    await file.write('complete save', 0);
+    await failsWith(file.sync(), 'EINVAL');
+    const [name] = await records(state);
+    const record = (): Promise<{ state: string }> => readFile(join(state, 'journal', name!), 'utf8').then((text) => JSON.parse(text) as { state: string });
+    assert.equal((await record()).state, 'closed', 'the fsynced save is journaled');
+    return { first, file, record };
+  };
+
   it('a save that fails stays journaled (one upload-failed problem); the next engine run finishes it', async () => {
     const state = stateDir();
     const first = engine(state);
@@ -157,15 +175,7 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
 
   it('a save journaled but not uploaded, then written on: a crash keeps the new bytes in unsaved/, never uploads them half-written', async () => {
     const state = stateDir();
-    const first = engine(state);
-    await first.driver.writeFile('/torn.txt', 'old');
-    refuseUploads();
-    const file = await first.driver.open('/torn.txt', 'r+');
-    await file.write('complete save', 0);
-    await failsWith(file.sync(), 'EINVAL');
-    const [name] = await records(state);
-    const record = (): Promise<{ state: string }> => readFile(join(state, 'journal', name!), 'utf8').then((text) => JSON.parse(text) as { state: string });
-    assert.equal((await record()).state, 'closed', 'the fsynced save is journaled');
+    const { first, file, record } = await journaledSave(state, '/torn.txt');
     await file.write('TORN', 0);
     assert.equal((await record()).state, 'open', 'written on since: the record no longer vouches for the bytes');
     abandoned.push(first); // the engine dies with the file open
@@ -177,6 +187,73 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(kept.length, 1);
     assert.equal(await readFile(join(state, 'unsaved', kept[0]!), 'utf8'), 'TORNlete save');
     assert.match(second.problems.map((p) => p.message).join('\n'), /open for writing/);
+  });
+
+  it('a save journaled but not uploaded, then written on: the background uploader leaves it until the next close', async () => {
+    const { fs, driver } = engine(stateDir(), { uploadMode: 'background' });
+    const uploadOwed = (): Promise<boolean> => (fs as unknown as { uploadOwed: () => Promise<boolean> }).uploadOwed();
+    await driver.writeFile('/written-on.txt', 'old');
+    await eventually('the first save is uploaded', () => remoteBytes('/written-on.txt') === 'old');
+    fs.stopBackground(); // the uploader runs only when this test runs it
+    await driver.writeFile('/written-on.txt', 'complete save'); // journaled and owed
+    const file = await driver.open('/written-on.txt', 'r+');
+    await file.write('TORN', 0); // written on: the record is `open` again
+    await uploadOwed();
+    assert.equal(remoteBytes('/written-on.txt'), 'old', 'bytes written since the save are not uploaded as it');
+    await file.close();
+    await uploadOwed();
+    assert.equal(remoteBytes('/written-on.txt'), 'TORNlete save', 'the next close journals and queues them');
+  });
+
+  it('a save journaled but not uploaded, then written on while the journal cannot be written: the write fails with ENOSPC, the save and its record stay', async () => {
+    const state = stateDir();
+    const { first, file, record } = await journaledSave(state, '/torn-full.txt');
+    // The disk fills up: the `open` record that must replace the `closed` one cannot be written.
+    const journal = (first.fs as unknown as { journal: WriteJournal }).journal;
+    const write = journal.write.bind(journal);
+    const durable: boolean[] = [];
+    journal.write = (r) => Promise.reject(Object.assign(new Error(`ENOSPC: no space left on device, open '${r.id}.json'`), { code: 'ENOSPC', syscall: 'open', errno: -28 }));
+    await failsWith(file.write('TORN', 0), 'ENOSPC');
+    await failsWith(file.write('TORN', 0), 'ENOSPC'); // not just the first change: every one until the record is written
+    assert.equal((await record()).state, 'closed', 'the save is still vouched for');
+    assert.equal(await first.driver.readFile('/torn-full.txt').then(String), 'complete save', 'the saved bytes were not overwritten');
+    assert.equal(first.problems.filter((p) => p.kind === 'other' && /ENOSPC/.test(p.message)).length, 1, 'one local-disk problem');
+    // Space again: the change is made, its record replaces the closed one durably.
+    journal.write = (r, d) => {
+      durable.push(d);
+      return write(r, d);
+    };
+    await file.write('TORN', 0);
+    assert.equal((await record()).state, 'open');
+    assert.deepEqual(durable, [true], 'the record replacing a durable one is written durably');
+    abandoned.push(first); // the engine dies with the file open
+    emulator.faults.clear();
+    const second = engine(state);
+    assert.equal(await second.fs.recover(), 0, 'nothing is uploaded');
+    assert.equal(remoteBytes('/torn-full.txt'), 'old');
+  });
+
+  it('a read whose local copy hits a full disk answers EIO (not ENOSPC), with one problem saying how to fix it', async (t) => {
+    const state = stateDir();
+    const first = engine(state);
+    await first.driver.writeFile('/to-read-full.txt', 'content');
+    const second = engine(state); // a fresh engine: no working copy to read from
+    const handle = await second.fs.open('/to-read-full.txt', constants.O_RDONLY);
+    // The download into the local copy meets a full disk after the open (a streaming download).
+    const enospc = (): Error => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 });
+    const copy = (second.fs as unknown as { handles: Map<number, { copy: { kind: string; file: object; fd: object } }> }).handles.get(handle)!.copy;
+    t.mock.method((copy.kind === 'growing' ? copy.file : copy.fd) as { read: () => Promise<never> }, 'read', () => Promise.reject(enospc()));
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(second.fs.read('/to-read-full.txt', handle, Buffer.alloc(16), 16, 0), (error: unknown) => {
+        assert.ok(error instanceof FsError && error.code === 'EIO', String(error));
+        assert.match(error.message, /is full: free space there, then open the file again/);
+        return true;
+      });
+    }
+    t.mock.restoreAll();
+    await second.fs.release('/to-read-full.txt', handle);
+    assert.equal(second.problems.length, 1, JSON.stringify(second.problems));
+    assert.match(second.problems[0]!.message, /Programs reading files not copied yet get EIO/);
   });
 
   it('a record this engine cannot read (another format, broken JSON) keeps its staging file: recovery deletes only unnamed clean copies', async () => {
@@ -424,6 +501,24 @@ describe('durable writes (WorkspaceFs + emulator)', () => {
     assert.equal(await driver.readFile('/bg-rename/doc.txt').then(String), 'version 2');
     await eventually('the saved version is in the workspace', () => remoteBytes('/bg-rename/doc.txt') === 'version 2');
     assert.deepEqual(await driver.readdir('/bg-rename'), ['doc.txt', 'q.sql']);
+  });
+
+  it('unmount during an outage writes the times at once: pending read-backs are not tried while offline', async () => {
+    const { fs, driver, health } = engine(stateDir());
+    await fs.mkdir('/offline-unmount', 0o755);
+    emulator.faults.set({ rules: [{ endpoint: 'GET /api/2.0/workspace-files/list-files', fault: { kind: 'error', status: 503 } }] });
+    await driver.writeFile('/offline-unmount/a.txt', 'uploaded, not read back'); // its read-back is now pending
+    emulator.faults.set({ rules: [{ fault: { kind: 'error', status: 503 } }] });
+    await failsWith(driver.writeFile('/offline-unmount/b.txt', 'during the outage'), 'ETIMEDOUT');
+    assert.equal(health.state.kind, 'disconnected');
+    const pending = (fs as unknown as { readBacks: Map<string, unknown> }).readBacks;
+    const hadPending = pending.size > 0;
+    emulator.stats.reset();
+    await fs.saveTimes();
+    assert.equal(emulator.stats.snapshot().requests['GET /api/2.0/workspace-files/list-files'] ?? 0, 0, 'no listing while offline');
+    if (hadPending) assert.ok(pending.size > 0, 'the read-back stays pending');
+    emulator.faults.clear();
+    fs.stopBackground();
   });
 
   it('an outage: listed files stay readable, saves wait in the journal (one disconnected problem), and upload when it is over', async () => {

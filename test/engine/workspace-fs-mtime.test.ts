@@ -3,8 +3,10 @@
 // engine on the same state folder; rsync's pattern (temp file, close, utimens, rename over the
 // target) keeps it with the rename endpoint and with the copy + delete fallback; a time set while
 // a file is open for writing goes to the version its upload makes (sync and background uploads);
-// notebooks keep it too; an out-of-band change shows the workspace's time again.
+// notebooks keep it too; an out-of-band change shows the workspace's time again; flushAll writes
+// the times its own uploads made; utimens of a local-only file waits for a rename queued first.
 import assert from 'node:assert/strict';
+import { constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -37,6 +39,9 @@ describe('WorkspaceFs: set file times', () => {
   const afterTtl = (): void => {
     clock.t += TTL_MS + 1;
   };
+  /** The set times engine `n` wrote to its state folder. */
+  const storedTimes = async (n: number): Promise<{ versions: [string, number][] }> =>
+    JSON.parse(await readFile(join(stateOf(n), 'state', VERSION_MTIMES_FILE), 'utf8')) as { versions: [string, number][] };
   const modifiedAt = (path: string): number => emulator.tree.find(home(emulator) + path)!.modifiedAt;
 
   before(async () => {
@@ -65,7 +70,7 @@ describe('WorkspaceFs: set file times', () => {
     assert.equal((await fs.getattr('/keep/a.txt')).mtimeMs, SET, 'after a new listing');
     assert.equal((await fs.readdir('/keep')).find((e) => e.name === 'a.txt')?.attributes.mtimeMs, SET);
     await fs.saveTimes();
-    const stored = JSON.parse(await readFile(join(stateOf(n), 'state', VERSION_MTIMES_FILE), 'utf8')) as { versions: [string, number][] };
+    const stored = await storedTimes(n);
     assert.ok(stored.versions.some(([, mtime]) => mtime === SET), JSON.stringify(stored));
 
     const again = fresh({}, n);
@@ -170,6 +175,40 @@ describe('WorkspaceFs: set file times', () => {
     const folder = (await fs.getattr('/nb')).mtimeMs;
     await fs.utimens('/nb', SET, SET);
     assert.equal((await fs.getattr('/nb')).mtimeMs, folder);
+  });
+
+  it('flushAll (unmount) writes the times of the versions its own uploads made', async () => {
+    const n = counter++;
+    const fs = fresh({}, n);
+    const driver = inProcessDriver(fs);
+    await fs.mkdir('/flush-times', 0o755);
+    await driver.writeFile('/flush-times/n.py', '# Databricks notebook source\nprint(1)\n');
+    const h = await fs.open('/flush-times/n.py', constants.O_WRONLY);
+    const text = Buffer.from('# Databricks notebook source\nprint(22)\n');
+    await fs.write('/flush-times/n.py', h, text, text.length, 0);
+    await fs.utimens('/flush-times/n.py', SET, SET); // goes to the version the upload makes
+    await fs.flushAll();
+    const node = emulator.tree.find(`${home(emulator)}/flush-times/n`)!;
+    const stored = await storedTimes(n);
+    assert.deepEqual(
+      stored.versions.filter(([key]) => key === `${node.objectId}:${node.modifiedAt}`),
+      [[`${node.objectId}:${node.modifiedAt}`, SET]],
+      'written by flushAll itself, not by a save after it',
+    );
+    await fs.release('/flush-times/n.py', h);
+  });
+
+  it('utimens of a local-only file runs under its lock: after a rename queued first it fails with ENOENT, the moved file keeps its time', async () => {
+    const fs = fresh();
+    await fs.mkdir('/lo', 0o755);
+    const h = await fs.create('/lo/.DS_Store', 0o644, constants.O_WRONLY | constants.O_CREAT);
+    await fs.release('/lo/.DS_Store', h);
+    const before = (await fs.getattr('/lo/.DS_Store')).mtimeMs;
+    const renamed = fs.rename('/lo/.DS_Store', '/lo/._moved');
+    const touched = fs.utimens('/lo/.DS_Store', SET, SET);
+    await renamed;
+    await assert.rejects(touched, (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+    assert.equal((await fs.getattr('/lo/._moved')).mtimeMs, before);
   });
 
   it('utimens of a missing path fails with ENOENT', async () => {

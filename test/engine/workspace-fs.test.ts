@@ -237,6 +237,34 @@ describe('WorkspaceFs against the emulator (demo seed)', () => {
     assert.equal(total(), 0, `after the read-back too: ${JSON.stringify(requests())}`);
   });
 
+  it('a file created here keeps its inode number when renamed before its read-back (temp + rename, git index.lock), also inside a moved folder', async () => {
+    const clock = { t: Date.now() };
+    const fs = fresh({ now: () => clock.t, ttlMs: 10_000 });
+    const created = async (path: string): Promise<number> => {
+      const h = await fs.create(path, 0o644, constants.O_WRONLY | constants.O_CREAT);
+      await fs.write(path, h, Buffer.from('index'), 5, 0);
+      const ino = (await fs.fgetattr(path, h)).ino!;
+      await fs.release(path, h);
+      assert.ok(ino >= PROVISIONAL_ID_BASE, 'a provisional number while written');
+      return ino;
+    };
+    await fs.mkdir('/keep-ino', 0o755);
+    await fs.mkdir('/keep-ino/sub', 0o755);
+    const lock = await created('/keep-ino/index.lock');
+    const inner = await created('/keep-ino/sub/a');
+    await fs.rename('/keep-ino/index.lock', '/keep-ino/index');
+    await fs.rename('/keep-ino/sub', '/keep-ino/moved');
+    assert.equal((await fs.getattr('/keep-ino/index')).ino, lock, 'right after the rename');
+    await fs.saveTimes(); // every pending read-back is done
+    clock.t += 10_001; // the listings are listed anew
+    assert.equal((await fs.getattr('/keep-ino/index')).ino, lock, 'after the read-back and a fresh listing');
+    assert.equal((await fs.getattr('/keep-ino/moved/a')).ino, inner, 'a file in a moved folder too');
+    assert.deepEqual(
+      (await fs.readdir('/keep-ino/moved')).map((e) => e.attributes.ino),
+      [inner],
+    );
+  });
+
   it('open files: fgetattr sees unflushed writes, O_APPEND appends, O_EXCL refuses, reads see the working copy', async () => {
     const fs = fresh();
     await fs.mkdir('/open', 0o755);

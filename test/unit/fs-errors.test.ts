@@ -73,6 +73,14 @@ describe('local disk failure -> errno', () => {
     assert.equal(fromLocalError(new TypeError('bug'), '/x').code, 'EIO');
   });
 
+  it('words the fix after the operation: a save is saved again, a read opens the file again', () => {
+    assert.match(fromLocalError(systemError('ENOSPC'), '/x', '/state').message, /is full: free space there, then save again/);
+    const read = fromLocalError(systemError('ENOSPC'), '/x', undefined, 'read');
+    assert.equal(read.code, 'ENOSPC');
+    assert.match(read.message, /the local disk wsfs copies workspace files to is full: free space there, then open the file again/);
+    assert.match(fromLocalError(systemError('EDQUOT'), '/x', '/c', 'read').message, /raise the quota\), then open the file again/);
+  });
+
   it('toFsError maps a raw local failure (not EIO for a full disk), and leaves FsErrors and other errors as before', () => {
     assert.equal(toFsError(systemError('ENOSPC'), '/x').code, 'ENOSPC');
     assert.match(toFsError(systemError('ENOSPC'), '/x').message, /the local disk wsfs keeps its working copies on is full/);

@@ -1,12 +1,13 @@
 // The persisted provisional ids and aliases of a state folder: kept across instances (a remount),
-// provisional ids never handed out twice, bounded (oldest forgotten), an unreadable file starts
-// empty with a warning, and a write replaces the file atomically (no temp files left).
+// provisional ids never handed out twice (reserved on disk in blocks before use, so not after a
+// crash either), bounded (oldest forgotten), an unreadable file starts empty with a warning, and a
+// write replaces the file atomically (no temp files left; torn ones removed at start).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { InodeAliases } from '../../src/fs/inode-aliases';
+import { INODE_RESERVATION_BLOCK, InodeAliases } from '../../src/fs/inode-aliases';
 import { PROVISIONAL_ID_BASE } from '../../src/fs/inode-numbers';
 import { Logger, type LogRecord } from '../../src/fs/logger';
 
@@ -36,7 +37,7 @@ it('keeps aliases and the provisional counter across instances', async () => {
 
   const second = new InodeAliases(file, logger);
   assert.equal(second.shown(1_000_000_000_007), a);
-  assert.equal(second.allocate(), b + 1, 'ids handed out before are never handed out again');
+  assert.equal(second.allocate(), a + INODE_RESERVATION_BLOCK, 'ids handed out (or reserved) before are never handed out again');
 });
 
 it('forgets the oldest aliases past its limit', async () => {
@@ -48,7 +49,7 @@ it('forgets the oldest aliases past its limit', async () => {
   await aliases.flush();
   const reread = new InodeAliases(file, logger, 2);
   assert.equal(reread.shown(1), 1);
-  assert.equal(reread.allocate(), PROVISIONAL_ID_BASE + 3);
+  assert.equal(reread.allocate(), PROVISIONAL_ID_BASE + INODE_RESERVATION_BLOCK);
 });
 
 it('starts empty, with a warning, from an unreadable file', async () => {
@@ -59,4 +60,19 @@ it('starts empty, with a warning, from an unreadable file', async () => {
   assert.equal(aliases.allocate(), PROVISIONAL_ID_BASE);
   assert.equal(records.length, 1);
   assert.match(records[0]!.message, /unreadable/);
+});
+
+it('reserves provisional ids on disk before handing them out: a crash (no flush) never reuses one', async () => {
+  await mkdir(join(dir, 'crash'));
+  const file = join(dir, 'crash', 'inodes.json');
+  await writeFile(`${file}.0badf00d.tmp`, '{"format":"wsfs-inode-aliases",'); // a save cut short by an earlier crash
+  const first = new InodeAliases(file, logger);
+  const handed = Array.from({ length: INODE_RESERVATION_BLOCK + 5 }, () => first.allocate());
+  assert.equal(new Set(handed).size, handed.length);
+  const stored = JSON.parse(await readFile(file, 'utf8')) as { next: number };
+  assert.ok(stored.next > Math.max(...handed), 'the reservation on disk covers every id handed out, without a flush');
+  assert.deepEqual(await readdir(join(dir, 'crash')), ['inodes.json'], 'the torn temp file is removed, none of its own stays');
+  // The engine is killed here: no flush. The next one starts above every id handed out.
+  const second = new InodeAliases(file, logger);
+  assert.ok(second.allocate() > Math.max(...handed));
 });

@@ -24,6 +24,15 @@ describe('local disk failures', () => {
     assert.equal(problems.length, 2);
   });
 
+  it('a failed read says readers get EIO', () => {
+    const problems: Problem[] = [];
+    const failures = new LocalDiskFailures({ stateDir: '/s', onProblem: (p) => problems.push(p) });
+    assert.equal((failures.check(systemError('ENOSPC'), '/r.bin', 'read') as FsError).code, 'ENOSPC');
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.message, /Programs reading files not copied yet get EIO, programs writing get ENOSPC/);
+    assert.match(problems[0]!.message, /then open the file again/);
+  });
+
   it('leaves other errors alone and raises nothing for an unexplained EIO', () => {
     const problems: Problem[] = [];
     const failures = new LocalDiskFailures({ stateDir: '/s', onProblem: (p) => problems.push(p) });

@@ -2,9 +2,10 @@
 // come from the writer's live counters while connected; at disconnect the final counters become
 // the file's size, change count and mtime (dirty), and a writer that wrote nothing changes nothing.
 // The writer here is a real descriptor written with fs.writeSync, standing in for the binding.
+// A working copy that cannot be set up (stat fails after open) leaves neither file nor descriptor.
 import assert from 'node:assert/strict';
 import { writeSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -61,5 +62,22 @@ describe('StagingFile with a write-through writer', () => {
     staging.disconnectWriter(null);
     assert.equal(staging.size, 0);
     await staging.discard();
+  });
+
+  it('a failed stat after open closes the descriptor and removes the file', async (t) => {
+    const sub = await mkdtemp(path.join(dir, 'failing-'));
+    const probe = await open(path.join(sub, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { stat: () => Promise<unknown> };
+    await probe.close();
+    await rm(path.join(sub, 'probe'));
+    await (await open(path.join(sub, 'kept'), 'w')).close(); // a journaled working copy of an earlier run
+    const descriptors = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+    const before = await descriptors();
+    t.mock.method(prototype, 'stat', () => Promise.reject(Object.assign(new Error('EIO: i/o error, fstat'), { code: 'EIO', syscall: 'fstat' })));
+    await assert.rejects(StagingFile.create(sub, 'b.txt', undefined, 1000), /working copy of b\.txt/);
+    await assert.rejects(StagingFile.reopen(path.join(sub, 'kept'), 1000), /EIO/);
+    t.mock.restoreAll();
+    assert.deepEqual(await readdir(sub), ['kept'], 'no partial working copy stays (a reopened one is kept)');
+    assert.equal(await descriptors(), before, 'no descriptor leaks');
   });
 });

@@ -94,8 +94,8 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     onUnmounted: (listener) => {
       session.on('unmounted', (event: { external: boolean }) => {
         if (!event.external) return;
-        void filesystem.saveTimes();
-        listener();
+        // The times are written before the listener (which may end the process); saveTimes is bounded itself.
+        void filesystem.saveTimes().finally(listener);
       });
     },
     cacheUsage: () => cache.usage(),

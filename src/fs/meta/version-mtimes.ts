@@ -3,10 +3,8 @@
 // Persisted in the state folder (`mtimes.json`, replaced atomically, bounded); versions not read
 // back yet are kept in memory under their local tag. It does not decide which version a path
 // shows (WorkspaceFs and the MetadataCache do).
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { JsonStateFile } from '../json-state-file';
 import type { Logger } from '../logger';
-import { replaceFile } from '../replace-file';
 import type { RemoteEntry } from '../remote/remote-workspace';
 
 /** The file name of the store in the state folder. */
@@ -38,28 +36,38 @@ interface StoreFile {
 /**
  * The shown mtime per version. `get`/`set` run on the event loop only; the callers decide under
  * which per-path lock a version's time changes. The file is written by one save at a time
- * (`saving`); changes made during a save are written by the next one.
+ * (JsonStateFile); changes made during a save are written by the next one.
  */
 export class VersionMtimes {
-  private readonly file: string;
-  private readonly logger: Logger;
   private readonly limit: number;
-  private readonly saveDelayMs: number;
   /** Persisted: versionKey → mtime, in insertion order (refreshed on every set). */
   private readonly versions = new Map<string, number>();
   /** In memory only: RemoteEntry.localVersion → mtime (tags restart with every engine run). */
   private readonly tags = new Map<number, number>();
-  private changed = false;
-  private timer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> | undefined;
+  private readonly store: JsonStateFile;
 
   /** Reads the store's file (synchronously, once, before the mount serves); a missing, unreadable or corrupt file starts empty. */
   constructor(options: VersionMtimesOptions) {
-    this.file = options.file;
-    this.logger = options.logger;
+    const { file, logger } = options;
     this.limit = options.limit ?? VERSION_MTIMES_LIMIT;
-    this.saveDelayMs = options.saveDelayMs ?? VERSION_MTIMES_SAVE_DELAY_MS;
-    this.load();
+    this.store = new JsonStateFile({
+      file,
+      saveDelayMs: options.saveDelayMs ?? VERSION_MTIMES_SAVE_DELAY_MS,
+      snapshot: () => JSON.stringify({ format: VERSION_MTIMES_FORMAT, versions: [...this.versions] } satisfies StoreFile),
+      failed: (error, during) =>
+        during === 'read'
+          ? logger.warn(`cannot read ${file}; set file times start empty`, { error: String(error) })
+          : logger.warn(`cannot write ${file}; set file times are kept in memory only`, { error: String(error) }),
+    });
+    const text = this.store.read();
+    if (text === undefined) return;
+    const parsed = parseStore(text);
+    if (parsed === undefined) {
+      logger.warn(`${file} is not a valid set-times file; set file times start empty`);
+      this.store.change('later'); // replaced by the next save
+      return;
+    }
+    for (const [key, mtime] of parsed.versions.slice(-this.limit)) this.versions.set(key, mtime);
   }
 
   /** The time set for `entry`'s version, if any. */
@@ -84,76 +92,18 @@ export class VersionMtimes {
     if (key === undefined) return false;
     if (this.versions.get(key) === mtimeMs) return true;
     remember(this.versions, key, mtimeMs, this.limit);
-    this.changed = true;
-    if (save === 'later') return true;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.save();
-    }, this.saveDelayMs).unref();
+    this.store.change(save);
     return true;
   }
 
   /** Writes pending changes now (unmount); resolves when the file holds them. Errors are logged. */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.save();
+  flush(): Promise<void> {
+    return this.store.flush();
   }
 
   /** Number of persisted versions (for tests and stats). */
   get size(): number {
     return this.versions.size;
-  }
-
-  private load(): void {
-    this.removeTornSaves();
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`cannot read ${this.file}; set file times start empty`, { error: String(error) });
-      return;
-    }
-    const parsed = parseStore(text);
-    if (parsed === undefined) {
-      this.logger.warn(`${this.file} is not a valid set-times file; set file times start empty`);
-      this.changed = true; // replaced by the next save
-      return;
-    }
-    for (const [key, mtime] of parsed.versions.slice(-this.limit)) this.versions.set(key, mtime);
-  }
-
-  /** Temp files of saves cut short by a crash (`<file>.<hex>.tmp`) are removed. */
-  private removeTornSaves(): void {
-    const prefix = `${basename(this.file)}.`;
-    let names: string[];
-    try {
-      names = readdirSync(dirname(this.file));
-    } catch {
-      return;
-    }
-    for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(dirname(this.file), name), { force: true });
-  }
-
-  /** One save at a time; a save started while one runs waits and then writes everything. */
-  private save(): Promise<void> {
-    const previous = this.saving ?? Promise.resolve();
-    const next = previous.then(async () => {
-      if (!this.changed) return;
-      this.changed = false;
-      const content: StoreFile = { format: VERSION_MTIMES_FORMAT, versions: [...this.versions] };
-      try {
-        await replaceFile(this.file, JSON.stringify(content));
-      } catch (error) {
-        this.changed = true; // tried again with the next change or flush
-        this.logger.warn(`cannot write ${this.file}; set file times are kept in memory only`, { error: String(error) });
-      }
-    });
-    this.saving = next;
-    void next.finally(() => {
-      if (this.saving === next) this.saving = undefined;
-    });
-    return next;
   }
 }
 

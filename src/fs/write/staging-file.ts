@@ -46,12 +46,14 @@ export class StagingFile {
   static async create(dir: string, name: string, seed: string | undefined, now: number): Promise<StagingFile> {
     const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
     const file = join(dir, `${randomBytes(6).toString('hex')}-${safe}`);
+    let handle: FileHandle | undefined;
     try {
       if (seed !== undefined) await copyFile(seed, file);
-      const handle = await open(file, seed !== undefined ? 'r+' : 'w+', 0o600);
+      handle = await open(file, seed !== undefined ? 'r+' : 'w+', 0o600);
       const { size } = await handle.stat();
       return new StagingFile(file, handle, size, now);
     } catch (error) {
+      await handle?.close().catch(() => undefined); // no descriptor leaks when stat fails
       await rm(file, { force: true }); // a partial copy would only take room
       throw fromLocalError(error, `cannot create a working copy of ${name}`, dir);
     }
@@ -63,7 +65,10 @@ export class StagingFile {
    */
   static async reopen(file: string, now: number): Promise<StagingFile> {
     const handle = await open(file, 'r+');
-    const { size } = await handle.stat();
+    const { size } = await handle.stat().catch(async (error: unknown) => {
+      await handle.close().catch(() => undefined);
+      throw error;
+    });
     const staging = new StagingFile(file, handle, size, now);
     staging.dirty = true;
     return staging;

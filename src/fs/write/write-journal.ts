@@ -1,12 +1,12 @@
-// The write journal: one small JSON record per file whose new bytes are owed to the workspace,
-// kept in the engine's state folder beside the staging files, so that a killed engine or a power
-// loss never loses what a program wrote and closed. It owns the record format (versioned), the
-// durable write (fsync of record and folder; the caller syncs the staging file first) and loading
-// the records at start. It does not upload, detect conflicts or schedule retries (WorkspaceFs and
-// UploadScheduler do), and it never holds file content.
+// The write journal: one small JSON record per file whose new bytes are owed to the workspace, in
+// the engine's state folder beside the staging files, so that a killed engine or a power loss never
+// loses what a program wrote and closed. It owns the record format (versioned), its durable write
+// (replace-file.ts; the caller syncs the staging file) and loading the records at start. It does not
+// upload, detect conflicts or schedule retries (WorkspaceFs, UploadScheduler) nor hold file content.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../replace-file';
 import type { Language } from '../../shared/workspace-types';
 
 /** Version of the record format; a record of another version is reported, never guessed at. */
@@ -82,22 +82,7 @@ export class WriteJournal {
    */
   async write(record: JournalRecord, durable: boolean): Promise<void> {
     await this.prepare();
-    const target = join(this.dir, `${record.id}.json`);
-    const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      const handle = await open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(record));
-        if (durable) await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, target);
-    } catch (error) {
-      await rm(temp, { force: true }); // a full disk leaves no half-written record behind
-      throw error;
-    }
-    if (durable) await syncFolder(this.dir);
+    await replaceFile(join(this.dir, `${record.id}.json`), JSON.stringify(record), { durable });
   }
 
   /** Removes the record `id` (no error when it is gone). */
@@ -136,16 +121,6 @@ export class WriteJournal {
   private prepare(): Promise<void> {
     this.prepared ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(() => undefined);
     return this.prepared;
-  }
-}
-
-/** fsyncs a folder, so a rename or a new entry in it survives a power loss. */
-export async function syncFolder(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

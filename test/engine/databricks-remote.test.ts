@@ -12,6 +12,7 @@ import { NOTEBOOK_SYNTAX } from '../../src/shared/workspace-types';
 import { baseName } from '../../src/fs/fs-paths';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import type { DatabricksRemote } from '../../src/fs/remote/databricks-remote';
+import { HttpTransport } from '../../src/fs/remote/http-transport';
 import { createRemoteConfig } from '../../src/fs/remote/remote-config';
 import { RemoteError, type RemoteErrorKind } from '../../src/fs/remote/remote-error';
 import { RequestLimiter } from '../../src/fs/remote/request-limiter';
@@ -803,6 +804,23 @@ describe('DatabricksRemote: faults cost time, not errors', () => {
     assert.equal(result.type, 'DIRECTORY');
     assert.ok(ms >= 290 && ms < 1500, `took ${Math.round(ms)} ms`);
     assert.equal(emulator.stats.requestsTo(GET_STATUS), 2);
+  });
+
+  it('a request whose signal is already aborted is not sent and leaves no idle timer running', async () => {
+    const transport = new HttpTransport(createRemoteConfig({ host: emulator.host, token: emulator.token, authType: 'pat', env: {} }), { limiter: new RequestLimiter(), idleTimeoutMs: 600_000 });
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const controller = new AbortController();
+    const reason = new Error('cancelled before it started');
+    controller.abort(reason);
+    for (let i = 0; i < 3; i++) {
+      await assert.rejects(
+        transport.exchange({ method: 'GET', path: '/api/2.0/workspace/get-status', query: { path: user }, signal: controller.signal }, () => Promise.resolve()),
+        (error: unknown) => error === reason,
+      );
+    }
+    assert.equal(timers(), before, 'an idle timer outlived its cancelled attempt');
+    assert.equal(emulator.stats.requestsTo(GET_STATUS), 0);
   });
 
   it('an unreachable workspace is a network error after bounded retries', async () => {

@@ -70,6 +70,8 @@ export interface HeldBody {
   released: Promise<'continue' | 'reset'>;
   /** Called by the server once the first `afterBytes` left and it waits. */
   reached(): void;
+  /** Called by the server when the body ended without waiting (it is no longer than `afterBytes`, or the client left): the hold is dropped. */
+  passed(): void;
 }
 
 const DEFAULT_ERRORS: Record<number, { code: string; message: string; transientMessage: string }> = {
@@ -185,7 +187,7 @@ export class FaultInjector {
         const hold = { release: (_how: 'continue' | 'reset'): void => undefined, waiting: false };
         const released = new Promise<'continue' | 'reset'>((resolve) => (hold.release = resolve));
         this.holds.add(hold);
-        plan.body = { kind: 'hold', afterBytes: fault.afterBytes, released, reached: () => (hold.waiting = true) };
+        plan.body = { kind: 'hold', afterBytes: fault.afterBytes, released, reached: () => (hold.waiting = true), passed: () => this.holds.delete(hold) };
         return true;
       }
     }

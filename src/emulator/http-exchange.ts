@@ -125,6 +125,24 @@ export async function sendReply(
   plan: RequestPlan,
   onBytes: (count: number) => void,
 ): Promise<void> {
+  const held = plan.body?.kind === 'hold' ? plan.body : undefined;
+  let waited = false;
+  try {
+    await writeReply(req, res, reply, plan, onBytes, () => (waited = true));
+  } finally {
+    // A hold point at or past the end of the body (or a client gone first) is never reached.
+    if (held !== undefined && !waited) held.passed();
+  }
+}
+
+async function writeReply(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reply: Reply,
+  plan: RequestPlan,
+  onBytes: (count: number) => void,
+  onHold: () => void,
+): Promise<void> {
   const { headers, body } = encodeReply(reply);
   let end = body.length;
   let holdAt = plan.body?.kind === 'hold' ? Math.min(body.length, plan.body.afterBytes) : -1;
@@ -137,6 +155,7 @@ export async function sendReply(
     if (res.destroyed) return;
     if (offset === holdAt && plan.body?.kind === 'hold') {
       holdAt = -1;
+      onHold();
       // Let the first bytes reach the client, then wait for the test to release (or reset) the body.
       await new Promise<void>((resolve) => (res.socket ? res.socket.write(Buffer.alloc(0), () => resolve()) : resolve()));
       plan.body.reached();

@@ -1638,9 +1638,11 @@ export class WorkspaceFs implements Filesystem {
 
   /**
    * A pinned copy of the version `entry` (presented as `presentation`, or read as `format`); a
-   * download it needs feeds `growing` (readers read it while it arrives).
+   * download it needs feeds the reader's growing file (readers read it while it arrives). A
+   * `background` copy (prefetch) is not shown as a transfer.
    */
-  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, format?: DownloadFormat, reader?: GrowingReader): Promise<CacheLease> {
+  private localCopyOf(local: string, entry: RemoteEntry, presentation: Presentation, options: CopyOptions = {}): Promise<CacheLease> {
+    const { format, reader, background = false } = options;
     const wanted = format ?? downloadFormat(presentation);
     if (wanted === undefined) return Promise.reject(new FsError('EISDIR', `${local} is a folder`));
     const growing = reader?.growing;
@@ -1648,17 +1650,22 @@ export class WorkspaceFs implements Filesystem {
       .acquire(
         fingerprintOf(entry, presentation, wanted),
         async (target, signal) => {
-          this.logger.debug(`download ${local}`, { path: entry.path, format: wanted });
-          const expected = wanted === 'RAW' ? entry.size : undefined;
+          this.logger.debug(`download ${local}`, { path: entry.path, format: wanted, ...(background && { background }) });
           if (growing !== undefined) {
             // A cancelled download ends its readers' file at once (a later open starts afresh).
             signal.addEventListener('abort', () => growing.fail(toFsError(signal.reason, local)), { once: true });
             await growing.attach(target);
           }
-          const options = { signal, ...(growing !== undefined && { onProgress: (bytes: number) => growing.progress(bytes) }) };
-          return reportDownload(`download-${randomBytes(6).toString('hex')}`, local, target, expected, this.onTransfer, () =>
-            this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target, options)),
-          );
+          const fetch = (onProgress?: (bytes: number) => void): Promise<number> => {
+            const progress = (bytes: number): void => {
+              growing?.progress(bytes);
+              onProgress?.(bytes);
+            };
+            return this.remoteCall(local, () => this.remote.downloadTo(entry.path, wanted, target, { signal, onProgress: progress }));
+          };
+          if (background) return fetch();
+          const transfer = { transferId: `download-${randomBytes(6).toString('hex')}`, path: local, expectedSize: wanted === 'RAW' ? entry.size : undefined, signal };
+          return reportDownload(transfer, this.onTransfer, fetch);
         },
         reader?.interest,
       )
@@ -1667,7 +1674,7 @@ export class WorkspaceFs implements Filesystem {
 
   /** Runs `use` on a pinned copy of the version `entry`, unpinning it afterwards. */
   private async withCopy<T>(local: string, entry: RemoteEntry, presentation: Presentation, format: DownloadFormat | undefined, use: (copy: CacheLease) => Promise<T>): Promise<T> {
-    const lease = await this.localCopyOf(local, entry, presentation, format);
+    const lease = await this.localCopyOf(local, entry, presentation, { format });
     try {
       return await use(lease);
     } finally {
@@ -1684,9 +1691,21 @@ export class WorkspaceFs implements Filesystem {
       const local = joinPath(folder, name);
       if (presentation.kind !== 'FILE' || entry.type !== 'FILE' || entry.size === undefined || isProvisionalId(entry.objectId) || this.files.has(local)) continue;
       if (this.cache.holds(fingerprintOf(entry, presentation))) continue;
-      candidates.push({ path: local, size: entry.size, fetch: () => this.localCopyOf(local, entry, presentation).then((lease) => lease.release()) });
+      candidates.push({ path: local, size: entry.size, fetch: () => this.prefetchCopy(local, entry, presentation) });
     }
     return candidates;
+  }
+
+  /**
+   * A prefetch job: fetches `entry` (as planned) into the cache unless, by now, the file is open
+   * here (its working copy is what programs read) or its listing names another version; false then.
+   */
+  private async prefetchCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<boolean> {
+    const current = this.metadata.cachedEntry(local);
+    const same = current !== undefined && current.objectId === entry.objectId && current.modifiedAt === entry.modifiedAt && current.size === entry.size && current.localVersion === entry.localVersion;
+    if (this.files.has(local) || !same) return false;
+    (await this.localCopyOf(local, entry, presentation, { background: true })).release();
+    return true;
   }
 
   /** An open descriptor on a pinned copy of `entry`, for a read handle (both end at release). */
@@ -1696,7 +1715,7 @@ export class WorkspaceFs implements Filesystem {
     const streamable = wanted === 'RAW' && entry.size !== undefined && entry.localVersion === undefined;
     const key = wanted === undefined ? '' : fingerprintKey(fingerprintOf(entry, presentation, wanted));
     return this.growing
-      .open(key, streamable ? entry.size : undefined, (reader) => this.localCopyOf(local, entry, presentation, undefined, reader))
+      .open(key, streamable ? entry.size : undefined, (reader) => this.localCopyOf(local, entry, presentation, { reader }))
       .catch((error: unknown) => Promise.reject(toFsError(error, local)));
   }
 
@@ -1805,6 +1824,13 @@ export class WorkspaceFs implements Filesystem {
 
 /** What an upload did: done, or refused because an object already holds the target path. */
 type UploadOutcome = { kind: 'done' } | { kind: 'taken'; remotePath: string };
+
+/** How localCopyOf fetches: read as `format` (default: the presentation's), feeding `reader`, or in the `background` (prefetch: no transfer shown). */
+interface CopyOptions {
+  format?: DownloadFormat;
+  reader?: GrowingReader;
+  background?: boolean;
+}
 
 /** The version `file`'s working copy was made from (file.entry; a tagged entry is this mount's own upload). */
 function baseVersionOf(file: OpenFile): BaseVersion {

@@ -442,6 +442,21 @@ describe('emulator faults', () => {
       assert.equal((await api(emulator, 'POST', '/__emulator/faults/release', { body: JSON.stringify({ how: 'later' }) })).status, 400);
     });
 
+    it('hold at or past the end of the body: the whole body goes out and the hold is dropped (nothing left to release)', async () => {
+      emulator.faults.set({
+        rules: [
+          { endpoint: RAW_FILE, count: 1, fault: { kind: 'hold', afterBytes: bigContent.length } },
+          { endpoint: RAW_FILE, count: 1, fault: { kind: 'hold', afterBytes: bigContent.length * 2 } },
+        ],
+      });
+      for (let round = 0; round < 2; round++) {
+        const response = await api(emulator, 'GET', fileUrl());
+        assert.ok(Buffer.from(await response.arrayBuffer()).equals(bigContent), `round ${round}: the body is not whole`);
+      }
+      assert.equal(emulator.faults.heldCount(), 0);
+      assert.equal(emulator.faults.releaseHeld(), 0, 'a hold that could not be reached was still waiting for a release');
+    });
+
     it('truncate defaults to half the body', async () => {
       emulator.faults.set({ rules: [{ endpoint: RAW_FILE, count: 1, fault: { kind: 'truncate' } }] });
       const { bytes, error } = await drain(await api(emulator, 'GET', fileUrl()));

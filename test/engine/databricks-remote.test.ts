@@ -12,6 +12,7 @@ import { NOTEBOOK_SYNTAX } from '../../src/shared/workspace-types';
 import { baseName } from '../../src/fs/fs-paths';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import type { DatabricksRemote } from '../../src/fs/remote/databricks-remote';
+import { HttpTransport } from '../../src/fs/remote/http-transport';
 import { createRemoteConfig } from '../../src/fs/remote/remote-config';
 import { RemoteError, type RemoteErrorKind } from '../../src/fs/remote/remote-error';
 import { RequestLimiter } from '../../src/fs/remote/request-limiter';
@@ -623,6 +624,67 @@ describe('DatabricksRemote: large files', () => {
     assert.equal(reports.at(-1), 12 * MiB);
     assert.equal(await sha256File(target), sum);
   });
+
+  it("a shared download: a joined caller's cancel ends only its own wait; the owner's moves the others to a new download", async () => {
+    const remote = testRemote(emulator, dir);
+    const path = `${home(emulator)}/shared.bin`;
+    await remote.upload(path, { type: 'FILE' }, { file: local, size: 12 * MiB }, { overwrite: false });
+    await remote.list(home(emulator));
+    const atHold = (): { onProgress: (bytes: number) => void; reached: Promise<void> } => {
+      let reached!: () => void;
+      const promise = new Promise<void>((resolve) => (reached = resolve));
+      return { onProgress: (bytes) => bytes >= 2 * MiB && reached(), reached: promise };
+    };
+    // A joined caller cancels: the owner's download goes on, once.
+    emulator.stats.reset();
+    emulator.faults.set({ rules: [{ endpoint: SIGNED_GET, count: 1, fault: { kind: 'hold', afterBytes: 2 * MiB } }] });
+    const first = atHold();
+    const owner = remote.downloadTo(path, 'RAW', join(dir, 'shared-owner'), { onProgress: first.onProgress });
+    await first.reached;
+    const joiner = new AbortController();
+    const joined = remote.downloadTo(path, 'RAW', join(dir, 'shared-joiner'), { signal: joiner.signal });
+    const reason = new Error('the joiner closed');
+    joiner.abort(reason);
+    await assert.rejects(joined, (error: unknown) => error === reason);
+    assert.equal(emulator.faults.releaseHeld(), 1);
+    assert.equal(await owner, 12 * MiB);
+    assert.equal(await sha256File(join(dir, 'shared-owner')), sum);
+    assert.equal(emulator.stats.requestsTo(SIGNED_GET), 1);
+    // The owner cancels while a caller without a signal waits: that caller gets the whole file from a new download.
+    emulator.stats.reset();
+    emulator.faults.set({ rules: [{ endpoint: SIGNED_GET, count: 1, fault: { kind: 'hold', afterBytes: 2 * MiB } }] });
+    const second = atHold();
+    const ownerSignal = new AbortController();
+    const cancelled = remote.downloadTo(path, 'RAW', join(dir, 'shared-owner-2'), { signal: ownerSignal.signal, onProgress: second.onProgress });
+    await second.reached;
+    const patient = remote.downloadTo(path, 'RAW', join(dir, 'shared-patient'));
+    const ownerReason = new Error('the owner closed');
+    ownerSignal.abort(ownerReason);
+    await assert.rejects(cancelled, (error: unknown) => error === ownerReason);
+    assert.equal(await patient, 12 * MiB, 'the waiting caller inherited the owner\'s cancel');
+    assert.equal(await sha256File(join(dir, 'shared-patient')), sum);
+    assert.equal(emulator.stats.requestsTo(SIGNED_GET), 2);
+    emulator.faults.releaseHeld('reset');
+  });
+
+  it('a cancel cuts a Retry-After wait short, and the next caller starts a download of its own at once', async () => {
+    const remote = testRemote(emulator, dir);
+    const path = `${home(emulator)}/backoff.txt`;
+    emulator.tree.write(path, { kind: 'FILE', content: Buffer.from('after the back-off\n') });
+    emulator.stats.reset();
+    emulator.faults.set({ rules: [{ endpoint: EXPORT, count: 1, fault: { kind: 'error', status: 503, retryAfterSeconds: 30, transient: true } }] });
+    const controller = new AbortController();
+    const waiting = remote.downloadTo(path, 'RAW', join(dir, 'backoff-1'), { signal: controller.signal });
+    for (let i = 0; i < 500 && emulator.stats.requestsTo(EXPORT) < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(emulator.stats.requestsTo(EXPORT), 1);
+    const reason = new Error('closed during the back-off');
+    controller.abort(reason);
+    await assert.rejects(waiting, (error: unknown) => error === reason);
+    // Resolves only with a download of its own: joining the cancelled one would reject (or wait 30 s).
+    assert.equal(await remote.downloadTo(path, 'RAW', join(dir, 'backoff-2')), 19);
+    assert.equal(await readFile(join(dir, 'backoff-2'), 'utf8'), 'after the back-off\n');
+    assert.equal(emulator.stats.requestsTo(EXPORT), 2, 'the cancelled download tried again');
+  });
 });
 
 describe('DatabricksRemote: faults cost time, not errors', () => {
@@ -742,6 +804,23 @@ describe('DatabricksRemote: faults cost time, not errors', () => {
     assert.equal(result.type, 'DIRECTORY');
     assert.ok(ms >= 290 && ms < 1500, `took ${Math.round(ms)} ms`);
     assert.equal(emulator.stats.requestsTo(GET_STATUS), 2);
+  });
+
+  it('a request whose signal is already aborted is not sent and leaves no idle timer running', async () => {
+    const transport = new HttpTransport(createRemoteConfig({ host: emulator.host, token: emulator.token, authType: 'pat', env: {} }), { limiter: new RequestLimiter(), idleTimeoutMs: 600_000 });
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const controller = new AbortController();
+    const reason = new Error('cancelled before it started');
+    controller.abort(reason);
+    for (let i = 0; i < 3; i++) {
+      await assert.rejects(
+        transport.exchange({ method: 'GET', path: '/api/2.0/workspace/get-status', query: { path: user }, signal: controller.signal }, () => Promise.resolve()),
+        (error: unknown) => error === reason,
+      );
+    }
+    assert.equal(timers(), before, 'an idle timer outlived its cancelled attempt');
+    assert.equal(emulator.stats.requestsTo(GET_STATUS), 0);
   });
 
   it('an unreachable workspace is a network error after bounded retries', async () => {

@@ -39,6 +39,7 @@ const FILES = {
   'head.bin': content(3 * MiB, 4),
   'cut.bin': content(5 * MiB, 5),
   'uncached.bin': content(8 * MiB, 6),
+  'reopen.bin': content(4 * MiB, 7),
 };
 
 /** Opens `file` read-only; fails when the open does not return within 20 s (it waits for the first bytes only). */
@@ -249,5 +250,35 @@ describe('cold reads while the download runs (real mount)', () => {
     for (let i = 0; i < 20; i++) await sleep(25);
     assert.ok(emulator.stats.snapshot().bytesOut < data.length / 2, `${emulator.stats.snapshot().bytesOut} bytes went out after the cancel`);
     assert.equal(sha(await readFile(uncached.local(name))), sha(data));
+  });
+
+  it('with --no-cache, a reopen right after a cancel (the download waiting out a Retry-After) reads the whole file', async () => {
+    const name = 'reopen.bin';
+    const data = FILES[name];
+    const emulator = uncached.emulator;
+    const exports = (): number => emulator.stats.snapshot().requests['GET /api/2.0/workspace/export'] ?? 0;
+    emulator.faults.set({ rules: hold(512 * KiB) });
+    emulator.stats.reset();
+    const log = uncached.engineLog().length;
+    const file = await openSoon(uncached.local(name));
+    const head = Buffer.alloc(4096);
+    try {
+      await held(1);
+      await file.read(head, 0, head.length, 0);
+      // The body breaks off; the retry is told to come back in 30 s, and waits for it.
+      emulator.faults.set({ rules: [{ endpoint: DOWNLOADS[0]!, count: 1, fault: { kind: 'error', status: 503, retryAfterSeconds: 30, transient: true } }] });
+      assert.equal(emulator.faults.releaseHeld('reset'), 1);
+      for (let i = 0; i < 500 && exports() < 2; i++) await sleep(10);
+      assert.equal(exports(), 2, 'the retry was not answered with 503');
+    } finally {
+      await file.close();
+    }
+    assert.ok(head.equals(data.subarray(0, head.length)));
+    for (let i = 0; i < 500 && !uncached.engineLog().slice(log).includes('download cancelled'); i++) await sleep(10);
+    assert.match(uncached.engineLog().slice(log), /download cancelled: nobody reads it and it is not kept/);
+    emulator.faults.clear();
+    // A fresh open starts its own download instead of joining the cancelled one (which would wait 30 s, then fail with EIO).
+    const whole = await Promise.race([readFile(uncached.local(name)), sleep(20_000).then(() => assert.fail('the reopen waited for the cancelled download'))]);
+    assert.equal(sha(whole), sha(data));
   });
 });

@@ -315,6 +315,49 @@ describe('ContentCache', () => {
     assert.equal(await readFile(join(dir, name, 'cache', 'lock'), 'utf8'), `${process.ppid}\n`, 'the other engine keeps its lock');
   });
 
+  it('close cancels the downloads still running and keeps nothing that finishes after it; the index stays consistent', async () => {
+    const { cache, name } = fresh();
+    (await cache.acquire(v(30), source('kept before').download)).release();
+    await cache.flush();
+    const folder = join(dir, name, 'cache');
+    const dataBefore = (await readdir(join(folder, 'data'))).sort();
+    // A download that stops only when cancelled (a reader closed early; the body is held).
+    let startedHeld!: () => void;
+    const heldStarted = new Promise<void>((resolve) => (startedHeld = resolve));
+    const held = cache.acquire(v(31), async (target, signal) => {
+      await writeFile(target, 'first bytes');
+      startedHeld();
+      await new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+    });
+    // A download that ignores the cancel and finishes after close began.
+    let finish!: () => void;
+    let startedLate!: () => void;
+    const lateStarted = new Promise<void>((resolve) => (startedLate = resolve));
+    const late = cache.acquire(v(32), async (target) => {
+      startedLate();
+      await new Promise<void>((resolve) => (finish = resolve));
+      await writeFile(target, 'too late');
+    });
+    const outcome = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'resolved', (error: unknown) => error);
+    const heldOutcome = outcome(held);
+    const lateOutcome = outcome(late);
+    await Promise.all([heldStarted, lateStarted]);
+    const closing = cache.close();
+    finish();
+    const bounded = <T>(promise: Promise<T>, what: string): Promise<T> =>
+      Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not settle`)), 4_000).unref())]);
+    await bounded(closing, 'close');
+    assert.match(String(await bounded(heldOutcome, 'the held download')), /mount is closing/);
+    assert.match(String(await bounded(lateOutcome, 'the late download')), /mount is closing/);
+    assert.deepEqual((await readdir(join(folder, 'data'))).sort(), dataBefore, 'a download wrote into the cache folder after close');
+    assert.equal(existsSync(join(folder, 'lock')), false);
+    const index = JSON.parse(await readFile(join(folder, 'index.json'), 'utf8')) as { records: Array<{ objectId: number; file: string }> };
+    assert.deepEqual(index.records.map((record) => record.objectId), [30]);
+    assert.deepEqual(index.records.map((record) => record.file.slice('data/'.length)), dataBefore);
+    // Reopened, the folder serves what was kept before.
+    await servedWithoutDownload(make(name), v(30), 'kept before');
+  });
+
   it('passes a remote failure through (it does not switch the cache off)', async () => {
     const { cache } = fresh();
     const remote = Object.assign(new Error('folder has too many children'), { code: 'ENOSPC' }); // no syscall: not local

@@ -18,7 +18,7 @@ interface Rig {
 }
 
 /** A prefetcher over folders of `files` (name -> size); fetches finish when the test says so (`manual`) or at once. */
-function rig(folders: Record<string, Record<string, number>>, limits: Partial<PrefetchLimits> = {}, options: { manual?: boolean; active?: () => boolean; failing?: Set<string> } = {}): Rig {
+function rig(folders: Record<string, Record<string, number>>, limits: Partial<PrefetchLimits> = {}, options: { manual?: boolean; active?: () => boolean; failing?: Set<string>; skipping?: Set<string> } = {}): Rig {
   const fetched: string[] = [];
   const pending = new Map<string, () => void>();
   const clock = { now: 1_000 };
@@ -35,14 +35,14 @@ function rig(folders: Record<string, Record<string, number>>, limits: Partial<Pr
           path,
           size,
           fetch: () =>
-            new Promise<void>((resolve, reject) => {
+            new Promise<boolean>((resolve, reject) => {
               running++;
               most = Math.max(most, running);
               const finish = (): void => {
                 running--;
                 fetched.push(path);
                 if (options.failing?.has(path) === true) reject(new Error(`no ${path}`));
-                else resolve();
+                else resolve(options.skipping?.has(path) !== true);
               };
               if (options.manual === true) pending.set(path, finish);
               else queueMicrotask(finish);
@@ -82,7 +82,7 @@ describe('Prefetcher', () => {
     await r.prefetcher.idle();
     assert.deepEqual(r.listed, ['/a'], 'one folder with two cold opens; /b had one');
     assert.deepEqual(r.fetched, ['/a/f004.txt', '/a/f005.txt', '/a/f000.txt', '/a/f001.txt', '/a/f002.txt']);
-    assert.deepEqual(r.prefetcher.stats(), { triggers: 1, fetched: 5, failed: 0, bytes: 500 });
+    assert.deepEqual(r.prefetcher.stats(), { triggers: 1, fetched: 5, failed: 0, skipped: 0, bytes: 500 });
   });
 
   it('keeps every limit: file size, files and bytes per trigger, queued overall, concurrency', async () => {
@@ -158,12 +158,12 @@ describe('Prefetcher', () => {
     assert.deepEqual(r.listed, ['/a']);
   });
 
-  it('counts failed fetches and carries on with the rest', async () => {
-    const r = rig({ '/a': files(5) }, {}, { failing: new Set(['/a/f003.txt']) });
+  it('counts failed and skipped fetches and carries on with the rest', async () => {
+    const r = rig({ '/a': files(5) }, {}, { failing: new Set(['/a/f003.txt']), skipping: new Set(['/a/f004.txt']) });
     r.prefetcher.noteOpen('/a/f000.txt', true);
     r.prefetcher.noteOpen('/a/f001.txt', true);
     await r.prefetcher.idle();
-    assert.deepEqual(r.prefetcher.stats(), { triggers: 1, fetched: 3, failed: 1, bytes: 300 }, 'four candidates, one failed');
+    assert.deepEqual(r.prefetcher.stats(), { triggers: 1, fetched: 2, failed: 1, skipped: 1, bytes: 200 }, 'four candidates, one failed, one skipped');
   });
 
   it('triggers the next batch of a large folder once the program opens cold files past the first', async () => {

@@ -200,4 +200,29 @@ describe('RetryPolicy: what is retried', () => {
     const yes = policy.decide(http(503), 'non-idempotent', 1, 0);
     assert.equal(yes.retry, true);
   });
+
+  it('a signal cuts the back-off short (rejecting with its reason, no further attempt), and an aborted one starts nothing', async () => {
+    let waiting!: () => void;
+    const slept = new Promise<void>((resolve) => (waiting = resolve));
+    // A sleep that ends only when its signal aborts: the wait is cut short or never ends.
+    const policy = new RetryPolicy({
+      random: () => 0.5,
+      sleep: (_ms, signal) =>
+        new Promise<void>((resolve) => {
+          waiting();
+          signal?.addEventListener('abort', () => resolve(), { once: true });
+        }),
+    });
+    const controller = new AbortController();
+    const { op, calls } = failing(http(429, '30'));
+    const running = policy.run('idempotent', op, controller.signal);
+    await slept;
+    const reason = new Error('every reader closed the file');
+    controller.abort(reason);
+    await assert.rejects(running, (error: unknown) => error === reason);
+    assert.equal(calls(), 1);
+    const idle = failing();
+    await assert.rejects(policy.run('idempotent', idle.op, controller.signal), (error: unknown) => error === reason);
+    assert.equal(idle.calls(), 0);
+  });
 });

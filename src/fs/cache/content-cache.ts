@@ -20,6 +20,8 @@ import { diskFree as realDiskFree } from './disk-free';
 export const DEFAULT_CACHE_LIMIT_BYTES = 5 * 1024 ** 3;
 /** Default minimum free space left on the cache's disk: 512 MiB. */
 const DEFAULT_MIN_FREE_BYTES = 512 * 1024 ** 2;
+/** How long close waits for the downloads it cancelled to unwind. */
+const CLOSE_WAIT_MS = 5_000;
 /** How long index changes may wait before they are written (they are also written on close). */
 const INDEX_DELAY_MS = 1_000;
 /** Sizes remembered for versions not kept (stat of a notebook with the cache off), at most. */
@@ -120,8 +122,12 @@ export class ContentCache {
   private readonly entries = new Map<string, Entry>();
   /** objectKey → key of the newest kept version of that object and format. */
   private readonly newest = new Map<string, string>();
-  /** Downloads running, by key. */
+  /** Downloads callers may join, by key. */
   private readonly inFlight = new Map<string, Flight>();
+  /** Every download not settled yet, including cancelled ones still unwinding (close awaits them). */
+  private readonly running = new Set<Flight>();
+  /** Set once by close: nothing is installed, adopted or saved after it. */
+  private closed = false;
   /** Byte sizes of versions seen (kept or not), oldest first, at most SIZE_MEMO_LIMIT. */
   private readonly sizes = new Map<string, number>();
   /** Background checksums running (flush waits for them). */
@@ -216,8 +222,9 @@ export class ContentCache {
         return created.waiters;
       };
       this.inFlight.set(key, created);
+      this.running.add(created);
       created.promise = this.fetch(fingerprint, key, (target) => download(target, created.controller.signal), close, created);
-      void created.promise.catch(close);
+      void created.promise.catch(close).finally(() => this.running.delete(created));
       flight = created;
     } else {
       flight.waiters++;
@@ -247,6 +254,10 @@ export class ContentCache {
   async adopt(fingerprint: ContentFingerprint, file: string): Promise<void> {
     try {
       await this.prepare();
+      if (this.closed) {
+        await rm(file, { force: true });
+        return;
+      }
       if (!this.enabled || fingerprint.modifiedAt === undefined) {
         const { size } = await stat(file);
         this.rememberSize(fingerprint, size);
@@ -292,8 +303,21 @@ export class ContentCache {
     await this.flush();
   }
 
-  /** Writes the index and lets go of the cache folder (unmount); the cache is not used afterwards. */
+  /**
+   * Lets go of the cache folder (unmount): cancels every download still running (a reader that
+   * closed early may have left one going), waits for them (bounded by CLOSE_WAIT_MS), writes the
+   * index and removes the lock. The cache is not used afterwards: late results are not kept.
+   */
   async close(): Promise<void> {
+    this.closed = true;
+    const running = [...this.running];
+    for (const flight of running) flight.controller.abort(new Error('the download was cancelled: the mount is closing'));
+    if (running.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS).unref()));
+      await Promise.race([Promise.allSettled(running.map((flight) => flight.promise)), timeout]);
+      clearTimeout(timer);
+    }
     await this.flush();
     if (this.unusable === undefined) await rm(join(this.dir, LOCK), { force: true });
   }
@@ -367,6 +391,11 @@ export class ContentCache {
     this.scheduleSave();
   }
 
+  /** Rejects once close has begun: a download finishing then is not kept (the index is being written). */
+  private refuseIfClosed(): void {
+    if (this.closed) throw new Error('the download was cancelled: the mount is closing');
+  }
+
   /** Cancels `flight`'s download when it is not kept and nobody wants it any more. */
   private cancelIfUnwanted(flight: Flight): void {
     if (flight.keeping !== false || flight.wanting > 0 || flight.controller.signal.aborted) return;
@@ -386,9 +415,12 @@ export class ContentCache {
       const part = join(this.dataDir, `${key}.${this.counter++}.${randomBytes(4).toString('hex')}.part`);
       try {
         await download(part);
+        this.refuseIfClosed();
         await chmod(part, 0o600);
         const target = this.dataFile(key);
         await rename(part, target);
+        if (this.closed) await rm(target, { force: true });
+        this.refuseIfClosed();
         const { size } = await stat(target);
         entry = this.newEntry(fingerprint, key, target, size);
         kept = true;
@@ -490,6 +522,11 @@ export class ContentCache {
 
   /** Adds a kept entry (replacing older versions of its object) and hashes it when new. */
   private install(entry: Entry, options: { hash: boolean; save: boolean } = { hash: true, save: true }): void {
+    // After close a late copy is not kept: it goes now, or at its last release if pinned.
+    if (this.closed) {
+      if (entry.pins === 0 && !entry.kept) void rm(entry.file, { force: true });
+      return;
+    }
     const previous = this.entries.get(entry.key);
     if (previous !== undefined && previous !== entry) this.drop(previous);
     const object = objectKey(entry.fingerprint);
@@ -596,7 +633,7 @@ export class ContentCache {
   }
 
   private scheduleSave(): void {
-    if (this.saveTimer !== undefined) return;
+    if (this.saveTimer !== undefined || this.closed) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       void this.save();

@@ -44,8 +44,8 @@ export const DEFAULT_PREFETCH_LIMITS: Readonly<PrefetchLimits> = {
 export interface PrefetchCandidate {
   path: string;
   size: number;
-  /** Fetches the file's current version into the content cache (and lets go of it). */
-  fetch(): Promise<void>;
+  /** Fetches the file's version into the content cache (and lets go of it); false when it was skipped (open, or changed since planned). */
+  fetch(): Promise<boolean>;
 }
 
 /** What a Prefetcher needs. */
@@ -64,6 +64,8 @@ export interface PrefetchCounters {
   triggers: number;
   fetched: number;
   failed: number;
+  /** Jobs that found their file open or changed when their turn came. */
+  skipped: number;
   bytes: number;
 }
 
@@ -93,7 +95,7 @@ export class Prefetcher {
   private stopped = false;
   /** When the last batch was triggered (a program walking folders), -Infinity before the first. */
   private lastTriggerAt = -Infinity;
-  private readonly counters: PrefetchCounters = { triggers: 0, fetched: 0, failed: 0, bytes: 0 };
+  private readonly counters: PrefetchCounters = { triggers: 0, fetched: 0, failed: 0, skipped: 0, bytes: 0 };
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: PrefetcherOptions) {
@@ -190,9 +192,13 @@ export class Prefetcher {
       }
       this.running++;
       job.candidate.fetch().then(
-        () => {
-          this.counters.fetched++;
-          this.counters.bytes += job.candidate.size;
+        (fetched) => {
+          if (fetched) {
+            this.counters.fetched++;
+            this.counters.bytes += job.candidate.size;
+          } else {
+            this.counters.skipped++;
+          }
           this.finish(job);
         },
         (error: unknown) => {

@@ -33,7 +33,7 @@ export async function composeMount(plan: MountPlan, places: { stateDir: string; 
     root: plan.remotePath,
     now: Date.now,
     ttlMs: plan.ttlSeconds * 1000,
-    onPrefetchError: (path, error) => logger.child('meta').debug('prefetch failed', { path, error }),
+    onPrefetchError: (path, error) => logger.child('meta').debug('listing prefetch failed', { path, error }),
     logger: logger.child('meta'),
     offline: () => health.state.kind !== 'online',
   });

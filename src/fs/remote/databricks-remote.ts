@@ -90,13 +90,26 @@ interface FilesEntry {
   signed_url?: SignedUrl;
 }
 
-/** An in-flight download shared by readers of the same path and format. */
+/** One caller of `downloadTo` waiting on a shared download. */
+interface DownloadCaller {
+  target: string;
+  onProgress: ((bytes: number) => void) | undefined;
+  settle(outcome: { bytes: number } | { error: unknown }): void;
+  /** The flight it waits on (changes when its owner left and it moved to a new one). */
+  flight?: DownloadFlight;
+}
+
+/**
+ * An in-flight download shared by callers of the same path and format. The bytes stream into the
+ * owner's target; the others get a copy at the end. `callers` (the owner included while it waits)
+ * changes synchronously only; the flight is aborted, and leaves the map at once, when its owner
+ * or its last caller leaves (docs/remote.md "Shared downloads").
+ */
 interface DownloadFlight {
   path: string;
-  target: string;
-  /** Other targets of joined readers; filled by copies before the flight settles. */
-  copies: string[];
-  promise: Promise<number>;
+  owner: DownloadCaller;
+  callers: Set<DownloadCaller>;
+  controller: AbortController;
 }
 
 /** The remote workspace over the Databricks REST API. */
@@ -161,27 +174,86 @@ export class DatabricksRemote implements RemoteWorkspace {
     return entries.map((entry) => ({ ...entry }));
   }
 
-  /** Streams a file's bytes or a notebook's export into `target`; see docs/remote.md for the paths. */
+  /**
+   * Streams a file's bytes or a notebook's export into `target`; see docs/remote.md for the paths.
+   * Callers of one path and format share a download; each one's `signal` cancels only its own wait.
+   */
   downloadTo(path: string, format: DownloadFormat, target: string, options: DownloadOptions = {}): Promise<number> {
-    const key = `${format}\0${path}`;
-    const flight = this.downloads.get(key);
-    if (flight !== undefined) {
-      if (target !== flight.target && !flight.copies.includes(target)) flight.copies.push(target);
-      return flight.promise;
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<number>((resolve, reject) => {
+      const key = `${format}\0${path}`;
+      const leave = (): void => {
+        if (caller.flight !== undefined) this.leaveDownload(key, format, caller.flight, caller, signal!.reason);
+      };
+      const caller: DownloadCaller = {
+        target,
+        onProgress: options.onProgress,
+        settle: (outcome) => {
+          signal?.removeEventListener('abort', leave);
+          if ('error' in outcome) reject(outcome.error);
+          else resolve(outcome.bytes);
+        },
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      this.joinDownload(key, path, format, caller);
+    });
+  }
+
+  /** Adds `caller` to the running download of `key`, or starts one it owns; never joins an aborted one. */
+  private joinDownload(key: string, path: string, format: DownloadFormat, caller: DownloadCaller): void {
+    const running = this.downloads.get(key);
+    if (running !== undefined && !running.controller.signal.aborted) {
+      running.callers.add(caller);
+      caller.flight = running;
+      return;
     }
-    const created: DownloadFlight = { path, target, copies: [], promise: Promise.resolve(0) };
-    created.promise = (async () => {
+    const flight: DownloadFlight = { path, owner: caller, callers: new Set([caller]), controller: new AbortController() };
+    caller.flight = flight;
+    this.downloads.set(key, flight);
+    const onProgress = (bytes: number): void => {
+      for (const each of flight.callers) each.onProgress?.(bytes);
+    };
+    void (async () => {
+      let bytes: number;
       try {
-        const bytes = await this.download(path, format, target, { onProgress: options.onProgress ?? (() => undefined), ...(options.signal !== undefined && { signal: options.signal }) });
-        // Joined readers want their own file; the flight leaves the map right after the last check.
-        for (let i = 0; i < created.copies.length; i++) await copyLocal(target, created.copies[i]!);
-        return bytes;
-      } finally {
-        if (this.downloads.get(key) === created) this.downloads.delete(key);
+        bytes = await this.download(path, format, caller.target, { onProgress, signal: flight.controller.signal });
+      } catch (error) {
+        if (this.downloads.get(key) === flight) this.downloads.delete(key);
+        for (const each of flight.callers) each.settle({ error });
+        flight.callers.clear();
+        return;
       }
+      // Joined callers want their own file; the iteration sees callers joining during the copies,
+      // and the flight leaves the map right after the last one (no await in between).
+      for (const each of flight.callers) {
+        if (each === caller || each.target === caller.target) continue;
+        try {
+          await copyLocal(caller.target, each.target);
+        } catch (error) {
+          if (flight.callers.delete(each)) each.settle({ error });
+        }
+      }
+      if (this.downloads.get(key) === flight) this.downloads.delete(key);
+      for (const each of flight.callers) each.settle({ bytes });
+      flight.callers.clear();
     })();
-    this.downloads.set(key, created);
-    return created.promise;
+  }
+
+  /**
+   * `caller` of `flight` cancelled: it rejects with `reason` at once. The flight is aborted (and
+   * leaves the map, so later callers start afresh) when nobody waits any more, or when the owner
+   * left, whose target the bytes stream into: the callers still waiting then move to a new download.
+   */
+  private leaveDownload(key: string, format: DownloadFormat, flight: DownloadFlight, caller: DownloadCaller, reason: unknown): void {
+    if (!flight.callers.delete(caller)) return;
+    caller.settle({ error: reason });
+    if (flight.callers.size > 0 && caller !== flight.owner) return;
+    if (this.downloads.get(key) === flight) this.downloads.delete(key);
+    const rest = [...flight.callers];
+    flight.callers.clear();
+    flight.controller.abort(reason);
+    for (const each of rest) this.joinDownload(key, flight.path, format, each);
   }
 
   /** Notebooks through workspace/import; files through new-files + signed PUT, import-file or import. */
@@ -363,6 +435,7 @@ export class DatabricksRemote implements RemoteWorkspace {
       this.transport.exchange({ method: 'GET', path: EXPORT, query: { path, format, direct_download: true }, ...signalOf(watch) }, (response) =>
         writeBody(response, target, 0, watch.onProgress),
       ),
+      watch.signal,
     );
   }
 
@@ -407,7 +480,7 @@ export class DatabricksRemote implements RemoteWorkspace {
           watch.onProgress(position);
         });
       });
-    });
+    }, watch.signal);
   }
 
   // ---- uploads --------------------------------------------------------------------------------

@@ -155,9 +155,10 @@ export class HttpTransport {
         this.idleTimeoutMs,
       );
     };
-    touch();
     const cancelled = request.signal;
+    // Checked before the idle timer starts: a throw here would leave the timer running.
     if (cancelled?.aborted) throw cancelled.reason;
+    touch();
     const cancel = (): void => controller.abort(cancelled?.reason);
     cancelled?.addEventListener('abort', cancel);
     let response: Response | undefined;

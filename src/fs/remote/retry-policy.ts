@@ -18,7 +18,8 @@ export interface RetryPolicyOptions {
   baseDelayMs?: number;
   /** Cap of one back-off wait (default 10 000 ms); a longer `Retry-After` is still honoured. */
   maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits `ms`; may end early once `signal` aborts (the policy then stops either way). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Clock, ms. */
   now?: () => number;
   /** Uniform in [0, 1). */
@@ -60,7 +61,7 @@ export class RetryPolicy {
   private readonly maxElapsedMs: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
@@ -70,7 +71,7 @@ export class RetryPolicy {
     this.maxElapsedMs = options.maxElapsedMs ?? RETRY_DEFAULTS.maxElapsedMs;
     this.baseDelayMs = options.baseDelayMs ?? RETRY_DEFAULTS.baseDelayMs;
     this.maxDelayMs = options.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.onRetry = options.onRetry;
@@ -79,12 +80,14 @@ export class RetryPolicy {
   /**
    * Runs `operation` until it succeeds, fails permanently, or the attempt or time budget is spent;
    * rejects with the last error (a RemoteError keeps its kind, with the attempt count in the
-   * message). Errors that are not RemoteErrors are never retried.
+   * message). Errors that are not RemoteErrors are never retried. `signal` cancels the waits
+   * between attempts (and any attempt not started yet): the call rejects with its reason.
    */
-  async run<T>(safety: CallSafety, operation: (info: AttemptInfo) => Promise<T>): Promise<T> {
+  async run<T>(safety: CallSafety, operation: (info: AttemptInfo) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const started = this.now();
     let earlierMayHaveApplied = false;
     for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw signal.reason;
       try {
         return await operation({ attempt, earlierMayHaveApplied });
       } catch (error) {
@@ -95,8 +98,24 @@ export class RetryPolicy {
         const remote = error as RemoteError;
         if (remote.details.mayHaveApplied !== false) earlierMayHaveApplied = true;
         this.onRetry?.({ attempt, error: remote, delayMs: decision.delayMs });
-        await this.sleep(decision.delayMs);
+        await this.wait(decision.delayMs, signal);
       }
+    }
+  }
+
+  /** The back-off sleep, cut short (rejecting with the reason) when `signal` aborts. */
+  private async wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal === undefined) return this.sleep(ms);
+    if (signal.aborted) throw signal.reason;
+    let stop: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      stop = () => reject(signal.reason);
+      signal.addEventListener('abort', stop, { once: true });
+    });
+    try {
+      await Promise.race([this.sleep(ms, signal), aborted]);
+    } finally {
+      signal.removeEventListener('abort', stop!);
     }
   }
 
@@ -129,6 +148,19 @@ export class RetryPolicy {
     const requested = error?.details.retryAfterMs;
     return requested === undefined ? jittered : Math.max(Math.ceil(requested), jittered);
   }
+}
+
+/** setTimeout as a promise that resolves early (clearing its timer) when `signal` aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function exhausted(error: RemoteError, attempts: number, reason: string): RemoteError {

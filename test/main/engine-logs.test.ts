@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EngineLogs } from '../../src/main/supervisor/engine-logs';
+import { EngineLogs, MAX_PENDING_LOG_LINES } from '../../src/main/supervisor/engine-logs';
 
 describe('EngineLogs', () => {
   let dir: string;
@@ -28,5 +28,20 @@ describe('EngineLogs', () => {
     assert.ok(!text.includes(pat), text);
     assert.match(text, /supervisor: failed \(unexpected\): GET \/api\/2\.0\/workspace\/list with Authorization: Bearer \*\*\* answered 500/);
     assert.match(text, /info \[http\] token \*\*\* refused/);
+  });
+
+  it('queues a burst in order, writes it in few appends, and drops (and counts) what is beyond the bound', async () => {
+    const logs = new EngineLogs(join(dir, 'burst'));
+    const total = MAX_PENDING_LOG_LINES * 2;
+    let last: Promise<void> = Promise.resolve();
+    for (let i = 0; i < total; i++) last = logs.append('ws-2', `line ${i}`);
+    await last;
+    const lines = (await readFile(join(dir, 'burst', 'ws-2.log'), 'utf8')).trimEnd().split('\n');
+    assert.equal(lines.length, MAX_PENDING_LOG_LINES + 1);
+    assert.match(lines[0]!, / line 0$/);
+    assert.match(lines[MAX_PENDING_LOG_LINES - 1]!, new RegExp(` line ${MAX_PENDING_LOG_LINES - 1}$`));
+    assert.match(lines.at(-1)!, new RegExp(` ${total - MAX_PENDING_LOG_LINES} log lines dropped`));
+    await logs.append('ws-2', 'after the burst');
+    assert.match(await readFile(join(dir, 'burst', 'ws-2.log'), 'utf8'), / after the burst\n$/);
   });
 });

@@ -3,7 +3,8 @@
 // It owns open files and handles, the per-path lock, when to upload (now, or queued for the
 // background uploader), the conflict check before an upload, and local-only Finder clutter. It
 // does not own metadata (MetadataCache), notebook naming and plans (notebooks/*), errno numbers
-// (fs/fuse), the journal's format (write/write-journal.ts) nor retry timing (write/upload-scheduler.ts).
+// (fs/fuse), the journal's format (write/write-journal.ts), retry timing (write/upload-scheduler.ts) nor
+// the batching of read-backs after uploads (write/read-backs.ts).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, utimes, type FileHandle as NodeFileHandle } from 'node:fs/promises';
@@ -36,6 +37,7 @@ import { uploadFailedProblem } from './write/upload-failure';
 import { RemoteHealth, type HealthState } from './write/remote-health';
 import { UploadScheduler, type UploadSchedulerOptions } from './write/upload-scheduler';
 import { LocalDiskFailures } from './write/local-disk-failures';
+import { ReadBacks } from './write/read-backs';
 import { WriteJournal, type BaseVersion, type JournalRecord } from './write/write-journal';
 import type { TransferSummary } from '../shared/cache-usage';
 import type { UploadMode } from '../shared/engine-protocol';
@@ -52,11 +54,6 @@ export const JUPYTER_PROBE_LIMIT_BYTES = 32 * 1024 * 1024;
 /** `rawType` of a provisional entry: a file created locally and not yet uploaded. */
 const PROVISIONAL = 'WSFS_PROVISIONAL';
 const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
-/**
- * A plain file's upload is read back with one listing of its folder at most this long after the
- * first unread upload there, shared by every upload into the folder meanwhile (not a stat each).
- */
-export const READ_BACK_DELAY_MS = 100;
 /** A background upload starts this long after the close that queued it (saves in a row share one upload). */
 export const BACKGROUND_START_DELAY_MS = 100;
 /** At unmount, uploads not read back yet get at most this long to be read back before the times are written without them. */
@@ -181,15 +178,8 @@ export class WorkspaceFs implements Filesystem {
   private readonly aliases: InodeAliases;
   private prepared: Promise<void> | undefined;
   private nextLocalVersion = 1;
-  /**
-   * Uploaded plain files not read back yet, by remote folder: local path → the tagged entry
-   * (RemoteEntry.localVersion) put into the metadata cache. One listing per folder reads them back.
-   */
-  private readonly readBacks = new Map<string, { remoteFolder: string; pending: Map<string, RemoteEntry>; timer: NodeJS.Timeout }>();
-  /** Read-backs under way, by local folder. */
-  private readonly readBacksRunning = new Map<string, Promise<void>>();
-  /** The tag of the newest upload of each remote path not read back yet. */
-  private readonly latestTags = new Map<string, number>();
+  /** Uploaded plain files not read back yet: one listing per folder learns their new versions. */
+  private readonly readBacks: ReadBacks;
   private readonly journal: WriteJournal;
   private readonly uploadMode: UploadMode;
   private readonly health: RemoteHealth;
@@ -235,6 +225,13 @@ export class WorkspaceFs implements Filesystem {
     this.uploadMode = options.uploadMode ?? 'sync';
     this.onProblem = options.onProblem ?? ((problem) => this.logger.warn(problem.message));
     this.onTransfer = options.onTransfer ?? (() => undefined);
+    this.readBacks = new ReadBacks({
+      list: (remoteFolder) => this.remote.list(remoteFolder),
+      locked: (local, fn) => this.locked([local], fn),
+      isListingFresh: (folder) => this.metadata.isListingFresh(folder),
+      adopt: (local, tagged, real) => this.adoptReadBack(local, tagged, real),
+      logger: options.logger,
+    });
     this.diskFailures = new LocalDiskFailures({ stateDir: options.stateDir, onProblem: (problem) => this.onProblem(problem) });
     // Without a shared health, a private one watches this filesystem's own remote calls.
     this.health =
@@ -267,7 +264,7 @@ export class WorkspaceFs implements Filesystem {
     if (isLocalOnlyName(baseOf(local))) return this.localOnlyAttributes(local);
     const file = this.files.get(local);
     if (file?.staging !== undefined) return this.openFileAttributes(file);
-    await this.readBackBefore(parentOf(local));
+    await this.readBacks.before(parentOf(local));
     return this.attributesOf(await this.metadata.lookup(local));
   }
 
@@ -284,7 +281,7 @@ export class WorkspaceFs implements Filesystem {
   async readdir(path: string): Promise<DirectoryEntry[]> {
     const local = normalizeLocalPath(path);
     if (isLocalOnlyName(baseOf(local))) throw new FsError('ENOTDIR', `${local} is not a folder`);
-    await this.readBackBefore(local);
+    await this.readBacks.before(local);
     const view = await this.metadata.readdir(local);
     const entries = await Promise.all(
       view.names.map(async (name): Promise<DirectoryEntry> => {
@@ -323,7 +320,7 @@ export class WorkspaceFs implements Filesystem {
 
   async open(path: string, flags: number): Promise<FileHandle> {
     const local = normalizeLocalPath(path);
-    await this.readBackBefore(parentOf(local));
+    await this.readBacks.before(parentOf(local));
     return this.locked([local], () => this.openLocked(local, flags));
   }
 
@@ -625,9 +622,7 @@ export class WorkspaceFs implements Filesystem {
     }
     // Uploads in a moved folder not read back yet are read back first: their batches are keyed by
     // the old folder, whose listing would no longer find them (they would lose times and numbers).
-    for (const folder of [...this.readBacks.keys()]) {
-      if (folder === source || folder.startsWith(`${source}/`)) await this.startReadBack(folder);
-    }
+    await this.readBacks.runUnder(source);
     await this.locked([source, target], async () => {
       let moving = this.files.get(source);
       if (moving !== undefined) {
@@ -706,7 +701,7 @@ export class WorkspaceFs implements Filesystem {
       await this.exists(local);
       return;
     }
-    await this.readBackBefore(parentOf(local));
+    await this.readBacks.before(parentOf(local));
     await this.locked([local], async () => {
       const file = this.files.get(local);
       if (file?.staging !== undefined) {
@@ -891,12 +886,7 @@ export class WorkspaceFs implements Filesystem {
    */
   async saveTimes(): Promise<void> {
     // Only while the workspace answers, and for a bounded time: an unmount must not wait out the retries.
-    if (this.health.state.kind === 'online' && this.readBacks.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, SAVE_TIMES_READ_BACK_MS)));
-      await Promise.race([Promise.all([...this.readBacks.keys()].map((folder) => this.startReadBack(folder))), bound]);
-      clearTimeout(timer);
-    }
+    if (this.health.state.kind === 'online') await this.readBacks.runAll(SAVE_TIMES_READ_BACK_MS);
     await this.mtimes.flush();
     await this.aliases.flush();
   }
@@ -1345,7 +1335,7 @@ export class WorkspaceFs implements Filesystem {
     staging.dirty = false;
     if (plan.kind === 'file') {
       // No stat per save: the version is tagged as ours, its content is the working copy, and its
-      // object id and modified_at are learnt from one shared listing of the folder (readBack).
+      // object id and modified_at are learnt from one shared listing of the folder (ReadBacks).
       const previous = file.entry;
       const entry: RemoteEntry = {
         path: remotePath,
@@ -1365,7 +1355,7 @@ export class WorkspaceFs implements Filesystem {
       file.presentation = { kind: 'FILE' };
       file.uploaded = fingerprintOf(entry, file.presentation);
       if (staging.modifiedAtSet) this.mtimes.set(entry, staging.modifiedAt); // under its tag until read back
-      this.scheduleReadBack(local, entry);
+      this.readBacks.schedule(local, entry);
       return { kind: 'done' };
     }
     let entry: RemoteEntry;
@@ -1405,82 +1395,27 @@ export class WorkspaceFs implements Filesystem {
     }
   }
 
-  /** Queues `tagged` (just uploaded to `local`) for the next read-back listing of its folder. */
-  private scheduleReadBack(local: string, tagged: RemoteEntry): void {
-    const folder = parentOf(local);
-    let batch = this.readBacks.get(folder);
-    if (batch === undefined) {
-      const timer = setTimeout(() => void this.startReadBack(folder), READ_BACK_DELAY_MS);
-      timer.unref();
-      batch = { remoteFolder: parentOf(tagged.path), pending: new Map(), timer };
-      this.readBacks.set(folder, batch);
+  /**
+   * Records `real`, the listed version of this mount's upload `tagged` of `local` (its lock held):
+   * its mtime is the local write time, the local copy is that version's (no download later), and
+   * it replaces the tagged entry in the metadata cache and in the open file.
+   */
+  private adoptReadBack(local: string, tagged: RemoteEntry, real: RemoteEntry): void {
+    // A time a program set (kept under the tag) is written soon; the write time with the next save.
+    const set = this.mtimes.get(tagged);
+    this.mtimes.set(real, set ?? tagged.modifiedAt!, set === undefined ? 'later' : 'soon');
+    // A file created here keeps the number it was written with (git recorded it).
+    if (isProvisionalId(tagged.objectId)) this.aliases.remember(real.objectId, tagged.objectId);
+    const presentation: Presentation = { kind: 'FILE' };
+    this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
+    if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
+      this.metadata.noteRemoved(local);
+      this.metadata.noteCreated(local, real);
     }
-    batch.pending.set(local, tagged);
-    this.latestTags.set(tagged.path, tagged.localVersion!);
-  }
-
-  /**
-   * Before the metadata cache may list the local folder `folder` anew, the uploads there not read
-   * back yet are read back first: a new listing would otherwise replace their tagged versions
-   * with the workspace's, whose mtime is not the one shown while they were written.
-   */
-  private async readBackBefore(folder: string): Promise<void> {
-    if (!this.readBacks.has(folder) && !this.readBacksRunning.has(folder)) return;
-    if (this.metadata.isListingFresh(folder)) return;
-    await this.startReadBack(folder);
-    await this.readBacksRunning.get(folder);
-  }
-
-  private startReadBack(folder: string): Promise<void> {
-    const batch = this.readBacks.get(folder);
-    if (batch === undefined) return Promise.resolve();
-    this.readBacks.delete(folder);
-    clearTimeout(batch.timer);
-    const done = this.readBack(batch.remoteFolder, batch.pending).catch((error: unknown) => {
-      // The saves stand; their versions stay tagged until a listing replaces them.
-      this.logger.debug(`could not read back uploads in ${folder}: ${String(error)}`);
-    });
-    const running = Promise.all([this.readBacksRunning.get(folder), done]).then(() => undefined);
-    this.readBacksRunning.set(folder, running);
-    void running.finally(() => {
-      if (this.readBacksRunning.get(folder) === running) this.readBacksRunning.delete(folder);
-    });
-    return running;
-  }
-
-  /**
-   * Lists the folder once and, for each upload that is still the newest one of its path and is
-   * listed with the size it was saved with, records the listed version: its mtime is the local
-   * write time, the local copy is that version's (no download later), and it replaces the tagged
-   * entry in the metadata cache. (As with a stat right after the upload, a save made elsewhere in
-   * between with the very same size would be taken for ours.)
-   */
-  private async readBack(remoteFolder: string, pending: Map<string, RemoteEntry>): Promise<void> {
-    const listed = new Map((await this.remote.list(remoteFolder)).map((entry) => [entry.path, entry]));
-    for (const [local, tagged] of pending) {
-      await this.locked([local], () => {
-        if (this.latestTags.get(tagged.path) !== tagged.localVersion) return Promise.resolve();
-        this.latestTags.delete(tagged.path);
-        const real = listed.get(tagged.path);
-        if (real === undefined || real.type !== 'FILE' || real.size !== tagged.size || real.modifiedAt === undefined) return Promise.resolve();
-        // A time a program set (kept under the tag) is written soon; the write time with the next save.
-        const set = this.mtimes.get(tagged);
-        this.mtimes.set(real, set ?? tagged.modifiedAt!, set === undefined ? 'later' : 'soon');
-        // A file created here keeps the number it was written with (git recorded it).
-        if (isProvisionalId(tagged.objectId)) this.aliases.remember(real.objectId, tagged.objectId);
-        const presentation: Presentation = { kind: 'FILE' };
-        this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
-        if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
-          this.metadata.noteRemoved(local);
-          this.metadata.noteCreated(local, real);
-        }
-        const file = this.files.get(local);
-        if (file?.entry === tagged) {
-          file.entry = real;
-          if (file.uploaded !== undefined) file.uploaded = fingerprintOf(real, presentation);
-        }
-        return Promise.resolve();
-      });
+    const file = this.files.get(local);
+    if (file?.entry === tagged) {
+      file.entry = real;
+      if (file.uploaded !== undefined) file.uploaded = fingerprintOf(real, presentation);
     }
   }
 
@@ -1511,10 +1446,10 @@ export class WorkspaceFs implements Filesystem {
     }
     if (entry.type === 'DIRECTORY' || entry.type === 'REPO') return;
     if (ours) {
-      // As in readBack: the listed version is ours when it has the saved size.
+      // As in a read-back: the listed version is ours when it has the saved size.
       if (entry.type !== 'FILE' || entry.size !== before.size) return;
-      this.forgetReadBack(source, before);
-      // A file created here keeps the number it was written with (as in readBack).
+      this.readBacks.forget(source, before);
+      // A file created here keeps the number it was written with (as in adoptReadBack).
       if (isProvisionalId(before.objectId)) this.aliases.remember(entry.objectId, before.objectId);
       const presentation: Presentation = { kind: 'FILE' };
       this.cache.rekey(fingerprintOf(before, presentation), fingerprintOf(entry, presentation));
@@ -1524,18 +1459,6 @@ export class WorkspaceFs implements Filesystem {
     this.metadata.noteRemoved(target);
     this.metadata.noteCreated(target, entry);
     this.mtimes.set(entry, shown);
-  }
-
-  /** The upload `tagged` of `local` was read back another way: the pending listing skips it. Lock held. */
-  private forgetReadBack(local: string, tagged: RemoteEntry): void {
-    if (this.latestTags.get(tagged.path) === tagged.localVersion) this.latestTags.delete(tagged.path);
-    const folder = parentOf(local);
-    const batch = this.readBacks.get(folder);
-    if (batch === undefined || batch.pending.get(local)?.localVersion !== tagged.localVersion) return;
-    batch.pending.delete(local);
-    if (batch.pending.size > 0) return;
-    clearTimeout(batch.timer);
-    this.readBacks.delete(folder);
   }
 
   /** Carries out a rename plan remotely and records it in the metadata cache (both locks held). */
@@ -1684,7 +1607,7 @@ export class WorkspaceFs implements Filesystem {
 
   /** The prefetcher's candidates in `folder`: plain files of known size whose version is not cached, not open here. */
   private async prefetchCandidates(folder: string): Promise<PrefetchCandidate[]> {
-    await this.readBackBefore(folder);
+    await this.readBacks.before(folder);
     const view = await this.metadata.readdir(folder);
     const candidates: PrefetchCandidate[] = [];
     for (const [name, { entry, presentation }] of view.entries) {

@@ -1,10 +1,8 @@
-// The workspace filesystem: the `Filesystem` port over a RemoteWorkspace, the MetadataCache, the
-// ContentCache and staging files (docs/semantics.md "Operations" is its contract).
-// It owns open files and handles, the per-path lock, when to upload (now, or queued for the
-// background uploader), the conflict check before an upload, and local-only Finder clutter. It
-// does not own metadata (MetadataCache), notebook naming and plans (notebooks/*), errno numbers
-// (fs/fuse), the journal's format (write/write-journal.ts), retry timing (write/upload-scheduler.ts) nor
-// the batching of read-backs after uploads (write/read-backs.ts).
+// The workspace filesystem (contract: docs/semantics.md "Operations"): the `Filesystem` port over a
+// RemoteWorkspace, the MetadataCache, the ContentCache and staging files. It owns open files and
+// handles, the per-path lock, when to upload, the conflict check and local-only Finder clutter; not
+// metadata (meta/), notebook naming (notebooks/), errno numbers (fuse/), the journal's format, retry
+// timing or read-back batching (write/).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename as renameFile, rm, truncate as truncateFile, utimes, type FileHandle as NodeFileHandle } from 'node:fs/promises';

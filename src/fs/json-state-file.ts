@@ -30,6 +30,10 @@ export class JsonStateFile {
     const { file } = this.options;
     try {
       for (const name of readdirSync(dirname(file))) if (isTornReplace(name, basename(file))) rmSync(join(dirname(file), name), { force: true });
+    } catch {
+      // A folder that cannot be listed (or is missing) leaves the leftovers; the file may still read.
+    }
+    try {
       return readFileSync(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.options.failed(error as NodeJS.ErrnoException, 'read');
@@ -65,6 +69,10 @@ export class JsonStateFile {
   writeNow(): boolean {
     try {
       replaceFileSync(this.options.file, this.options.snapshot());
+      // A save already in flight holds an older snapshot and renames after this: one more save
+      // behind it puts this content back on top.
+      this.changed = true;
+      void this.flush();
       return true;
     } catch (error) {
       this.changed = true;

@@ -314,6 +314,22 @@ describe('wsfs mount: real mounts', () => {
     await until('the engine to exit', () => !alive(pid));
   });
 
+  it('stdin held open without a token, but a config file: after the wait it signs in with the file', async () => {
+    const mountPoint = await emptyDir('silent-stdin-config');
+    mountPoints.push(mountPoint);
+    await writeFile(join(base, 'home', '.databrickscfg'), `[DEFAULT]\nhost = ${emulator.host}\ntoken = ${emulator.token}\n`, { mode: 0o600 });
+    try {
+      const run = await wsfs(['mount', mountPoint], { env: { WSFS_STDIN_TOKEN_WAIT_MS: '500' }, holdStdin: true, timeoutMs: 60_000 });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /no token on stdin within 0\.5 s; signing in with .*\.databrickscfg/);
+      pids.push(await recordPid(mountPoint));
+      assert.match((await program('ls', [mountPoint])).stdout, /Sales Report\.sql/);
+      assert.equal((await wsfs(['unmount', mountPoint])).code, 0);
+    } finally {
+      await rm(join(base, 'home', '.databrickscfg'), { force: true });
+    }
+  });
+
   it('mounts with a profile of ~/.databrickscfg (host and token from the file)', async () => {
     const mountPoint = await emptyDir('profile');
     mountPoints.push(mountPoint);

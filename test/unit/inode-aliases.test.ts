@@ -71,8 +71,10 @@ it('reserves provisional ids on disk before handing them out: a crash (no flush)
   assert.equal(new Set(handed).size, handed.length);
   const stored = JSON.parse(await readFile(file, 'utf8')) as { next: number };
   assert.ok(stored.next > Math.max(...handed), 'the reservation on disk covers every id handed out, without a flush');
-  assert.deepEqual(await readdir(join(dir, 'crash')), ['inodes.json'], 'the torn temp file is removed, none of its own stays');
+  assert.ok(!(await readdir(join(dir, 'crash'))).includes('inodes.json.0badf00d.tmp'), 'the torn temp file is removed');
   // The engine is killed here: no flush. The next one starts above every id handed out.
   const second = new InodeAliases(file, logger);
   assert.ok(second.allocate() > Math.max(...handed));
+  await first.flush(); // the save the reservation queued behind any older one
+  assert.deepEqual(await readdir(join(dir, 'crash')), ['inodes.json'], 'no temp file of its own stays');
 });

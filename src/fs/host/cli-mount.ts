@@ -146,7 +146,7 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
     const envToken = process.env['DATABRICKS_TOKEN'];
     const useStdin =
       options.tokenStdin === true || (options.profile === undefined && !envToken && !otherSignInInEnvironment(process.env) && process.stdin.isTTY !== true);
-    if (useStdin) token = options.tokenStdin === true ? await readToken() : await readImplicitToken(stdinWaitMs());
+    if (useStdin) token = options.tokenStdin === true ? await readToken() : await readImplicitToken(stdinWaitMs(), existsSync(configFile()));
     else if (options.profile === undefined && envToken) token = envToken;
     // An empty stdin leaves the engine's default resolution only a config file to try; without one
     // (and with a host: else the missing host is the first thing to fix) there is no credential.
@@ -278,15 +278,20 @@ async function readToken(): Promise<string> {
 /**
  * The token on a stdin that was not asked for: says so on stderr, then takes the first line (or
  * everything up to the end of stdin), waiting at most `waitMs`; undefined when stdin was empty. A
- * stdin that stays silent fails after `waitMs`. Never echoes what it read.
+ * stdin that stays silent fails after `waitMs`, unless a config file is there to sign in with
+ * (`configFallback`): then it is undefined too. Never echoes what it read.
  */
-async function readImplicitToken(waitMs: number): Promise<string | undefined> {
+async function readImplicitToken(waitMs: number, configFallback: boolean): Promise<string | undefined> {
   process.stderr.write(
     `wsfs mount: no DATABRICKS_TOKEN and no --profile: reading the token from stdin (waiting up to ${formatSeconds(waitMs)}); ` +
       'set DATABRICKS_TOKEN or use --profile NAME to mount without it\n',
   );
   const read = await firstLine(process.stdin, waitMs);
   if (read.kind === 'timeout') {
+    if (configFallback) {
+      process.stderr.write(`wsfs mount: no token on stdin within ${formatSeconds(waitMs)}; signing in with ${configFile()}\n`);
+      return undefined;
+    }
     throw new CliFailure(
       EXIT.usage,
       `no token arrived on stdin within ${formatSeconds(waitMs)} (stdin is not a terminal and is still open)`,

@@ -3,7 +3,7 @@
 // switched off, or workspace-files refused with 403), large files by checksum, faults that must
 // cost time and not errors, the idempotency rule, and the ways of configuring credentials.
 import assert from 'node:assert/strict';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -665,6 +665,44 @@ describe('DatabricksRemote: large files', () => {
     assert.equal(await sha256File(join(dir, 'shared-patient')), sum);
     assert.equal(emulator.stats.requestsTo(SIGNED_GET), 2);
     emulator.faults.releaseHeld('reset');
+  });
+
+  it('the owner leaving while the joined callers get their copies: they still get whole files from the one download', async () => {
+    const remote = testRemote(emulator, dir);
+    const path = `${home(emulator)}/shared-copy.bin`;
+    await remote.upload(path, { type: 'FILE' }, { file: local, size: 12 * MiB }, { overwrite: false });
+    await remote.list(home(emulator));
+    emulator.stats.reset();
+    emulator.faults.set({ rules: [{ endpoint: SIGNED_GET, count: 1, fault: { kind: 'hold', afterBytes: 2 * MiB } }] });
+    let reached!: () => void;
+    const atHold = new Promise<void>((resolve) => (reached = resolve));
+    const ownerSignal = new AbortController();
+    const ownerTarget = join(dir, 'copy-owner');
+    const owner = remote.downloadTo(path, 'RAW', ownerTarget, { signal: ownerSignal.signal, onProgress: (bytes) => bytes >= 2 * MiB && reached() }).then(
+      () => 'completed',
+      (error: unknown) => error,
+    );
+    await atHold;
+    const ownerReason = new Error('the owner closed');
+    // The first joiner hears of its copy; the owner leaves right then and deletes its file, as the
+    // content cache does with a cancelled download's part file.
+    const first = remote.downloadTo(path, 'RAW', join(dir, 'copy-first'), {
+      onProgress: (bytes) => {
+        if (bytes === 12 * MiB && !ownerSignal.signal.aborted) {
+          ownerSignal.abort(ownerReason);
+          void rm(ownerTarget, { force: true });
+        }
+      },
+    });
+    const second = remote.downloadTo(path, 'RAW', join(dir, 'copy-second'));
+    assert.equal(emulator.faults.releaseHeld(), 1);
+    assert.equal(await first, 12 * MiB);
+    assert.equal(await second, 12 * MiB);
+    assert.equal(await owner, ownerReason, 'the owner got its own cancel');
+    assert.equal(await sha256File(join(dir, 'copy-first')), sum);
+    assert.equal(await sha256File(join(dir, 'copy-second')), sum);
+    assert.equal(emulator.stats.requestsTo(SIGNED_GET), 1, 'no second download');
+    assert.deepEqual((await readdir(dir)).filter((name) => name.includes('.shared-')), [], 'the shared link is removed');
   });
 
   it('a cancel cuts a Retry-After wait short, and the next caller starts a download of its own at once', async () => {

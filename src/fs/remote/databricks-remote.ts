@@ -4,7 +4,7 @@
 // capabilities and falls back, keeping bytes on disk. It does not read statuses (remote-error.ts),
 // time retries (RetryPolicy) or cache metadata beyond signed URLs.
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, open, readFile, rm, stat as statFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readFile, rm, stat as statFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { iam, workspace, type Config } from '@databricks/sdk-experimental';
 import { LANGUAGES, type Language, type SignedUrl } from '../../shared/workspace-types';
@@ -110,6 +110,8 @@ interface DownloadFlight {
   owner: DownloadCaller;
   callers: Set<DownloadCaller>;
   controller: AbortController;
+  /** Set once the body is complete and the joined callers' copies are being made (nothing to abort). */
+  copying?: boolean;
 }
 
 /** The remote workspace over the Databricks REST API. */
@@ -211,9 +213,8 @@ export class DatabricksRemote implements RemoteWorkspace {
     const flight: DownloadFlight = { path, owner: caller, callers: new Set([caller]), controller: new AbortController() };
     caller.flight = flight;
     this.downloads.set(key, flight);
-    const onProgress = (bytes: number): void => {
-      for (const each of flight.callers) each.onProgress?.(bytes);
-    };
+    // The bytes stream into the owner's target only; a joined caller hears of its copy when it is made.
+    const onProgress = (bytes: number): void => caller.onProgress?.(bytes);
     void (async () => {
       let bytes: number;
       try {
@@ -225,15 +226,20 @@ export class DatabricksRemote implements RemoteWorkspace {
         return;
       }
       // Joined callers want their own file; the iteration sees callers joining during the copies,
-      // and the flight leaves the map right after the last one (no await in between).
+      // and the flight leaves the map right after the last one (no await in between). The copies
+      // come from a link of the owner's target, which stays whole if the owner leaves meanwhile.
+      flight.copying = true;
+      const shared = await sharedSource(caller.target, [...flight.callers].some((each) => each !== caller && each.target !== caller.target));
       for (const each of flight.callers) {
         if (each === caller || each.target === caller.target) continue;
         try {
-          await copyLocal(caller.target, each.target);
+          await copyLocal(shared, each.target);
+          each.onProgress?.(bytes);
         } catch (error) {
           if (flight.callers.delete(each)) each.settle({ error });
         }
       }
+      if (shared !== caller.target) await rm(shared, { force: true });
       if (this.downloads.get(key) === flight) this.downloads.delete(key);
       for (const each of flight.callers) each.settle({ bytes });
       flight.callers.clear();
@@ -248,7 +254,8 @@ export class DatabricksRemote implements RemoteWorkspace {
   private leaveDownload(key: string, format: DownloadFormat, flight: DownloadFlight, caller: DownloadCaller, reason: unknown): void {
     if (!flight.callers.delete(caller)) return;
     caller.settle({ error: reason });
-    if (flight.callers.size > 0 && caller !== flight.owner) return;
+    // Once copying, the bytes are all there: the rest get their copies whoever left.
+    if (flight.copying === true || (flight.callers.size > 0 && caller !== flight.owner)) return;
     if (this.downloads.get(key) === flight) this.downloads.delete(key);
     const rest = [...flight.callers];
     flight.callers.clear();
@@ -725,6 +732,20 @@ interface DownloadWatch {
 
 function signalOf(watch: DownloadWatch): { signal?: AbortSignal } {
   return watch.signal === undefined ? {} : { signal: watch.signal };
+}
+
+/**
+ * The file the joined callers' copies are made from: a hard link of the owner's complete target
+ * (its owner may delete the target when it leaves), or the target itself when nobody else needs it
+ * or the folder allows no links.
+ */
+async function sharedSource(target: string, needed: boolean): Promise<string> {
+  if (!needed) return target;
+  const shared = `${target}.shared-${randomUUID()}`;
+  return link(target, shared).then(
+    () => shared,
+    () => target,
+  );
 }
 
 async function copyLocal(from: string, to: string): Promise<void> {

@@ -54,8 +54,11 @@ const PROVISIONAL = 'WSFS_PROVISIONAL';
 const ACCESS_MODE = constants.O_RDONLY | constants.O_WRONLY | constants.O_RDWR;
 /** A background upload starts this long after the close that queued it (saves in a row share one upload). */
 export const BACKGROUND_START_DELAY_MS = 100;
-/** At unmount, uploads not read back yet get at most this long to be read back before the times are written without them. */
-export const SAVE_TIMES_READ_BACK_MS = 5_000;
+/**
+ * At unmount and before a folder moves, uploads not read back yet get at most this long to be read
+ * back (only while the workspace is reachable); past it they lose only their shown times and numbers.
+ */
+export const READ_BACK_WAIT_MS = 5_000;
 /** A running upload reports its bytes at most this often. */
 const PROGRESS_EVERY_MS = 250;
 
@@ -620,7 +623,7 @@ export class WorkspaceFs implements Filesystem {
     }
     // Uploads in a moved folder not read back yet are read back first: their batches are keyed by
     // the old folder, whose listing would no longer find them (they would lose times and numbers).
-    await this.readBacks.runUnder(source);
+    if (this.health.state.kind === 'online') await this.readBacks.runUnder(source, READ_BACK_WAIT_MS);
     await this.locked([source, target], async () => {
       let moving = this.files.get(source);
       if (moving !== undefined) {
@@ -879,12 +882,12 @@ export class WorkspaceFs implements Filesystem {
   /**
    * Writes the shown file times and inode numbers to the state folder now (unmount, after
    * flushAll): uploads not read back yet are read back first while the workspace is online (for
-   * at most SAVE_TIMES_READ_BACK_MS), else their times would be lost with their local tags (and
+   * at most READ_BACK_WAIT_MS), else their times would be lost with their local tags (and
    * created files would show their object ids next time). Errors are logged, not thrown.
    */
   async saveTimes(): Promise<void> {
     // Only while the workspace answers, and for a bounded time: an unmount must not wait out the retries.
-    if (this.health.state.kind === 'online') await this.readBacks.runAll(SAVE_TIMES_READ_BACK_MS);
+    if (this.health.state.kind === 'online') await this.readBacks.runAll(READ_BACK_WAIT_MS);
     await this.mtimes.flush();
     await this.aliases.flush();
   }

@@ -197,7 +197,7 @@ describe('ReadBacks', () => {
     readBacks.schedule('/a/x', tagged('/a/x'));
     readBacks.schedule('/a/b/y', tagged('/a/b/y'));
     readBacks.schedule('/ab/z', tagged('/ab/z'));
-    const running = readBacks.runUnder('/a');
+    const running = readBacks.runUnder('/a', 60_000);
     await settle();
     assert.deepEqual(listings.map((listing) => listing.folder), ['/ws/a'], 'one after another');
     listings[0]!.resolve([]);

@@ -116,19 +116,28 @@ export class ReadBacks {
     return running;
   }
 
-  /** Reads back, one after another, the batches of `path` and of every folder under it (before a rename moves them). */
-  async runUnder(path: string): Promise<void> {
-    for (const folder of [...this.batches.keys()]) {
-      if (folder === path || folder.startsWith(`${path}/`)) await this.run(folder);
-    }
+  /** Reads back, one after another, the batches of `path` and of every folder under it (before a rename moves them), waiting at most `boundMs`. */
+  runUnder(path: string, boundMs: number): Promise<void> {
+    return this.within(boundMs, async () => {
+      for (const folder of [...this.batches.keys()]) {
+        if (folder === path || folder.startsWith(`${path}/`)) await this.run(folder);
+      }
+    });
   }
 
   /** Reads back every pending batch, waiting at most `boundMs` for them (unmount). */
-  async runAll(boundMs: number): Promise<void> {
-    if (this.batches.size === 0) return;
+  runAll(boundMs: number): Promise<void> {
+    if (this.batches.size === 0) return Promise.resolve();
+    return this.within(boundMs, async () => {
+      await Promise.all([...this.batches.keys()].map((folder) => this.run(folder)));
+    });
+  }
+
+  /** Runs `work`, waiting at most `boundMs` for it (it goes on; the caller stops waiting). */
+  private async within(boundMs: number, work: () => Promise<void>): Promise<void> {
     let timer: unknown;
     const bound = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, boundMs)));
-    await Promise.race([Promise.all([...this.batches.keys()].map((folder) => this.run(folder))), bound]);
+    await Promise.race([work(), bound]);
     this.timers.clearTimeout(timer);
   }
 

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EngineLogs, MAX_PENDING_LOG_LINES } from '../../src/main/supervisor/engine-logs';
+import { EngineLogs, MAX_LOG_LINE_CHARS, MAX_PENDING_LOG_LINES } from '../../src/main/supervisor/engine-logs';
 
 describe('EngineLogs', () => {
   let dir: string;
@@ -43,5 +43,13 @@ describe('EngineLogs', () => {
     assert.match(lines.at(-1)!, new RegExp(` ${total - MAX_PENDING_LOG_LINES} log lines dropped`));
     await logs.append('ws-2', 'after the burst');
     assert.match(await readFile(join(dir, 'burst', 'ws-2.log'), 'utf8'), / after the burst\n$/);
+  });
+
+  it('cuts a huge line (a dump without newlines) and says how much was cut', async () => {
+    const logs = new EngineLogs(join(dir, 'huge'));
+    await logs.append('ws-3', 'x'.repeat(MAX_LOG_LINE_CHARS + 5000));
+    const text = await readFile(join(dir, 'huge', 'ws-3.log'), 'utf8');
+    assert.ok(text.length < MAX_LOG_LINE_CHARS + 200, `${text.length} characters written`);
+    assert.match(text, /… \(5000 more characters cut\)\n$/);
   });
 });

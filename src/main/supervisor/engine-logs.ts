@@ -9,6 +9,8 @@ import { redactText } from '../../shared/engine-protocol';
 
 /** Lines waiting for one workspace's next write; more are dropped (and counted) until it is written. */
 export const MAX_PENDING_LOG_LINES = 10_000;
+/** A longer line (a stderr dump without newlines) is cut to this many characters. */
+export const MAX_LOG_LINE_CHARS = 16 * 1024;
 
 /**
  * Log files of the engines. Lines queue per workspace and go out in one append per write, so a
@@ -41,7 +43,7 @@ export class EngineLogs {
       this.pending.set(workspaceId, queue);
       this.writes = this.writes.then(() => this.write(workspaceId));
     }
-    if (queue.length < MAX_PENDING_LOG_LINES) queue.push(`${new Date().toISOString()} ${redactText(line)}\n`);
+    if (queue.length < MAX_PENDING_LOG_LINES) queue.push(`${new Date().toISOString()} ${redactText(cut(line))}\n`);
     else this.dropped.set(workspaceId, (this.dropped.get(workspaceId) ?? 0) + 1);
     return this.writes;
   }
@@ -58,7 +60,8 @@ export class EngineLogs {
       // No mkdir per write: the folder is made only when the append finds it missing.
       const path = join(this.dir, `${workspaceId}.log`);
       const size = await stat(path).then((s) => s.size, () => 0);
-      if (size > this.maxBytes) await rename(path, `${path}.1`);
+      // A rotation that fails leaves the file growing, but the lines still go in.
+      if (size > this.maxBytes) await rename(path, `${path}.1`).catch(() => undefined);
       await appendFile(path, text, { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
         await this.ensureFolder();
@@ -68,4 +71,9 @@ export class EngineLogs {
       // The log folder is unusable; the UI still shows states and problems.
     }
   }
+}
+
+/** `line`, or its start with a note of how much was cut (redaction then sees only what is kept). */
+function cut(line: string): string {
+  return line.length <= MAX_LOG_LINE_CHARS ? line : `${line.slice(0, MAX_LOG_LINE_CHARS)}… (${line.length - MAX_LOG_LINE_CHARS} more characters cut)`;
 }

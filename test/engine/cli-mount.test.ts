@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkspaceEmulator } from '../../src/emulator/workspace-emulator';
 import { startEmulator } from '../support/emulator-fixture';
+import { pidAlive } from '../../src/fs/pid-alive';
 import { WSFS_BIN } from '../support/cli-child';
+import { isMounted } from '../support/restartable-mount';
 
 interface Run {
   code: number | null;
@@ -343,6 +345,29 @@ describe('wsfs mount: real mounts', () => {
     } finally {
       await rm(join(base, 'home', '.databrickscfg'), { force: true });
     }
+  });
+
+  it('unmount while a background save is still uploading: says so (exit 1) instead of claiming it unmounted; the engine saves, then unmounts', async () => {
+    const mountPoint = await emptyDir('still-saving');
+    mountPoints.push(mountPoint);
+    const run = await wsfs(['mount', '--host', emulator.host, '--background-uploads', mountPoint], { env: { DATABRICKS_TOKEN: emulator.token } });
+    assert.equal(run.code, 0, run.stderr);
+    const pid = await recordPid(mountPoint);
+    pids.push(pid);
+    emulator.faults.set({ rules: [{ endpoint: 'POST /api/2.0/workspace-files/import-file/{path}', fault: { kind: 'latency', ms: 3000 } }] });
+    try {
+      await writeFile(join(mountPoint, 'slow-save.txt'), 'saved while unmounting\n');
+      const unmounted = await wsfs(['unmount', mountPoint], { env: { WSFS_UNMOUNT_WAIT_MS: '300' } });
+      assert.equal(unmounted.code, 1, unmounted.stdout + unmounted.stderr);
+      assert.doesNotMatch(unmounted.stdout, /Unmounted/);
+      assert.match(unmounted.stderr, /is still mounted: after 0\.3 s its engine \(pid \d+\) is still saving files to the workspace/);
+      assert.match(unmounted.stderr, /fix: wait, then check with `wsfs status`/);
+      await until('the engine to save and exit', () => !pidAlive(pid), 30_000);
+    } finally {
+      emulator.faults.clear();
+    }
+    assert.equal(emulator.tree.contentOf(`/Users/${emulator.userName}/slow-save.txt`)?.toString(), 'saved while unmounting\n');
+    assert.equal(await isMounted(mountPoint), false, 'the engine unmounted by itself');
   });
 
   it('--foreground serves until Ctrl+C (SIGINT to the group), then flushes, unmounts and exits 0', async () => {

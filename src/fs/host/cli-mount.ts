@@ -312,6 +312,12 @@ function otherSignInInEnvironment(env: NodeJS.ProcessEnv): boolean {
   return OTHER_SIGN_IN_VARIABLES.some((name) => (env[name] ?? '') !== '');
 }
 
+/** How long `wsfs unmount` waits for the engine to save and unmount (WSFS_UNMOUNT_WAIT_MS; tests shorten it). */
+function unmountWaitMs(): number {
+  const override = Number(process.env['WSFS_UNMOUNT_WAIT_MS']);
+  return Number.isSafeInteger(override) && override > 0 ? override : 60_000;
+}
+
 /** The Databricks config file the engine would read (`DATABRICKS_CONFIG_FILE`, else `~/.databrickscfg`). */
 function configFile(): string {
   return process.env['DATABRICKS_CONFIG_FILE'] ?? join(homedir(), '.databrickscfg');
@@ -369,8 +375,17 @@ async function unmount(mountPoint: string): Promise<number> {
   const alive = record !== undefined && pidAlive(record.pid);
   if (alive) {
     process.kill(record.pid, 'SIGTERM'); // the engine flushes, unmounts and exits
-    const deadline = Date.now() + 60_000;
+    const waitMs = unmountWaitMs();
+    const deadline = Date.now() + waitMs;
     while (pidAlive(record.pid) && Date.now() < deadline) await sleep(100);
+    if (pidAlive(record.pid)) {
+      // Still uploading (a large save on a slow link): it unmounts by itself once the saves are in.
+      throw new CliFailure(
+        EXIT.failure,
+        `${mountPoint} is still mounted: after ${formatSeconds(waitMs)} its engine (pid ${record.pid}) is still saving files to the workspace; it unmounts by itself once they are saved`,
+        `wait, then check with \`wsfs status\` (nothing is lost: the saves wait in the write journal); to stop it at once anyway: kill -9 ${record.pid} (its saves are finished at the next mount, which also clears the mount it leaves)`,
+      );
+    }
   }
   if (await isMountPoint(mountPoint)) {
     let result = await fuseUnmount(mountPoint, false);

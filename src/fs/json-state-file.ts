@@ -22,6 +22,8 @@ export class JsonStateFile {
   private changed = false;
   private timer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
+  /** True while a save's replace is under way (it holds a snapshot taken before it started). */
+  private replacing = false;
 
   constructor(private readonly options: JsonStateFileOptions) {}
 
@@ -55,11 +57,14 @@ export class JsonStateFile {
     this.saving = this.saving.then(async () => {
       if (!this.changed) return;
       this.changed = false;
+      this.replacing = true;
       try {
         await replaceFile(this.options.file, this.options.snapshot());
       } catch (error) {
         this.changed = true;
         this.options.failed(error as NodeJS.ErrnoException, 'write');
+      } finally {
+        this.replacing = false;
       }
     });
     return this.saving;
@@ -69,10 +74,12 @@ export class JsonStateFile {
   writeNow(): boolean {
     try {
       replaceFileSync(this.options.file, this.options.snapshot());
-      // A save already in flight holds an older snapshot and renames after this: one more save
-      // behind it puts this content back on top.
-      this.changed = true;
-      void this.flush();
+      // A save in flight holds an older snapshot and renames after this: one more save behind it
+      // puts this content back on top.
+      if (this.replacing) {
+        this.changed = true;
+        void this.flush();
+      }
       return true;
     } catch (error) {
       this.changed = true;

@@ -75,6 +75,6 @@ it('reserves provisional ids on disk before handing them out: a crash (no flush)
   // The engine is killed here: no flush. The next one starts above every id handed out.
   const second = new InodeAliases(file, logger);
   assert.ok(second.allocate() > Math.max(...handed));
-  await Promise.all([first.flush(), second.flush()]); // the saves each reservation queued behind any older one
+  await Promise.all([first.flush(), second.flush()]);
   assert.deepEqual(await readdir(join(dir, 'crash')), ['inodes.json'], 'no temp file of its own stays');
 });

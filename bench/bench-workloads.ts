@@ -188,12 +188,7 @@ export const WORKLOADS: Workload[] = [
       const bytes = size(ctx.quick, 100 * MiB);
       const rounds = await pairedRounds(
         ctx.rounds,
-        async () => {
-          ctx.emulator.stats.reset();
-          const { ms } = await readHead(path.join(ctx.wsfsOffPoint, 'head100.bin'));
-          const stats = ctx.emulator.stats.snapshot();
-          return { wallMs: ms, requests: stats.requests, totalRequests: ctx.emulator.stats.total(), bytesIn: stats.bytesIn, bytesOut: stats.bytesOut };
-        },
+        () => measure({ ...ctx, wsfs: ctx.wsfsOff }, () => readHead(path.join(ctx.wsfsOffPoint, 'head100.bin'))),
         async () => {
           await dropPageCache();
           return readHead(path.join(ctx.bindfsPoint, 'head100.bin'));
@@ -203,8 +198,7 @@ export const WORKLOADS: Workload[] = [
       const bindfs = spreadOf(rounds.bindfs.map((r) => r.ms));
       const down = spreadOf(rounds.wsfs.map((r) => r.bytesOut / MiB));
       return {
-        ...rounds.wsfs[0]!,
-        wallMs: wsfs.median,
+        ...summarise(rounds.wsfs),
         baselineMs: bindfs.median,
         name: 'cold-head-100MiB',
         rounds: ctx.rounds,

@@ -1405,16 +1405,23 @@ export class WorkspaceFs implements Filesystem {
     // A time a program set (kept under the tag) is written soon; the write time with the next save.
     const set = this.mtimes.get(tagged);
     this.mtimes.set(real, set ?? tagged.modifiedAt!, set === undefined ? 'later' : 'soon');
-    // A file created here keeps the number it was written with (git recorded it).
-    if (isProvisionalId(tagged.objectId)) this.aliases.remember(real.objectId, tagged.objectId);
-    const presentation: Presentation = { kind: 'FILE' };
-    this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
+    this.adoptVersion(tagged, real, this.files.get(local));
     if (this.metadata.cachedEntry(local)?.localVersion === tagged.localVersion) {
       this.metadata.noteRemoved(local);
       this.metadata.noteCreated(local, real);
     }
-    const file = this.files.get(local);
-    if (file?.entry === tagged) {
+  }
+
+  /**
+   * `real` is the workspace's version of this mount's upload `tagged` (read back, or stat'd after
+   * a rename): the inode number, the local copy and the open file's version carry over to it.
+   */
+  private adoptVersion(tagged: RemoteEntry, real: RemoteEntry, file: OpenFile | undefined): void {
+    // A file created here keeps the number it was written with (git recorded it).
+    if (isProvisionalId(tagged.objectId)) this.aliases.remember(real.objectId, tagged.objectId);
+    const presentation: Presentation = { kind: 'FILE' };
+    this.cache.rekey(fingerprintOf(tagged, presentation), fingerprintOf(real, presentation));
+    if (file !== undefined && tagged.localVersion !== undefined && file.entry.localVersion === tagged.localVersion) {
       file.entry = real;
       if (file.uploaded !== undefined) file.uploaded = fingerprintOf(real, presentation);
     }
@@ -1450,12 +1457,7 @@ export class WorkspaceFs implements Filesystem {
       // As in a read-back: the listed version is ours when it has the saved size.
       if (entry.type !== 'FILE' || entry.size !== before.size) return;
       this.readBacks.forget(source, before);
-      // A file created here keeps the number it was written with (as in adoptReadBack).
-      if (isProvisionalId(before.objectId)) this.aliases.remember(entry.objectId, before.objectId);
-      const presentation: Presentation = { kind: 'FILE' };
-      this.cache.rekey(fingerprintOf(before, presentation), fingerprintOf(entry, presentation));
-      const open = this.files.get(source);
-      if (open?.uploaded !== undefined) open.uploaded = fingerprintOf(entry, presentation);
+      this.adoptVersion(before, entry, this.files.get(source));
     }
     this.metadata.noteRemoved(target);
     this.metadata.noteCreated(target, entry);

@@ -417,7 +417,7 @@ export class DatabricksRemote implements RemoteWorkspace {
 
   // ---- downloads ------------------------------------------------------------------------------
 
-  private async download(path: string, format: DownloadFormat, target: string, watch: DownloadWatch): Promise<number> {
+  private async download(path: string, format: DownloadFormat, target: string, watch: DownloadOptions): Promise<number> {
     if (format !== 'RAW') return this.exportTo(path, format, target, watch);
     const known = this.urls.get(path);
     if (known?.size !== undefined && known.size > this.thresholds.largeReadBytes) {
@@ -437,10 +437,10 @@ export class DatabricksRemote implements RemoteWorkspace {
   }
 
   /** export?direct_download=true streamed into `target`; a failed attempt starts over (truncating). */
-  private exportTo(path: string, format: 'SOURCE' | 'JUPYTER', target: string, watch: DownloadWatch): Promise<number> {
+  private exportTo(path: string, format: 'SOURCE' | 'JUPYTER', target: string, watch: DownloadOptions): Promise<number> {
     return this.retry.run('idempotent', () =>
-      this.transport.exchange({ method: 'GET', path: EXPORT, query: { path, format, direct_download: true }, ...signalOf(watch) }, (response) =>
-        writeBody(response, target, 0, watch.onProgress),
+      this.transport.exchange({ method: 'GET', path: EXPORT, query: { path, format, direct_download: true }, signal: watch.signal }, (response) =>
+        writeBody(response, target, 0, (bytes) => watch.onProgress?.(bytes)),
       ),
       watch.signal,
     );
@@ -451,7 +451,7 @@ export class DatabricksRemote implements RemoteWorkspace {
    * object-info; a stale known URL (403/404) is replaced once. Resolves undefined when there is no
    * usable URL (not a FILE, or storage refuses a fresh URL), so the caller uses export instead.
    */
-  private async signedDownload(path: string, target: string, known: SignedDownload | undefined, watch: DownloadWatch): Promise<number | undefined> {
+  private async signedDownload(path: string, target: string, known: SignedDownload | undefined, watch: DownloadOptions): Promise<number | undefined> {
     let signed = known;
     for (let round = 1; round <= 2; round++) {
       const fresh = signed === undefined;
@@ -473,10 +473,10 @@ export class DatabricksRemote implements RemoteWorkspace {
   }
 
   /** GET on a signed URL; a body that breaks off is resumed with Range from the bytes on disk. */
-  private fetchSigned(signed: SignedDownload, target: string, watch: DownloadWatch): Promise<number> {
+  private fetchSigned(signed: SignedDownload, target: string, watch: DownloadOptions): Promise<number> {
     let onDisk = 0; // bytes of `target` known good; survives failed attempts
     return this.retry.run('idempotent', () => {
-      const request: HttpRequest = { method: 'GET', url: signed.url, headers: { ...signed.headers }, ...signalOf(watch) };
+      const request: HttpRequest = { method: 'GET', url: signed.url, headers: { ...signed.headers }, signal: watch.signal };
       if (onDisk > 0) request.headers!.range = `bytes=${onDisk}-`;
       return this.transport.exchange(request, async (response) => {
         const start = onDisk > 0 && response.status === 206 ? rangeStart(response.headers.get('content-range')) : 0;
@@ -484,7 +484,7 @@ export class DatabricksRemote implements RemoteWorkspace {
         onDisk = start;
         return writeBody(response, target, start, (position) => {
           onDisk = position;
-          watch.onProgress(position);
+          watch.onProgress?.(position);
         });
       });
     }, watch.signal);
@@ -613,11 +613,11 @@ export class DatabricksRemote implements RemoteWorkspace {
     const temp = join(this.tempDir, `copy-${randomUUID()}`);
     try {
       if (step.kind === 'file') {
-        const size = await this.download(step.from, 'RAW', temp, { onProgress: () => undefined });
+        const size = await this.download(step.from, 'RAW', temp, {});
         await this.upload(step.to, { type: 'FILE' }, { file: temp, size }, { overwrite: false });
       } else {
         const format = step.format ?? (await this.statOnce(step.from)).exportFormat ?? 'SOURCE';
-        const size = await this.download(step.from, format, temp, { onProgress: () => undefined });
+        const size = await this.download(step.from, format, temp, {});
         await this.upload(step.to, { type: 'NOTEBOOK', language: step.language, format }, { file: temp, size }, { overwrite: false });
       }
     } finally {
@@ -722,16 +722,6 @@ async function writeBody(response: HttpResponse, target: string, start: number, 
   }
   if (Number.isFinite(announced) && position - start !== announced) throw truncatedBody(announced, position - start);
   return position;
-}
-
-/** What a download reports to, and what cancels it. */
-interface DownloadWatch {
-  onProgress: (bytes: number) => void;
-  signal?: AbortSignal;
-}
-
-function signalOf(watch: DownloadWatch): { signal?: AbortSignal } {
-  return watch.signal === undefined ? {} : { signal: watch.signal };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { AppProblem, AppState, PushEvents, SettingsPatch, TransferView, Usa
 import type { GeneralSettings } from '../shared/settings';
 import { addSample, type StatsSample } from './stats-history';
 import { engineRunning } from './workspace-state';
+import { assertNever } from '../shared/assert-never';
 
 /** Everything the views draw. */
 export interface AppModel {
@@ -114,7 +115,7 @@ function applyPush(model: AppModel, action: Extract<AppAction, { kind: 'push' }>
     case 'window:view':
       return model; // Which tab shows is the app component's state, not the model's.
     default:
-      return assertNever(action);
+      return assertNever(action, 'action');
   }
 }
 
@@ -157,10 +158,7 @@ export function reduceApp(model: AppModel, action: AppAction): AppModel {
     case 'push':
       return applyPush(model, action);
     default:
-      return assertNever(action);
+      return assertNever(action, 'action');
   }
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unexpected action ${JSON.stringify(value)}`);
-}

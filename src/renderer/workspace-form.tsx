@@ -6,6 +6,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { ConnectionTarget, ConnectionTest, WorkspaceDraft, WorkspaceView } from '../shared/ipc-contract';
 import { hostProblem, mountPointProblem, profileProblem, remotePathProblem, SETTINGS_LIMITS, type WorkspaceAuth } from '../shared/settings';
 import { errorMessage, wsfsApi } from './api';
+import { assertNever } from '../shared/assert-never';
 
 type Field = 'name' | 'host' | 'profile' | 'token' | 'remotePath' | 'mountPoint';
 
@@ -49,7 +50,7 @@ function authOf(v: Values): WorkspaceAuth {
     case 'demo':
       return { kind: 'demo' };
     default:
-      return assertNever(v.authKind);
+      return assertNever(v.authKind, 'auth kind');
   }
 }
 
@@ -328,6 +329,3 @@ export function WorkspaceForm({ editing, focusToken, onSaved, onCancel }: Worksp
   );
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unexpected auth kind ${JSON.stringify(value)}`);
-}

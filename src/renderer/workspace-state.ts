@@ -1,6 +1,7 @@
 // How a workspace's supervisor state reads in the UI: badge text and tone, and which primary
 // action (Mount or Unmount) its card offers. Pure functions with exhaustive switches; no React.
 import type { WorkspaceState } from '../shared/ipc-contract';
+import { assertNever } from '../shared/assert-never';
 
 /** Colour family of a state badge (a CSS class suffix). */
 export type BadgeTone = 'idle' | 'mounted' | 'busy' | 'problem' | 'warn';
@@ -21,7 +22,7 @@ export function stateBadge(state: WorkspaceState): { label: string; tone: BadgeT
     case 'needs-sign-in':
       return { label: 'Sign-in needed', tone: 'problem' };
     default:
-      return assertNever(state);
+      return assertNever(state, 'workspace state');
   }
 }
 
@@ -39,13 +40,10 @@ export function primaryAction(state: WorkspaceState): 'mount' | 'unmount' | 'bus
     case 'stopping':
       return 'busy';
     default:
-      return assertNever(state);
+      return assertNever(state, 'workspace state');
   }
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unexpected workspace state ${JSON.stringify(value)}`);
-}
 
 /** True in the states where the workspace's engine runs (its cache figures and transfers are live). */
 export function engineRunning(state: WorkspaceState): boolean {
@@ -60,6 +58,6 @@ export function engineRunning(state: WorkspaceState): boolean {
     case 'failed':
       return false;
     default:
-      return assertNever(state);
+      return assertNever(state, 'workspace state');
   }
 }

@@ -6,6 +6,7 @@
 import type { CacheUsage, EngineStats, TransferSummary } from './cache-usage';
 import type { MountState } from './mount-state';
 import type { Problem } from './problem';
+import { assertNever } from './assert-never';
 
 /** Version of this protocol; `engine:ready` carries it so main can refuse a mismatched engine. */
 export const ENGINE_PROTOCOL_VERSION = 1;
@@ -306,7 +307,7 @@ export function parseEngineCommand(value: unknown): EngineCommand {
     case 'cache:set-enabled':
       return { kind, id, enabled: bool(o, 'enabled', kind) };
     default:
-      return assertNever(kind);
+      return assertNever(kind, 'message kind');
   }
 }
 
@@ -354,7 +355,7 @@ export function parseEngineEvent(value: unknown): EngineEvent {
     case 'engine:log':
       return { kind, level: oneOf(o, 'level', kind, LOG_LEVELS), scope: str(o, 'scope', kind), message: str(o, 'message', kind) };
     default:
-      return assertNever(kind);
+      return assertNever(kind, 'message kind');
   }
 }
 
@@ -377,7 +378,7 @@ export function parseMountState(value: unknown, at = 'state'): MountState {
       return state;
     }
     default:
-      return assertNever(kind);
+      return assertNever(kind, 'message kind');
   }
 }
 
@@ -402,7 +403,7 @@ export function parseProblem(value: unknown, at = 'problem'): Problem {
       return withFix(path === undefined ? { kind, message } : { kind, message, path });
     }
     default:
-      return assertNever(kind);
+      return assertNever(kind, 'message kind');
   }
 }
 
@@ -433,9 +434,6 @@ export function parseTransferSummary(value: unknown, at = 'transfers'): Transfer
   };
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unhandled kind ${JSON.stringify(value)}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Redaction.

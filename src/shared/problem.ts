@@ -1,6 +1,7 @@
 // Problems the engine reports to its front ends (tray notifications, the status window, the CLI):
 // a closed set of kinds, each with the message a user reads and, where one exists, the fix.
 // Pure types and pure functions only; it does not decide when a problem is raised or cleared.
+import { assertNever } from './assert-never';
 
 /** Kinds of problem; a discriminated union on `kind` (ARCHITECTURE.md §6). */
 export type ProblemKind = Problem['kind'];
@@ -86,10 +87,7 @@ export function problemTitle(problem: Problem): string {
     case 'other':
       return 'Problem';
     default:
-      return assertNever(problem);
+      return assertNever(problem, 'problem');
   }
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unexpected problem ${JSON.stringify(value)}`);
-}

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
 import type { TrayAction, TrayItem, TrayModel } from '../tray/tray-model';
+import { assertNever } from '../../shared/assert-never';
 
 /** The tray. */
 export class ElectronTray {
@@ -50,11 +51,8 @@ export class ElectronTray {
       case 'submenu':
         return { label: item.label, submenu: item.items.map((child) => this.toElectron(child)) };
       default:
-        return assertNever(item);
+        return assertNever(item, 'tray item');
     }
   }
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unhandled tray item ${JSON.stringify(value)}`);
-}

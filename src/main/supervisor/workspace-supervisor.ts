@@ -13,6 +13,7 @@ import type { EngineProcess, SpawnEngine } from './engine-spawner';
 import type { MountPlan } from './mount-plan';
 import type { MountTable } from './mount-table';
 import { restartDelay, type RestartBackoff } from './restart-backoff';
+import { assertNever } from '../../shared/assert-never';
 
 /** What a supervisor reports. */
 export interface SupervisorListener {
@@ -353,7 +354,7 @@ export class WorkspaceSupervisor {
       case 'engine:reply':
         return;
       default:
-        assertNever(event);
+        assertNever(event, 'engine event');
     }
   }
 
@@ -387,6 +388,3 @@ function splitFix(text: string): { message: string; fix?: string } {
   return at === -1 ? { message: text } : { message: text.slice(0, at), fix: text.slice(at + 6) };
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unhandled engine event ${JSON.stringify(value)}`);
-}

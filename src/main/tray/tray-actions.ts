@@ -6,6 +6,7 @@ import type { AppView } from '../../shared/ipc-contract';
 import type { AppController } from '../app-controller';
 import type { Desktop } from '../desktop';
 import type { TrayAction } from './tray-model';
+import { assertNever } from '../../shared/assert-never';
 
 /** What a tray click may reach besides the controller. */
 export interface TrayActionTargets {
@@ -46,10 +47,7 @@ export async function runTrayAction(action: TrayAction, targets: TrayActionTarge
       targets.quit();
       return;
     default:
-      return assertNever(action);
+      return assertNever(action, 'tray action');
   }
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unhandled tray action ${JSON.stringify(value)}`);
-}

@@ -4,6 +4,7 @@
 // Settings…, Quit. Items carry actions as data; electron-tray.ts turns them into Electron menus.
 import { liveMountPoint, type AppProblem, type WorkspaceState, type WorkspaceView } from '../../shared/ipc-contract';
 import { problemTitle } from '../../shared/problem';
+import { assertNever } from '../../shared/assert-never';
 
 /** The tray icon's state. */
 export type TrayIconState = 'idle' | 'mounted' | 'busy' | 'problem';
@@ -82,7 +83,7 @@ export function stateLabel(state: WorkspaceState): string {
     case 'needs-sign-in':
       return 'Sign-in needed';
     default:
-      return assertNever(state);
+      return assertNever(state, 'state');
   }
 }
 
@@ -128,6 +129,3 @@ function truncate(text: string): string {
   return text.length <= MAX_LABEL ? text : `${text.slice(0, MAX_LABEL - 1)}…`;
 }
 
-function assertNever(value: never): never {
-  throw new TypeError(`unhandled state ${JSON.stringify(value)}`);
-}

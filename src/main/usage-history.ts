@@ -9,7 +9,7 @@ export class UsageHistory {
   private readonly lastEmitted = new Map<string, number>();
 
   constructor(
-    private readonly keepMs = 10 * 60_000,
+    private readonly keepMs = 5 * 60_000, // what the chart shows (renderer HISTORY_SECONDS)
     private readonly minIntervalMs = 1_000,
     private readonly maxSamples = 5_000,
   ) {}

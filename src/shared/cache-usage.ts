@@ -52,12 +52,6 @@ export function cacheHitRate(usage: CacheUsage): number | undefined {
   return reads === 0 ? undefined : usage.hits / reads;
 }
 
-/** Progress of the running uploads in [0, 1]; 1 when nothing is running. */
-export function uploadProgress(transfers: TransferSummary): number {
-  if (transfers.bytesToUpload <= 0) return 1;
-  return Math.min(1, transfers.bytesUploaded / transfers.bytesToUpload);
-}
-
 const IEC_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
 /** A byte count for messages and the CLI: `512 B`, `1.5 KiB`, `5.0 GiB` (1024-based, one decimal). */

@@ -23,6 +23,12 @@ async function stateOf(app: AppFixture, id: string, predicate: (s: WorkspaceStat
   return (await app.next('mount:state', (p) => p.workspaceId === id && predicate(p.state), timeoutMs)).state;
 }
 
+/**
+ * Real time for a retry the manual clock just released to reach its spawn (several awaits later),
+ * so that "no engine was started" is checked after one could have been.
+ */
+const spawnWindow = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 500));
+
 describe('engine supervisor (real engines, real mounts)', () => {
   const clock = new ManualClock();
   let app: AppFixture;
@@ -75,6 +81,7 @@ describe('engine supervisor (real engines, real mounts)', () => {
 
     // Nothing happens before the back-off delay; then the restart mounts again.
     clock.advance(BACKOFF.baseMs - 1);
+    await spawnWindow();
     assert.equal(app.engines.length, 1);
     clock.advance(1);
     const again = await stateOf(app, demo.settings.id, (s) => s.kind === 'mounted');
@@ -153,12 +160,14 @@ describe('engine supervisor (real engines, real mounts)', () => {
     assert.match(last.kind === 'failed' ? last.fix ?? '' : '', /check the host name.*; wsfs gave up after 3 attempts: press Mount to try again/);
     assert.equal(app.engines.length, engines + 3);
     clock.advance(BACKOFF.maxMs);
+    await spawnWindow();
     assert.equal(app.engines.length, engines + 3, 'no retry after giving up');
 
     // Mount again, then Unmount while the retry is pending: nothing restarts.
     await app.invoke('mount:start', { workspaceId: id });
     assert.deepEqual((await app.invoke('mount:stop', { workspaceId: id })).state, { kind: 'stopped' });
     clock.advance(BACKOFF.maxMs);
+    await spawnWindow();
     assert.equal(app.engines.length, engines + 4);
     assert.ok(app.engines.every((e) => e.connection.exitStatus !== undefined), 'an engine process is still running');
     await app.invoke('workspace:remove', { workspaceId: id });

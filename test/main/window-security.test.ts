@@ -43,10 +43,10 @@ describe('window security', () => {
     assert.equal(windowOptions({ preloadPath: 'p', iconPath: 'i', devTools: true }).webPreferences?.devTools, true);
   });
 
-  it('sends a strict CSP and nosniff with every response', () => {
+  it('defines the headers the app protocol sends: a strict CSP and nosniff', () => {
     assert.equal(SECURITY_HEADERS['Content-Security-Policy'], CONTENT_SECURITY_POLICY);
     assert.equal(SECURITY_HEADERS['X-Content-Type-Options'], 'nosniff');
-    const policy = directives(CONTENT_SECURITY_POLICY);
+    const policy = directives(SECURITY_HEADERS['Content-Security-Policy']!);
     assert.deepEqual(policy.get('default-src'), ["'self'"]);
     assert.deepEqual(policy.get('script-src'), ["'self'"]);
     assert.deepEqual(policy.get('style-src'), ["'self'"]);

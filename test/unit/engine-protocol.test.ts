@@ -14,7 +14,7 @@ import {
   type EngineEvent,
 } from '../../src/shared/engine-protocol';
 import { PROBLEM_KINDS, problemTitle, type Problem } from '../../src/shared/problem';
-import { cacheHitRate, uploadProgress } from '../../src/shared/cache-usage';
+import { cacheHitRate } from '../../src/shared/cache-usage';
 
 const PAT = `dapi${'0123456789abcdef'.repeat(2)}`;
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtZSJ9.c2lnbmF0dXJl';
@@ -197,8 +197,6 @@ describe('engine protocol: events', () => {
     for (const problem of PROBLEMS) assert.notEqual(problemTitle(problem), '');
     assert.equal(cacheHitRate(CACHE), 0.75);
     assert.equal(cacheHitRate({ ...CACHE, hits: 0, misses: 0 }), undefined);
-    assert.equal(uploadProgress(TRANSFERS), 0.25);
-    assert.equal(uploadProgress({ ...TRANSFERS, bytesToUpload: 0 }), 1);
   });
 });
 

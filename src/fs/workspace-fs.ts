@@ -1628,7 +1628,7 @@ export class WorkspaceFs implements Filesystem {
    */
   private async prefetchCopy(local: string, entry: RemoteEntry, presentation: Presentation): Promise<boolean> {
     const current = this.metadata.cachedEntry(local);
-    const same = current !== undefined && current.objectId === entry.objectId && current.modifiedAt === entry.modifiedAt && current.size === entry.size && current.localVersion === entry.localVersion;
+    const same = current !== undefined && fingerprintKey(fingerprintOf(current, presentation)) === fingerprintKey(fingerprintOf(entry, presentation));
     if (this.files.has(local) || !same) return false;
     (await this.localCopyOf(local, entry, presentation, { background: true })).release();
     return true;

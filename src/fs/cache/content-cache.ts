@@ -179,7 +179,7 @@ export class ContentCache {
 
   /** Whether a read of `fingerprint` would be served from a kept copy (no download), as far as known without checking it. */
   holds(fingerprint: ContentFingerprint): boolean {
-    return this.enabled && fingerprint.modifiedAt !== undefined && this.entries.has(fingerprintKey(fingerprint));
+    return this.keptEntry(fingerprint, fingerprintKey(fingerprint)) !== undefined;
   }
 
   /** The byte size of `fingerprint`'s content when known without downloading. */
@@ -199,7 +199,7 @@ export class ContentCache {
   async acquire(fingerprint: ContentFingerprint, download: (target: string, signal: AbortSignal) => Promise<unknown>, interest?: AbortSignal): Promise<CacheLease> {
     await this.prepare();
     const key = fingerprintKey(fingerprint);
-    const kept = this.enabled && fingerprint.modifiedAt !== undefined ? this.entries.get(key) : undefined;
+    const kept = this.keptEntry(fingerprint, key);
     if (kept !== undefined) {
       kept.pins++;
       if (await this.verify(kept)) {
@@ -333,6 +333,11 @@ export class ContentCache {
   }
 
   // --- internals -----------------------------------------------------------------------------
+
+  /** The kept copy a read of `fingerprint` (key `key`) would use: only while on, and only for a version with a time. */
+  private keptEntry(fingerprint: ContentFingerprint, key: string): Entry | undefined {
+    return this.enabled && fingerprint.modifiedAt !== undefined ? this.entries.get(key) : undefined;
+  }
 
   private async load(): Promise<void> {
     await rm(this.transientDir, { recursive: true, force: true });

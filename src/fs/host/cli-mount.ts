@@ -146,7 +146,7 @@ async function mount(mountPointArg: string, options: MountCliOptions, started: (
     const envToken = process.env['DATABRICKS_TOKEN'];
     const useStdin =
       options.tokenStdin === true || (options.profile === undefined && !envToken && !otherSignInInEnvironment(process.env) && process.stdin.isTTY !== true);
-    if (useStdin) token = options.tokenStdin === true ? await readToken() : await readImplicitToken(stdinWaitMs(), existsSync(configFile()));
+    if (useStdin) token = options.tokenStdin === true ? await readToken() : await readImplicitToken(envMs('WSFS_STDIN_TOKEN_WAIT_MS', STDIN_TOKEN_WAIT_MS), existsSync(configFile()));
     else if (options.profile === undefined && envToken) token = envToken;
     // An empty stdin leaves the engine's default resolution only a config file to try; without one
     // (and with a host: else the missing host is the first thing to fix) there is no credential.
@@ -312,12 +312,6 @@ function otherSignInInEnvironment(env: NodeJS.ProcessEnv): boolean {
   return OTHER_SIGN_IN_VARIABLES.some((name) => (env[name] ?? '') !== '');
 }
 
-/** How long `wsfs unmount` waits for the engine to save and unmount (WSFS_UNMOUNT_WAIT_MS; tests shorten it). */
-function unmountWaitMs(): number {
-  const override = Number(process.env['WSFS_UNMOUNT_WAIT_MS']);
-  return Number.isSafeInteger(override) && override > 0 ? override : 60_000;
-}
-
 /** The Databricks config file the engine would read (`DATABRICKS_CONFIG_FILE`, else `~/.databrickscfg`). */
 function configFile(): string {
   return process.env['DATABRICKS_CONFIG_FILE'] ?? join(homedir(), '.databrickscfg');
@@ -351,10 +345,10 @@ function firstLine(stream: NodeJS.ReadStream, waitMs: number): Promise<StdinRead
   });
 }
 
-/** The implicit stdin wait: STDIN_TOKEN_WAIT_MS, or WSFS_STDIN_TOKEN_WAIT_MS when it is a positive integer. */
-function stdinWaitMs(): number {
-  const override = Number(process.env['WSFS_STDIN_TOKEN_WAIT_MS']);
-  return Number.isSafeInteger(override) && override > 0 ? override : STDIN_TOKEN_WAIT_MS;
+/** A wait in ms from the environment variable `name` when it is a positive integer (tests shorten waits), else `fallback`. */
+function envMs(name: string, fallback: number): number {
+  const override = Number(process.env[name]);
+  return Number.isSafeInteger(override) && override > 0 ? override : fallback;
 }
 
 function formatSeconds(ms: number): string {
@@ -375,7 +369,7 @@ async function unmount(mountPoint: string): Promise<number> {
   const alive = record !== undefined && pidAlive(record.pid);
   if (alive) {
     process.kill(record.pid, 'SIGTERM'); // the engine flushes, unmounts and exits
-    const waitMs = unmountWaitMs();
+    const waitMs = envMs('WSFS_UNMOUNT_WAIT_MS', 60_000);
     const deadline = Date.now() + waitMs;
     while (pidAlive(record.pid) && Date.now() < deadline) await sleep(100);
     if (pidAlive(record.pid)) {

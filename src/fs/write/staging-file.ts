@@ -81,8 +81,7 @@ export class StagingFile {
 
   /** When the content last changed locally (ms), for the mtime an open file reports. */
   get modifiedAt(): number {
-    const live = this.writer?.();
-    return live !== null && live !== undefined && live.writes > 0 ? live.modifiedMs : this.changedAt;
+    return this.liveWrites()?.modifiedMs ?? this.changedAt;
   }
 
   /** The OS descriptor, for write-through (docs/fuse-binding.md); the file must be open. */
@@ -123,8 +122,13 @@ export class StagingFile {
 
   /** Whether `modifiedAt` is a time a program set (setModifiedAt) with no write after it. */
   get modifiedAtSet(): boolean {
+    return this.setByProgram && this.liveWrites() === undefined;
+  }
+
+  /** The connected writer's counters once the binding wrote through it, else undefined. */
+  private liveWrites(): WriteThroughCounters | undefined {
     const live = this.writer?.();
-    return this.setByProgram && !(live !== null && live !== undefined && live.writes > 0);
+    return live !== null && live !== undefined && live.writes > 0 ? live : undefined;
   }
 
   /** Reads up to `length` bytes at `position`; resolves with the count (0 at the end). */
